@@ -1,0 +1,84 @@
+# spacelift-operator Makefile. `make help` lists the targets.
+
+IMG ?= spacelift-operator:dev
+ENVTEST_K8S_VERSION ?= 1.37.1
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+KUBECTL ?= kubectl
+GO_TEST_FLAGS ?= -race
+
+.DEFAULT_GOAL := help
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and the RBAC role from markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run gofmt on the code.
+	gofmt -l -w $$(git ls-files '*.go' | grep -v '^hack/')
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver and etcd for envtest (reused when present).
+	@hack/setup-envtest.sh >/dev/null
+
+.PHONY: test
+test: manifests generate vet ## Run all tests (envtest binaries are built on first use).
+	KUBEBUILDER_ASSETS="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the operator and emulator binaries into bin/.
+	go build -o $(LOCALBIN)/spacelift-operator ./cmd
+	go build -o $(LOCALBIN)/spacelift-emulator ./cmd/spacelift-emulator
+
+.PHONY: run
+run: manifests generate ## Run the manager against the current kubeconfig.
+	go run ./cmd $(ARGS)
+
+.PHONY: docker-build
+docker-build: ## Build the container image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Install the CRDs into the current cluster.
+	$(KUBECTL) apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: manifests ## Remove the CRDs from the current cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy the operator (image IMG) to the current cluster.
+	cd config/manager && $(KUBECTL) kustomize . >/dev/null
+	$(KUBECTL) apply --server-side -k config/default
+
+.PHONY: undeploy
+undeploy: ## Remove the operator from the current cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
+##@ Tools
+
+$(CONTROLLER_GEN): hack/tools/go.mod hack/tools/go.sum
+	mkdir -p $(LOCALBIN)
+	cd hack/tools && go build -o $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen

@@ -1,0 +1,686 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// VCSProvider is a Spacelift VCS provider, spelled as the Spacelift API spells it.
+// +kubebuilder:validation:Enum=GITHUB;GITHUB_ENTERPRISE;GITLAB;BITBUCKET_CLOUD;BITBUCKET_DATACENTER;AZURE_DEVOPS;GIT;SHOWCASE
+type VCSProvider string
+
+// TerraformWorkflowTool selects the Terraform implementation a stack runs.
+// +kubebuilder:validation:Enum=TERRAFORM_FOSS;OPEN_TOFU;CUSTOM
+type TerraformWorkflowTool string
+
+// CronSchedule is a five-field cron expression (minute hour day-of-month month
+// day-of-week), as Spacelift drift detection accepts it.
+// +kubebuilder:validation:MaxLength=128
+// +kubebuilder:validation:XValidation:rule="self.matches('^ *[^ ]+( +[^ ]+){4} *$')",message="schedule must be a cron expression with five fields: minute hour day-of-month month day-of-week, e.g. \"0 */4 * * *\""
+// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9*/,\\\\- A-Za-z?LW#]+$')",message="schedule may contain only digits, letters, spaces and the characters * / , - ? L W #"
+type CronSchedule string
+
+// SpaceliftLabel is a Spacelift label: free text without leading or trailing
+// white space and without commas.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=255
+// +kubebuilder:validation:Pattern=`^[^\s,]([^,]*[^\s,])?$`
+type SpaceliftLabel string
+
+// StackSpec is the desired state of one Spacelift stack.
+// +kubebuilder:validation:XValidation:rule="[has(self.terraform), has(self.opentofu), has(self.terragrunt), has(self.pulumi), has(self.cloudFormation), has(self.kubernetes), has(self.ansible)].filter(x, x).size() == 1",message="exactly one vendor block must be set: terraform, opentofu, terragrunt, pulumi, cloudFormation, kubernetes or ansible"
+// +kubebuilder:validation:XValidation:rule="!has(self.provider) || self.provider != 'GIT' || has(self.repositoryURL)",message="repositoryURL is required when provider is GIT"
+type StackSpec struct {
+	// name is the Spacelift stack name. The Spacelift id is derived from it at
+	// creation and does not change when the name changes later.
+	// Defaults to metadata.name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// repository is the repository name as the VCS provider knows it, e.g.
+	// "infrastructure" or "acme/infrastructure".
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Repository string `json:"repository"`
+
+	// branch is the tracked Git branch.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	Branch string `json:"branch"`
+
+	// provider is the VCS provider hosting the repository.
+	// +kubebuilder:default=GITHUB
+	// +optional
+	Provider VCSProvider `json:"provider,omitempty"`
+
+	// repositoryURL is the HTTPS URL of the repository; required for the
+	// raw GIT provider.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https://`
+	// +optional
+	RepositoryURL string `json:"repositoryURL,omitempty"`
+
+	// vcsIntegrationID is the id of a non-default VCS integration to use.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	VCSIntegrationID string `json:"vcsIntegrationID,omitempty"`
+
+	// projectRoot is the directory, relative to the repository root, that
+	// the stack runs in.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="projectRoot must be relative to the repository root"
+	// +optional
+	ProjectRoot string `json:"projectRoot,omitempty"`
+
+	// additionalProjectGlobs are further path globs whose changes trigger the stack.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
+	// +optional
+	AdditionalProjectGlobs []string `json:"additionalProjectGlobs,omitempty"`
+
+	// description is free-form text shown in Spacelift.
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// labels are Spacelift labels. The operator adds its ownership label
+	// (k8s-owner:<namespace>/<name>) to them.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
+	// +optional
+	Labels []SpaceliftLabel `json:"labels,omitempty"`
+
+	// space is the id of the Spacelift space the stack belongs to.
+	// +kubebuilder:default=root
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	Space string `json:"space,omitempty"`
+
+	// workerPool is the id of a private worker pool; empty means the public pool.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	WorkerPool string `json:"workerPool,omitempty"`
+
+	// autodeploy applies tracked runs without waiting for confirmation.
+	// +optional
+	Autodeploy bool `json:"autodeploy,omitempty"`
+
+	// autoretry retries runs on this stack that fail because of an obsolete
+	// plan on a private worker.
+	// +optional
+	Autoretry bool `json:"autoretry,omitempty"`
+
+	// localPreviewEnabled lets users preview local changes with spacectl.
+	// +optional
+	LocalPreviewEnabled bool `json:"localPreviewEnabled,omitempty"`
+
+	// protectFromDeletion makes Spacelift refuse to delete the stack; the
+	// operator then blocks deletion of this object until it is lifted.
+	// +optional
+	ProtectFromDeletion bool `json:"protectFromDeletion,omitempty"`
+
+	// manageState lets Spacelift manage the Terraform state. It cannot be
+	// changed after creation.
+	// +kubebuilder:default=true
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="manageState is immutable after creation"
+	// +optional
+	ManageState *bool `json:"manageState,omitempty"`
+
+	// runnerImage is a custom runner container image.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	RunnerImage string `json:"runnerImage,omitempty"`
+
+	// hooks are shell commands run before and after each run phase.
+	// +optional
+	Hooks StackHooks `json:"hooks,omitempty"`
+
+	// terraform configures a Terraform (or OpenTofu through workflowTool) stack.
+	// +optional
+	Terraform *TerraformVendor `json:"terraform,omitempty"`
+
+	// opentofu configures a native OpenTofu stack.
+	// +optional
+	OpenTofu *OpenTofuVendor `json:"opentofu,omitempty"`
+
+	// terragrunt configures a Terragrunt stack.
+	// +optional
+	Terragrunt *TerragruntVendor `json:"terragrunt,omitempty"`
+
+	// pulumi configures a Pulumi stack.
+	// +optional
+	Pulumi *PulumiVendor `json:"pulumi,omitempty"`
+
+	// cloudFormation configures an AWS CloudFormation stack.
+	// +optional
+	CloudFormation *CloudFormationVendor `json:"cloudFormation,omitempty"`
+
+	// kubernetes configures a Kubernetes stack.
+	// +optional
+	Kubernetes *KubernetesVendor `json:"kubernetes,omitempty"`
+
+	// ansible configures an Ansible stack.
+	// +optional
+	Ansible *AnsibleVendor `json:"ansible,omitempty"`
+
+	// environment lists environment variables (and mounted files) set on the
+	// stack. Values may come from Secrets or ConfigMaps, which are watched.
+	// +kubebuilder:validation:MaxItems=500
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Environment []EnvVar `json:"environment,omitempty"`
+
+	// contexts attaches existing Spacelift contexts to the stack.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=map
+	// +listMapKey=id
+	// +optional
+	Contexts []ContextAttachment `json:"contexts,omitempty"`
+
+	// policies attaches policies, named as Policy objects in this namespace or
+	// as Spacelift policy ids. Policies Spacelift attached automatically
+	// (autoattach labels) are left alone.
+	// +kubebuilder:validation:MaxItems=100
+	// +optional
+	Policies []PolicyReference `json:"policies,omitempty"`
+
+	// dependencies makes this stack depend on other stacks, optionally passing
+	// their outputs as this stack's inputs.
+	// +kubebuilder:validation:MaxItems=100
+	// +optional
+	Dependencies []StackDependency `json:"dependencies,omitempty"`
+
+	// driftDetection configures scheduled drift detection.
+	// +optional
+	DriftDetection *DriftDetection `json:"driftDetection,omitempty"`
+
+	// awsIntegration attaches a Spacelift AWS integration.
+	// +optional
+	AWSIntegration *AWSIntegrationAttachment `json:"awsIntegration,omitempty"`
+
+	// webhooks sends run-state notifications to HTTP endpoints.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=map
+	// +listMapKey=endpoint
+	// +optional
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+
+	// administrative is Spacelift's deprecated flag that lets the stack manage
+	// Spacelift resources. Prefer roleBindings.
+	// +optional
+	Administrative bool `json:"administrative,omitempty"`
+
+	// roleBindings grants the stack roles in spaces (Spacelift stack role
+	// bindings), the replacement of the administrative flag.
+	// +kubebuilder:validation:MaxItems=50
+	// +optional
+	RoleBindings []StackRoleBinding `json:"roleBindings,omitempty"`
+
+	// deletionPolicy says what happens in Spacelift when this object is
+	// deleted: Retain keeps the stack, Delete deletes it, Destroy destroys the
+	// resources it manages first.
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// adoptExisting lets the operator take over an existing Spacelift stack
+	// with the same id that does not carry this object's ownership label.
+	// Without it such a stack is left alone and the object is Stalled.
+	// +optional
+	AdoptExisting bool `json:"adoptExisting,omitempty"`
+
+	// suspend stops reconciliation; nothing is written to Spacelift until it
+	// is false again.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
+	// interval is how often Spacelift is polled for edits made outside
+	// Kubernetes and for drift results, e.g. "10m". Defaults to the
+	// operator's --sync-interval.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +optional
+	Interval *metav1.Duration `json:"interval,omitempty"`
+
+	// credentialsRef names a Secret in this namespace with the keys
+	// SPACELIFT_API_KEY_ENDPOINT, SPACELIFT_API_KEY_ID and
+	// SPACELIFT_API_KEY_SECRET. Defaults to the operator's credentials.
+	// +optional
+	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
+}
+
+// StackHooks are shell commands run around the phases of a run.
+type StackHooks struct {
+	// beforeInit runs before the initialization phase.
+	// +optional
+	BeforeInit []string `json:"beforeInit,omitempty"`
+	// afterInit runs after the initialization phase.
+	// +optional
+	AfterInit []string `json:"afterInit,omitempty"`
+	// beforePlan runs before planning.
+	// +optional
+	BeforePlan []string `json:"beforePlan,omitempty"`
+	// afterPlan runs after planning.
+	// +optional
+	AfterPlan []string `json:"afterPlan,omitempty"`
+	// beforeApply runs before applying.
+	// +optional
+	BeforeApply []string `json:"beforeApply,omitempty"`
+	// afterApply runs after applying.
+	// +optional
+	AfterApply []string `json:"afterApply,omitempty"`
+	// beforeDestroy runs before destroying.
+	// +optional
+	BeforeDestroy []string `json:"beforeDestroy,omitempty"`
+	// afterDestroy runs after destroying.
+	// +optional
+	AfterDestroy []string `json:"afterDestroy,omitempty"`
+	// beforePerform runs before a task is performed.
+	// +optional
+	BeforePerform []string `json:"beforePerform,omitempty"`
+	// afterPerform runs after a task is performed.
+	// +optional
+	AfterPerform []string `json:"afterPerform,omitempty"`
+	// afterRun runs at the end of every run, whatever its outcome.
+	// +optional
+	AfterRun []string `json:"afterRun,omitempty"`
+}
+
+// TerraformVendor configures a Terraform stack.
+type TerraformVendor struct {
+	// version is the Terraform (or OpenTofu) version or version constraint.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// workflowTool selects the implementation: TERRAFORM_FOSS, OPEN_TOFU or
+	// CUSTOM (a workflow defined on the runner image).
+	// +kubebuilder:default=TERRAFORM_FOSS
+	// +optional
+	WorkflowTool TerraformWorkflowTool `json:"workflowTool,omitempty"`
+
+	// workspace is the Terraform workspace to select.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	Workspace string `json:"workspace,omitempty"`
+
+	// smartSanitization sanitizes only values marked sensitive in plans.
+	// +optional
+	SmartSanitization bool `json:"smartSanitization,omitempty"`
+
+	// externalStateAccess allows reading the Spacelift-managed state from
+	// outside Spacelift.
+	// +optional
+	ExternalStateAccess bool `json:"externalStateAccess,omitempty"`
+}
+
+// OpenTofuVendor configures a native OpenTofu stack.
+type OpenTofuVendor struct {
+	// version is the OpenTofu version or version constraint.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// workspace is the OpenTofu workspace to select.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	Workspace string `json:"workspace,omitempty"`
+
+	// smartSanitization sanitizes only values marked sensitive in plans.
+	// +optional
+	SmartSanitization bool `json:"smartSanitization,omitempty"`
+
+	// externalStateAccess allows reading the Spacelift-managed state from
+	// outside Spacelift.
+	// +optional
+	ExternalStateAccess bool `json:"externalStateAccess,omitempty"`
+}
+
+// TerragruntVendor configures a Terragrunt stack.
+type TerragruntVendor struct {
+	// terraformVersion is the Terraform or OpenTofu version Terragrunt drives.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	TerraformVersion string `json:"terraformVersion,omitempty"`
+
+	// terragruntVersion is the Terragrunt version.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	TerragruntVersion string `json:"terragruntVersion,omitempty"`
+
+	// tool is the implementation Terragrunt drives.
+	// +kubebuilder:default=TERRAFORM_FOSS
+	// +kubebuilder:validation:Enum=TERRAFORM_FOSS;OPEN_TOFU;MANUALLY_PROVISIONED
+	// +optional
+	Tool string `json:"tool,omitempty"`
+
+	// useRunAll runs `terragrunt run-all` instead of a single module.
+	// +optional
+	UseRunAll bool `json:"useRunAll,omitempty"`
+
+	// smartSanitization sanitizes only values marked sensitive in plans.
+	// +optional
+	SmartSanitization bool `json:"smartSanitization,omitempty"`
+}
+
+// PulumiVendor configures a Pulumi stack.
+type PulumiVendor struct {
+	// loginURL is the Pulumi state backend URL.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	LoginURL string `json:"loginURL"`
+
+	// stackName is the Pulumi stack name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	StackName string `json:"stackName"`
+}
+
+// CloudFormationVendor configures an AWS CloudFormation stack.
+type CloudFormationVendor struct {
+	// entryTemplateFile is the template file, relative to projectRoot.
+	// +kubebuilder:validation:MinLength=1
+	EntryTemplateFile string `json:"entryTemplateFile"`
+
+	// region is the AWS region of the CloudFormation stack.
+	// +kubebuilder:validation:MinLength=1
+	Region string `json:"region"`
+
+	// stackName is the CloudFormation stack name.
+	// +kubebuilder:validation:MinLength=1
+	StackName string `json:"stackName"`
+
+	// templateBucket is the S3 bucket templates are uploaded to, as s3://bucket.
+	// +kubebuilder:validation:MinLength=1
+	TemplateBucket string `json:"templateBucket"`
+}
+
+// KubernetesVendor configures a Kubernetes stack.
+type KubernetesVendor struct {
+	// namespace is the Kubernetes namespace the stack deploys into.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// kubectlVersion is the kubectl version the runner uses.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	KubectlVersion string `json:"kubectlVersion,omitempty"`
+}
+
+// AnsibleVendor configures an Ansible stack.
+type AnsibleVendor struct {
+	// playbook is the playbook file, relative to projectRoot.
+	// +kubebuilder:validation:MinLength=1
+	Playbook string `json:"playbook"`
+}
+
+// EnvVar is one environment variable (or, with a name starting with
+// "/mnt/workspace/", a mounted file) set on the stack.
+// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.valueFrom)",message="set exactly one of value and valueFrom"
+type EnvVar struct {
+	// name of the variable, e.g. TF_VAR_region.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^([A-Za-z_][A-Za-z0-9_]*|/mnt/workspace/.+)$`
+	Name string `json:"name"`
+
+	// value is a literal value.
+	// +optional
+	Value *string `json:"value,omitempty"`
+
+	// valueFrom takes the value from a Secret or ConfigMap key.
+	// +optional
+	ValueFrom *EnvVarSource `json:"valueFrom,omitempty"`
+
+	// writeOnly hides the value in Spacelift after it is set. Values taken
+	// from Secrets are always write-only.
+	// +optional
+	WriteOnly bool `json:"writeOnly,omitempty"`
+}
+
+// EnvVarSource is where an environment variable's value comes from.
+// +kubebuilder:validation:XValidation:rule="has(self.secretKeyRef) != has(self.configMapKeyRef)",message="set exactly one of secretKeyRef and configMapKeyRef"
+type EnvVarSource struct {
+	// secretKeyRef selects a key of a Secret in this namespace.
+	// +optional
+	SecretKeyRef *KeySelector `json:"secretKeyRef,omitempty"`
+
+	// configMapKeyRef selects a key of a ConfigMap in this namespace.
+	// +optional
+	ConfigMapKeyRef *KeySelector `json:"configMapKeyRef,omitempty"`
+}
+
+// ContextAttachment attaches a Spacelift context to the stack.
+type ContextAttachment struct {
+	// id of the Spacelift context.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	ID string `json:"id"`
+
+	// priority orders contexts; lower numbers win.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Priority int32 `json:"priority,omitempty"`
+}
+
+// PolicyReference names a policy either as a Policy object in this namespace
+// or as a Spacelift policy id.
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.id)",message="set exactly one of name (a Policy object) and id (a Spacelift policy id)"
+type PolicyReference struct {
+	// name of a Policy object in this namespace.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// id of a Spacelift policy not managed by this operator.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	ID string `json:"id,omitempty"`
+}
+
+// StackDependency makes this stack depend on another one.
+// +kubebuilder:validation:XValidation:rule="has(self.stackRef) != has(self.stackID)",message="set exactly one of stackRef (a Stack object) and stackID (a Spacelift stack id)"
+type StackDependency struct {
+	// stackRef names a Stack object in this namespace that this stack depends on.
+	// +optional
+	StackRef *LocalObjectReference `json:"stackRef,omitempty"`
+
+	// stackID is the id of a Spacelift stack not managed by this operator.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	StackID string `json:"stackID,omitempty"`
+
+	// references pass outputs of the other stack as inputs of this one.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=map
+	// +listMapKey=inputName
+	// +optional
+	References []DependencyReference `json:"references,omitempty"`
+}
+
+// DependencyReference maps an output of the upstream stack to an input
+// (environment variable) of this stack.
+type DependencyReference struct {
+	// outputName is the upstream stack's output.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	OutputName string `json:"outputName"`
+
+	// inputName is the environment variable set on this stack, e.g. TF_VAR_vpc_id.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	InputName string `json:"inputName"`
+}
+
+// DriftDetection configures Spacelift's scheduled drift detection.
+// +kubebuilder:validation:XValidation:rule="!self.enabled || (has(self.schedule) && size(self.schedule) > 0)",message="driftDetection.schedule needs at least one cron expression when drift detection is enabled"
+type DriftDetection struct {
+	// enabled turns drift detection on.
+	// +kubebuilder:default=true
+	// +optional
+	Enabled bool `json:"enabled"`
+
+	// schedule lists cron expressions on which drift-detection runs start.
+	// +kubebuilder:validation:MaxItems=10
+	// +optional
+	Schedule []CronSchedule `json:"schedule,omitempty"`
+
+	// timezone is the IANA time zone of the schedule, e.g. Europe/Berlin.
+	// +kubebuilder:default=UTC
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z]+(/[A-Za-z0-9_+-]+)*$`
+	// +optional
+	Timezone string `json:"timezone,omitempty"`
+
+	// reconcile triggers a tracked run when drift is detected.
+	// +optional
+	Reconcile bool `json:"reconcile,omitempty"`
+
+	// ignoreState runs drift detection whatever state the stack is in.
+	// +optional
+	IgnoreState bool `json:"ignoreState,omitempty"`
+}
+
+// AWSIntegrationAttachment attaches a Spacelift AWS integration to the stack.
+// +kubebuilder:validation:XValidation:rule="self.read || self.write",message="awsIntegration needs read, write or both"
+type AWSIntegrationAttachment struct {
+	// id of the Spacelift AWS integration.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	ID string `json:"id"`
+
+	// read uses the integration's role during planning.
+	// +kubebuilder:default=true
+	// +optional
+	Read bool `json:"read"`
+
+	// write uses the integration's role during applying.
+	// +kubebuilder:default=true
+	// +optional
+	Write bool `json:"write"`
+}
+
+// Webhook sends Spacelift run-state notifications to an HTTP endpoint.
+type Webhook struct {
+	// endpoint is the URL that receives the notifications.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://`
+	Endpoint string `json:"endpoint"`
+
+	// secretRef selects the Secret key holding the HMAC secret Spacelift signs
+	// the payloads with.
+	// +optional
+	SecretRef *KeySelector `json:"secretRef,omitempty"`
+
+	// enabled turns delivery on.
+	// +kubebuilder:default=true
+	// +optional
+	Enabled bool `json:"enabled"`
+
+	// retryOnFailure makes Spacelift retry failed deliveries.
+	// +optional
+	RetryOnFailure bool `json:"retryOnFailure,omitempty"`
+}
+
+// StackRoleBinding grants the stack a Spacelift role in a space.
+type StackRoleBinding struct {
+	// roleID is the id of the Spacelift role, e.g. that of space-admin.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	RoleID string `json:"roleID"`
+
+	// spaceID is the id of the space the role applies in.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	SpaceID string `json:"spaceID"`
+}
+
+// StackStatus is the observed state of a Stack.
+type StackStatus struct {
+	CommonStatus `json:",inline"`
+
+	// drift summarizes the latest drift-detection result.
+	// +optional
+	Drift *DriftStatus `json:"drift,omitempty"`
+
+	// lastRun is the latest run Spacelift reports for the stack.
+	// +optional
+	LastRun *RunStatus `json:"lastRun,omitempty"`
+}
+
+// DriftStatus summarizes the latest drift-detection run.
+type DriftStatus struct {
+	// drifted is true when the latest drift-detection run found drifted resources.
+	Drifted bool `json:"drifted"`
+
+	// driftedResources is how many managed resources drifted.
+	// +optional
+	DriftedResources int32 `json:"driftedResources,omitempty"`
+
+	// runID is the drift-detection run the result comes from.
+	// +optional
+	RunID string `json:"runID,omitempty"`
+
+	// reconcileRunID is the tracked run Spacelift started to reconcile the
+	// drift, when driftDetection.reconcile is on.
+	// +optional
+	ReconcileRunID string `json:"reconcileRunID,omitempty"`
+
+	// checkedAt is when that run finished.
+	// +optional
+	CheckedAt *metav1.Time `json:"checkedAt,omitempty"`
+}
+
+// RunStatus describes one Spacelift run.
+type RunStatus struct {
+	// id of the run.
+	ID string `json:"id"`
+
+	// type of the run as Spacelift reports it, e.g. TRACKED or PROPOSED.
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// state of the run as Spacelift reports it, e.g. FINISHED or UNCONFIRMED.
+	// +optional
+	State string `json:"state,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=slstack,categories=spacelift
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Drifted",type=string,JSONPath=`.status.conditions[?(@.type=="Drifted")].status`
+// +kubebuilder:printcolumn:name="Spacelift ID",type=string,JSONPath=`.status.spaceliftID`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Stack is one Spacelift stack, kept in sync with its spec.
+type Stack struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the Spacelift stack.
+	Spec StackSpec `json:"spec"`
+
+	// status is what the operator last observed.
+	// +optional
+	Status StackStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// StackList is a list of Stacks.
+type StackList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the Stacks.
+	Items []Stack `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Stack{}, &StackList{})
+}

@@ -1,0 +1,161 @@
+// Command spacelift-operator runs the manager that syncs Stack, Policy and
+// AdminStack objects to Spacelift.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/controllers"
+)
+
+var scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(spaceliftv1alpha1.AddToScheme(scheme))
+}
+
+// managerFlags are the command-line settings of the manager.
+type managerFlags struct {
+	metricsAddr      string
+	secureMetrics    bool
+	probeAddr        string
+	leaderElect      bool
+	leaderElectionID string
+	watchNamespaces  string
+	concurrency      int
+	syncInterval     time.Duration
+	enableHTTP2      bool
+}
+
+func main() {
+	if len(os.Args) > 1 {
+		if sub, ok := subcommands[os.Args[1]]; ok {
+			os.Exit(sub(os.Args[2:]))
+		}
+	}
+	os.Exit(runManager(os.Args[1:]))
+}
+
+// subcommands are the tools shipped in the operator binary besides the manager.
+var subcommands = map[string]func(args []string) int{}
+
+func runManager(args []string) int {
+	var f managerFlags
+	fs := flag.NewFlagSet("spacelift-operator", flag.ContinueOnError)
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or :8080 (HTTP); 0 disables it.")
+	fs.BoolVar(&f.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	fs.BoolVar(&f.leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
+	fs.StringVar(&f.leaderElectionID, "leader-election-id", "spacelift-operator.stackwright.io", "Name of the leader-election Lease.")
+	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch; empty watches all.")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "Parallel reconciles per kind.")
+	fs.DurationVar(&f.syncInterval, "sync-interval", 10*time.Minute, "Default interval at which objects are re-checked against Spacelift.")
+	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
+	opts := zap.Options{}
+	opts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	if f.concurrency < 1 {
+		log.Error(nil, "--concurrency must be at least 1", "concurrency", f.concurrency)
+		return 2
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
+	if err != nil {
+		log.Error(err, "creating manager")
+		return 1
+	}
+	o := controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}
+	for name, setup := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
+		"Stack":      &controllers.StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
+		"Policy":     &controllers.PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
+		"AdminStack": &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
+	} {
+		if err := setup.SetupWithManager(mgr); err != nil {
+			log.Error(err, "setting up controller", "kind", name)
+			return 1
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "adding health check")
+		return 1
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "adding readiness check")
+		return 1
+	}
+	log.Info("starting manager", "watchNamespaces", f.watchNamespaces, "concurrency", f.concurrency, "syncInterval", f.syncInterval.String())
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "running manager")
+		return 1
+	}
+	return 0
+}
+
+// managerOptions turns the flags into controller-runtime manager options.
+func managerOptions(f managerFlags) ctrl.Options {
+	var tlsOpts []func(*tls.Config)
+	if !f.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{
+		BindAddress:   f.metricsAddr,
+		SecureServing: f.secureMetrics,
+		TLSOpts:       tlsOpts,
+	}
+	if f.secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	o := ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsOpts,
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect,
+		LeaderElectionID:              f.leaderElectionID,
+		LeaderElectionReleaseOnCancel: true,
+	}
+	if ns := splitNamespaces(f.watchNamespaces); len(ns) > 0 {
+		o.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{}}
+		for _, n := range ns {
+			o.Cache.DefaultNamespaces[n] = cache.Config{}
+		}
+	}
+	return o
+}
+
+// splitNamespaces parses the --watch-namespaces value.
+func splitNamespaces(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// usageError prints a usage message for a subcommand and returns exit code 2.
+func usageError(format string, a ...any) int {
+	fmt.Fprintf(os.Stderr, format+"\n", a...)
+	return 2
+}
