@@ -1,0 +1,1165 @@
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// Error messages are modelled on Spacelift's: short, lower case, naming the
+// object. Validation errors are GraphQL errors with HTTP 200, as in Spacelift.
+
+type userView struct {
+	ID         graphql.ID
+	Name       string
+	Jwt        string
+	ValidUntil int32
+}
+
+type apiKeyArgs struct {
+	ID     graphql.ID
+	Secret string
+}
+
+func (r *rootResolver) ApiKeyUser(ctx context.Context, args apiKeyArgs) (*userView, error) { //nolint:revive // name fixed by the schema
+	if !r.s.checkAPIKey(string(args.ID), args.Secret) {
+		return nil, errUnauthorized
+	}
+	token, until := r.s.mintToken(info(ctx).baseURL)
+	return &userView{ID: args.ID, Name: "api::" + string(args.ID), Jwt: token, ValidUntil: int32(until.Unix())}, nil
+}
+
+// Slug turns a name into a Spacelift-style id: lower case, runs of anything
+// but letters and digits become one dash, no leading or trailing dash.
+func Slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+type stackInput struct {
+	Name                         string
+	Repository                   string
+	Branch                       string
+	Administrative               bool
+	Autodeploy                   bool
+	Autoretry                    *bool
+	Description                  *string
+	Labels                       *[]string
+	Space                        *graphql.ID
+	Namespace                    *string
+	Provider                     *string
+	RepositoryURL                *string
+	ProjectRoot                  *string
+	AdditionalProjectGlobs       *[]string
+	GitSparseCheckoutPaths       *[]string
+	RunnerImage                  *string
+	WorkerPool                   *graphql.ID
+	VcsIntegrationID             *graphql.ID
+	VendorConfig                 *vendorConfigInput
+	GithubActionDeploy           *bool
+	LocalPreviewEnabled          *bool
+	EnableWellKnownSecretMasking *bool
+	EnableSensitiveOutputUpload  *bool
+	ProtectFromDeletion          *bool
+	AfterApply                   *[]string
+	AfterDestroy                 *[]string
+	AfterInit                    *[]string
+	AfterPerform                 *[]string
+	AfterPlan                    *[]string
+	AfterRun                     *[]string
+	BeforeApply                  *[]string
+	BeforeDestroy                *[]string
+	BeforeInit                   *[]string
+	BeforePerform                *[]string
+	BeforePlan                   *[]string
+}
+
+type vendorConfigInput struct {
+	Ansible        *ansibleVendor
+	CloudFormation *cloudFormationVendor
+	Kubernetes     *kubernetesVendor
+	Opentofu       *openTofuInput
+	Pulumi         *pulumiVendor
+	Terraform      *terraformInput
+	Terragrunt     *terragruntInput
+}
+
+type openTofuInput struct {
+	Concise                    *bool
+	ExternalStateAccessEnabled *bool
+	UseSmartSanitization       *bool
+	Version                    *string
+	WorkflowTool               *string
+	Workspace                  *string
+}
+
+type terraformInput struct {
+	ExternalStateAccessEnabled *bool
+	UseSmartSanitization       *bool
+	Version                    *string
+	WorkflowTool               *string
+	Workspace                  *string
+}
+
+type terragruntInput struct {
+	TerraformVersion                  *string
+	TerragruntVersion                 *string
+	UseRunAll                         bool
+	UseSmartSanitization              bool
+	UseStateManagement                *bool
+	PrefixResourceNamesWithModuleName *bool
+	SkipReplanWhenRunAll              *bool
+	SkipReplan                        *bool
+	Tool                              *string
+}
+
+func orFalse(b *bool) bool { return b != nil && *b }
+
+func list(p *[]string) []string {
+	if p == nil {
+		return []string{}
+	}
+	return slices.Clone(*p)
+}
+
+func (in vendorConfigInput) toConfig() (vendorConfig, error) {
+	var out vendorConfig
+	set := 0
+	if in.Ansible != nil {
+		out.Ansible, set = in.Ansible, set+1
+	}
+	if in.CloudFormation != nil {
+		out.CloudFormation, set = in.CloudFormation, set+1
+	}
+	if in.Kubernetes != nil {
+		out.Kubernetes, set = in.Kubernetes, set+1
+	}
+	if in.Pulumi != nil {
+		out.Pulumi, set = in.Pulumi, set+1
+	}
+	if t := in.Opentofu; t != nil {
+		out.OpenTofu = &openTofuVendor{Concise: orFalse(t.Concise), ExternalStateAccessEnabled: orFalse(t.ExternalStateAccessEnabled),
+			UseSmartSanitization: orFalse(t.UseSmartSanitization), Version: t.Version, WorkflowTool: t.WorkflowTool, Workspace: t.Workspace}
+		set++
+	}
+	if t := in.Terraform; t != nil {
+		out.Terraform = &terraformVendor{ExternalStateAccessEnabled: orFalse(t.ExternalStateAccessEnabled),
+			UseSmartSanitization: orFalse(t.UseSmartSanitization), Version: t.Version, WorkflowTool: t.WorkflowTool, Workspace: t.Workspace}
+		set++
+	}
+	if t := in.Terragrunt; t != nil {
+		tool := "TERRAFORM_FOSS"
+		if t.Tool != nil {
+			tool = *t.Tool
+		}
+		out.Terragrunt = &terragruntVendor{TerraformVersion: t.TerraformVersion, TerragruntVersion: t.TerragruntVersion,
+			UseRunAll: t.UseRunAll, UseSmartSanitization: t.UseSmartSanitization, UseStateManagement: orFalse(t.UseStateManagement),
+			PrefixResourceNamesWithModuleName: orFalse(t.PrefixResourceNamesWithModuleName),
+			SkipReplanWhenRunAll:              orFalse(t.SkipReplanWhenRunAll), SkipReplan: orFalse(t.SkipReplan), Tool: tool}
+		set++
+	}
+	if set > 1 {
+		return vendorConfig{}, errors.New("only one vendor config may be set")
+	}
+	return out, nil
+}
+
+// applyStackInputLocked writes the whole input over rec: stackUpdate replaces
+// the configuration, so optional fields left out go back to their defaults.
+func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return errors.New("name can't be empty")
+	}
+	if strings.TrimSpace(in.Repository) == "" {
+		return errors.New("repository can't be empty")
+	}
+	if strings.TrimSpace(in.Branch) == "" {
+		return errors.New("branch can't be empty")
+	}
+	space := graphql.ID("root")
+	if in.Space != nil && *in.Space != "" {
+		space = *in.Space
+	}
+	if _, ok := s.st.Spaces[space]; !ok {
+		return fmt.Errorf("space %q not found", space)
+	}
+	if in.WorkerPool != nil && *in.WorkerPool != "" {
+		if _, ok := s.st.WorkerPools[*in.WorkerPool]; !ok {
+			return fmt.Errorf("worker pool %q not found", *in.WorkerPool)
+		}
+	}
+	vendor := vendorConfig{}
+	if in.VendorConfig != nil {
+		v, err := in.VendorConfig.toConfig()
+		if err != nil {
+			return err
+		}
+		vendor = v
+	}
+	provider := "GITHUB"
+	if in.Provider != nil {
+		provider = *in.Provider
+	}
+	githubActionDeploy := true
+	if in.GithubActionDeploy != nil {
+		githubActionDeploy = *in.GithubActionDeploy
+	}
+	d := &rec.stackData
+	d.Name, d.Repository, d.Branch = name, in.Repository, in.Branch
+	d.Administrative, d.Autodeploy, d.Autoretry = in.Administrative, in.Autodeploy, orFalse(in.Autoretry)
+	d.Description, d.Labels, d.Space = in.Description, list(in.Labels), space
+	d.Namespace, d.Provider, d.RepositoryURL, d.ProjectRoot = deref(in.Namespace), provider, in.RepositoryURL, in.ProjectRoot
+	d.AdditionalProjectGlobs, d.GitSparseCheckoutPaths = list(in.AdditionalProjectGlobs), list(in.GitSparseCheckoutPaths)
+	d.RunnerImage = in.RunnerImage
+	d.GithubActionDeploy = githubActionDeploy
+	d.LocalPreviewEnabled = orFalse(in.LocalPreviewEnabled)
+	d.EnableWellKnownSecretMasking = orFalse(in.EnableWellKnownSecretMasking)
+	d.EnableSensitiveOutputUpload = orFalse(in.EnableSensitiveOutputUpload)
+	d.ProtectFromDeletion = orFalse(in.ProtectFromDeletion)
+	d.AfterApply, d.AfterDestroy, d.AfterInit = list(in.AfterApply), list(in.AfterDestroy), list(in.AfterInit)
+	d.AfterPerform, d.AfterPlan, d.AfterRun = list(in.AfterPerform), list(in.AfterPlan), list(in.AfterRun)
+	d.BeforeApply, d.BeforeDestroy, d.BeforeInit = list(in.BeforeApply), list(in.BeforeDestroy), list(in.BeforeInit)
+	d.BeforePerform, d.BeforePlan = list(in.BeforePerform), list(in.BeforePlan)
+	rec.WorkerPoolID, rec.VcsIntegrationID, rec.Vendor = nil, in.VcsIntegrationID, vendor
+	if in.WorkerPool != nil && *in.WorkerPool != "" {
+		wp := *in.WorkerPool
+		rec.WorkerPoolID = &wp
+	}
+	return nil
+}
+
+type stackCreateArgs struct {
+	Input         stackInput
+	ManageState   bool
+	StackObjectID *string
+	Slug          *string
+}
+
+func (r *rootResolver) StackCreate(ctx context.Context, args stackCreateArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := Slug(args.Input.Name)
+	if args.Slug != nil && *args.Slug != "" {
+		id = *args.Slug
+		if Slug(id) != id {
+			return nil, fmt.Errorf("slug %q is not valid: use lower case letters, digits and dashes", id)
+		}
+	}
+	if id == "" {
+		return nil, errors.New("name can't be empty")
+	}
+	if _, exists := s.st.Stacks[graphql.ID(id)]; exists {
+		return nil, fmt.Errorf("stack with slug %q already exists", id)
+	}
+	now := s.nowLocked()
+	rec := &stackRecord{Config: []*configRecord{}, Webhooks: []*webhookData{}, Entities: []*entityRecord{}, Outputs: []outputData{}}
+	if err := s.applyStackInputLocked(rec, args.Input); err != nil {
+		return nil, fmt.Errorf("could not create stack: %w", err)
+	}
+	rec.ID = graphql.ID(id)
+	rec.ManagesStateFile = args.ManageState
+	rec.CanWrite = true
+	rec.CreatedAt = unix(now)
+	rec.State = "NONE"
+	rec.TrackedCommit = fakeCommit(rec.Repository, rec.Branch, now)
+	s.st.Stacks[rec.ID] = rec
+	return s.stackViewLocked(rec), nil
+}
+
+// fakeCommit is the head commit the emulator pretends the tracked branch has.
+func fakeCommit(repo, branch string, at time.Time) *commitData {
+	sum := sha256.Sum256([]byte(repo + "@" + branch))
+	hash := hex.EncodeToString(sum[:20])
+	login := "emulator"
+	return &commitData{AuthorLogin: &login, AuthorName: "Spacelift Emulator", Hash: hash,
+		Message: "Emulated head of " + branch, Timestamp: unix(at)}
+}
+
+func unix(t time.Time) int32 { return int32(t.Unix()) } //nolint:gosec // GraphQL Int is 32-bit, as in Spacelift
+
+type stackUpdateArgs struct {
+	ID    graphql.ID
+	Input stackInput
+}
+
+func (r *rootResolver) StackUpdate(ctx context.Context, args stackUpdateArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	updated := *rec
+	updated.stackData = rec.stackData.clone()
+	if err := s.applyStackInputLocked(&updated, args.Input); err != nil {
+		return nil, fmt.Errorf("could not update stack: %w", err)
+	}
+	if updated.Branch != rec.Branch || updated.Repository != rec.Repository {
+		updated.TrackedCommit = fakeCommit(updated.Repository, updated.Branch, s.nowLocked())
+	}
+	*rec = updated
+	return s.stackViewLocked(rec), nil
+}
+
+type stackDeleteArgs struct {
+	ID               graphql.ID
+	DestroyResources *bool
+}
+
+// StackDelete refuses protected stacks, stacks others depend on and stacks
+// with an active tracked run. With destroyResources the stack is marked
+// deleting and a destroy run starts; the stack disappears when that run
+// finishes, as Spacelift does. Without it the stack goes at once.
+func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	if rec.ProtectFromDeletion {
+		return nil, fmt.Errorf("stack %q is protected from deletion", args.ID)
+	}
+	if rec.Deleting {
+		return s.stackViewLocked(rec), nil
+	}
+	var dependents []string
+	for _, d := range s.st.Dependencies {
+		if d.DependsOnStackID == args.ID {
+			dependents = append(dependents, string(d.StackID))
+		}
+	}
+	if len(dependents) > 0 {
+		slices.Sort(dependents)
+		return nil, fmt.Errorf("stack %q cannot be deleted: stacks %s depend on it", args.ID, strings.Join(dependents, ", "))
+	}
+	if b := s.blockerLocked(args.ID); b != nil {
+		return nil, fmt.Errorf("stack %q is blocked by run %s in state %s", args.ID, b.ID, b.State)
+	}
+	if orFalse(args.DestroyResources) {
+		rec.Deleting = true
+		rec.DestroyResources = true
+		s.newRunLocked(rec, "DESTROY", s.nowLocked(), runOptions{triggeredBy: "stack deletion"})
+		return s.stackViewLocked(rec), nil
+	}
+	v := s.stackViewLocked(rec)
+	v.Deleted = true
+	s.removeStackLocked(args.ID)
+	return v, nil
+}
+
+// removeStackLocked drops a stack and everything that only exists for it.
+func (s *Server) removeStackLocked(id graphql.ID) {
+	delete(s.st.Stacks, id)
+	for k, r := range s.st.Runs {
+		if r.StackID == id {
+			delete(s.st.Runs, k)
+		}
+	}
+	for _, m := range []map[graphql.ID]*attachment{s.st.PolicyAttach, s.st.ContextAttach, s.st.AwsAttach} {
+		for k, a := range m {
+			if a.StackID == id {
+				delete(m, k)
+			}
+		}
+	}
+	for k, d := range s.st.Dependencies {
+		if d.StackID == id || d.DependsOnStackID == id {
+			delete(s.st.Dependencies, k)
+		}
+	}
+	for k, b := range s.st.RoleBindings {
+		if b.StackID == id {
+			delete(s.st.RoleBindings, k)
+		}
+	}
+}
+
+func (r *rootResolver) StackEnable(ctx context.Context, args idArg) (*stackView, error) {
+	return r.setDisabled(ctx, args.ID, false)
+}
+
+func (r *rootResolver) StackDisable(ctx context.Context, args idArg) (*stackView, error) {
+	return r.setDisabled(ctx, args.ID, true)
+}
+
+func (r *rootResolver) setDisabled(ctx context.Context, id graphql.ID, disabled bool) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	rec, ok := r.s.st.Stacks[id]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", id)
+	}
+	rec.IsDisabled = disabled
+	return r.s.stackViewLocked(rec), nil
+}
+
+type configInput struct {
+	ID          graphql.ID
+	Type        string
+	Value       string
+	WriteOnly   bool
+	Description *string
+}
+
+type stackConfigAddArgs struct {
+	Stack  graphql.ID
+	Config configInput
+}
+
+func (r *rootResolver) StackConfigAdd(ctx context.Context, args stackConfigAddArgs) (*configView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	rec, ok := r.s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	if strings.TrimSpace(string(args.Config.ID)) == "" {
+		return nil, errors.New("config element id can't be empty")
+	}
+	el := &configRecord{ID: args.Config.ID, Checksum: checksum(args.Config.Value), CreatedAt: unix(r.s.nowLocked()),
+		Description: args.Config.Description, Type: args.Config.Type, Val: args.Config.Value, WriteOnly: args.Config.WriteOnly}
+	cfg := slices.DeleteFunc(slices.Clone(rec.Config), func(c *configRecord) bool { return c.ID == el.ID })
+	rec.Config = append(cfg, el)
+	return newConfigView(el), nil
+}
+
+type stackConfigDeleteArgs struct {
+	Stack graphql.ID
+	ID    graphql.ID
+}
+
+func (r *rootResolver) StackConfigDelete(ctx context.Context, args stackConfigDeleteArgs) (*configView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	rec, ok := r.s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	idx := slices.IndexFunc(rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
+	if idx < 0 {
+		return nil, nil
+	}
+	el := rec.Config[idx]
+	rec.Config = slices.Delete(slices.Clone(rec.Config), idx, idx+1)
+	return newConfigView(el), nil
+}
+
+func checksum(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+// nextIDLocked returns a fresh ULID-shaped id.
+func (s *Server) nextIDLocked() graphql.ID {
+	s.st.Seq++
+	return graphql.ID(ulid(s.nowLocked(), uint64(s.st.Seq))) //nolint:gosec // Seq is positive
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// ulid encodes a 48-bit millisecond time and an 80-bit counter the way ULIDs
+// are written, so ids look like Spacelift's and sort by creation.
+func ulid(t time.Time, seq uint64) string {
+	var b [26]byte
+	ms := uint64(t.UnixMilli()) //nolint:gosec // times are after 1970
+	for i := 9; i >= 0; i-- {
+		b[i] = crockford[ms&31]
+		ms >>= 5
+	}
+	for i := 25; i >= 10; i-- {
+		b[i] = crockford[seq&31]
+		seq >>= 5
+	}
+	return string(b[:])
+}
+
+type contextAttachArgs struct {
+	ID       graphql.ID
+	Stack    graphql.ID
+	Priority int32
+}
+
+func (r *rootResolver) ContextAttach(ctx context.Context, args contextAttachArgs) (*contextStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.Contexts[args.ID]; !ok {
+		return nil, fmt.Errorf("context %q not found", args.ID)
+	}
+	st, ok := s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	for _, a := range s.st.ContextAttach {
+		if a.Target == args.ID && a.StackID == args.Stack {
+			return nil, fmt.Errorf("context %q is already attached to stack %q", args.ID, args.Stack)
+		}
+	}
+	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Priority: args.Priority}
+	s.st.ContextAttach[a.ID] = a
+	return &contextStackAttachmentView{ID: a.ID, StackID: st.ID, StackName: st.Name, Priority: a.Priority}, nil
+}
+
+func (r *rootResolver) ContextDetach(ctx context.Context, args idArg) (*contextStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.ContextAttach[args.ID]
+	if !ok {
+		if strings.HasPrefix(string(args.ID), "auto-") {
+			return nil, errors.New("autoattached contexts can only be detached by changing labels")
+		}
+		return nil, nil
+	}
+	delete(s.st.ContextAttach, args.ID)
+	return &contextStackAttachmentView{ID: a.ID, StackID: a.StackID, StackName: s.st.Stacks[a.StackID].Name, Priority: a.Priority}, nil
+}
+
+type policyCreateInput struct {
+	Name        string
+	Body        string
+	Type        string
+	Labels      *[]string
+	Space       *graphql.ID
+	Description *string
+	EngineType  *string
+}
+
+// deprecatedPolicyTypes maps the old type names Spacelift still accepts to
+// the ones it stores and returns.
+var deprecatedPolicyTypes = map[string]string{
+	"STACK_ACCESS":   "ACCESS",
+	"TERRAFORM_PLAN": "PLAN",
+	"TASK_RUN":       "TASK",
+}
+
+func (s *Server) validatePolicyLocked(name, body string, space *graphql.ID) (graphql.ID, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", errors.New("name can't be empty")
+	}
+	if !strings.Contains(body, "package ") {
+		return "", errors.New("policy body is not valid Rego: missing package declaration")
+	}
+	sp := graphql.ID("root")
+	if space != nil && *space != "" {
+		sp = *space
+	}
+	if _, ok := s.st.Spaces[sp]; !ok {
+		return "", fmt.Errorf("space %q not found", sp)
+	}
+	return sp, nil
+}
+
+type policyCreateArgs struct{ Input policyCreateInput }
+
+func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs) (*policyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := args.Input
+	space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
+	if err != nil {
+		return nil, fmt.Errorf("could not create policy: %w", err)
+	}
+	id := graphql.ID(Slug(in.Name))
+	if _, exists := s.st.Policies[id]; exists {
+		return nil, fmt.Errorf("policy with slug %q already exists", id)
+	}
+	typ := in.Type
+	if newer, ok := deprecatedPolicyTypes[typ]; ok {
+		typ = newer
+	}
+	engine := "REGO_V0"
+	if in.EngineType != nil {
+		engine = *in.EngineType
+	}
+	now := unix(s.nowLocked())
+	p := &policyData{ID: id, Name: in.Name, Body: in.Body, Type: typ, Labels: list(in.Labels), Space: space,
+		Description: deref(in.Description), EngineType: engine, CreatedAt: now, UpdatedAt: now}
+	s.st.Policies[id] = p
+	return s.policyViewLocked(p), nil
+}
+
+type policyUpdateInput struct {
+	Name        string
+	Body        string
+	Labels      *[]string
+	Space       *graphql.ID
+	Description *string
+	EngineType  *string
+}
+
+type policyUpdateArgs struct {
+	ID    graphql.ID
+	Input policyUpdateInput
+}
+
+func (r *rootResolver) PolicyUpdatev2(ctx context.Context, args policyUpdateArgs) (*policyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.st.Policies[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("policy %q not found", args.ID)
+	}
+	in := args.Input
+	space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
+	if err != nil {
+		return nil, fmt.Errorf("could not update policy: %w", err)
+	}
+	engine := p.EngineType
+	if in.EngineType != nil {
+		engine = *in.EngineType
+	}
+	updated := *p
+	updated.Name, updated.Body, updated.Labels, updated.Space = in.Name, in.Body, list(in.Labels), space
+	updated.Description, updated.EngineType, updated.UpdatedAt = deref(in.Description), engine, unix(s.nowLocked())
+	*p = updated
+	return s.policyViewLocked(p), nil
+}
+
+func (r *rootResolver) PolicyDelete(ctx context.Context, args idArg) (*policyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.st.Policies[args.ID]
+	if !ok {
+		return nil, nil
+	}
+	v := s.policyViewLocked(p)
+	delete(s.st.Policies, args.ID)
+	for k, a := range s.st.PolicyAttach {
+		if a.Target == args.ID {
+			delete(s.st.PolicyAttach, k)
+		}
+	}
+	return v, nil
+}
+
+type policyAttachArgs struct {
+	ID    graphql.ID
+	Stack graphql.ID
+}
+
+func (r *rootResolver) PolicyAttach(ctx context.Context, args policyAttachArgs) (*policyStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.st.Policies[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("policy %q not found", args.ID)
+	}
+	if p.Type == "LOGIN" {
+		return nil, fmt.Errorf("policy %q is a login policy and cannot be attached to a stack", args.ID)
+	}
+	if _, ok := s.st.Stacks[args.Stack]; !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	for _, a := range s.st.PolicyAttach {
+		if a.Target == args.ID && a.StackID == args.Stack {
+			return nil, fmt.Errorf("policy %q is already attached to stack %q", args.ID, args.Stack)
+		}
+	}
+	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack}
+	s.st.PolicyAttach[a.ID] = a
+	return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+}
+
+func (r *rootResolver) PolicyDetach(ctx context.Context, args idArg) (*policyStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.PolicyAttach[args.ID]
+	if !ok {
+		if strings.HasPrefix(string(args.ID), "auto-") {
+			return nil, errors.New("autoattached policies can only be detached by changing labels")
+		}
+		return nil, nil
+	}
+	delete(s.st.PolicyAttach, args.ID)
+	return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+}
+
+type stackDependencyInput struct {
+	StackID          graphql.ID
+	DependsOnStackID graphql.ID
+}
+
+type stackDependencyCreateArgs struct{ Input stackDependencyInput }
+
+// StackDependencyCreate rejects self-dependencies, duplicates and cycles.
+func (r *rootResolver) StackDependencyCreate(ctx context.Context, args stackDependencyCreateArgs) (*dependencyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := args.Input
+	for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
+		if _, ok := s.st.Stacks[id]; !ok {
+			return nil, fmt.Errorf("stack %q not found", id)
+		}
+	}
+	if in.StackID == in.DependsOnStackID {
+		return nil, errors.New("stack cannot depend on itself")
+	}
+	for _, d := range s.st.Dependencies {
+		if d.StackID == in.StackID && d.DependsOnStackID == in.DependsOnStackID {
+			return nil, fmt.Errorf("stack %q already depends on stack %q", in.StackID, in.DependsOnStackID)
+		}
+	}
+	if s.dependsLocked(in.DependsOnStackID, in.StackID) {
+		return nil, fmt.Errorf("dependency cycle detected: stack %q already depends on stack %q", in.DependsOnStackID, in.StackID)
+	}
+	d := &dependencyRec{ID: s.nextIDLocked(), StackID: in.StackID, DependsOnStackID: in.DependsOnStackID, References: []*referenceData{}}
+	s.st.Dependencies[d.ID] = d
+	return s.dependencyViewLocked(d), nil
+}
+
+// dependsLocked reports whether from depends on to, directly or not.
+func (s *Server) dependsLocked(from, to graphql.ID) bool {
+	seen := map[graphql.ID]bool{}
+	next := []graphql.ID{from}
+	for len(next) > 0 {
+		cur := next[len(next)-1]
+		next = next[:len(next)-1]
+		if cur == to {
+			return true
+		}
+		if seen[cur] {
+			continue
+		}
+		seen[cur] = true
+		for _, d := range s.st.Dependencies {
+			if d.StackID == cur {
+				next = append(next, d.DependsOnStackID)
+			}
+		}
+	}
+	return false
+}
+
+func (r *rootResolver) StackDependencyDelete(ctx context.Context, args idArg) (*dependencyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.st.Dependencies[args.ID]
+	if !ok {
+		return nil, nil
+	}
+	v := s.dependencyViewLocked(d)
+	delete(s.st.Dependencies, args.ID)
+	return v, nil
+}
+
+type referenceInput struct {
+	OutputName    string
+	InputName     string
+	Type          *string
+	TriggerAlways *bool
+}
+
+type addReferenceArgs struct {
+	StackDependencyID graphql.ID
+	Reference         referenceInput
+}
+
+func (s *Server) checkReferenceLocked(dep *dependencyRec, skip graphql.ID, in referenceInput) error {
+	if strings.TrimSpace(in.OutputName) == "" || strings.TrimSpace(in.InputName) == "" {
+		return errors.New("output and input names can't be empty")
+	}
+	for _, d := range s.st.Dependencies {
+		if d.StackID != dep.StackID {
+			continue
+		}
+		for _, ref := range d.References {
+			if ref.ID != skip && ref.InputName == in.InputName {
+				return fmt.Errorf("input %q of stack %q is already set by another reference", in.InputName, dep.StackID)
+			}
+		}
+	}
+	return nil
+}
+
+func newReference(id graphql.ID, in referenceInput) *referenceData {
+	typ := "ENVIRONMENT_VARIABLE"
+	if in.Type != nil {
+		typ = *in.Type
+	}
+	return &referenceData{ID: id, OutputName: in.OutputName, InputName: in.InputName, Type: typ, TriggerAlways: orFalse(in.TriggerAlways)}
+}
+
+func (r *rootResolver) StackDependenciesAddReference(ctx context.Context, args addReferenceArgs) (*referenceData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dep, ok := s.st.Dependencies[args.StackDependencyID]
+	if !ok {
+		return nil, fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
+	}
+	if err := s.checkReferenceLocked(dep, "", args.Reference); err != nil {
+		return nil, err
+	}
+	ref := newReference(s.nextIDLocked(), args.Reference)
+	dep.References = append(slices.Clone(dep.References), ref)
+	c := *ref
+	return &c, nil
+}
+
+type referenceUpdateInput struct {
+	ID            graphql.ID
+	OutputName    string
+	InputName     string
+	Type          *string
+	TriggerAlways *bool
+}
+
+type updateReferenceArgs struct{ Reference referenceUpdateInput }
+
+func (s *Server) findReferenceLocked(id graphql.ID) (*dependencyRec, int) {
+	for _, d := range s.st.Dependencies {
+		if i := slices.IndexFunc(d.References, func(r *referenceData) bool { return r.ID == id }); i >= 0 {
+			return d, i
+		}
+	}
+	return nil, -1
+}
+
+func (r *rootResolver) StackDependenciesUpdateReference(ctx context.Context, args updateReferenceArgs) (*referenceData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := args.Reference
+	dep, i := s.findReferenceLocked(in.ID)
+	if dep == nil {
+		return nil, fmt.Errorf("stack dependency reference %q not found", in.ID)
+	}
+	ri := referenceInput{OutputName: in.OutputName, InputName: in.InputName, Type: in.Type, TriggerAlways: in.TriggerAlways}
+	if err := s.checkReferenceLocked(dep, in.ID, ri); err != nil {
+		return nil, err
+	}
+	refs := slices.Clone(dep.References)
+	refs[i] = newReference(in.ID, ri)
+	dep.References = refs
+	c := *refs[i]
+	return &c, nil
+}
+
+func (r *rootResolver) StackDependenciesDeleteReference(ctx context.Context, args idArg) (*referenceData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dep, i := s.findReferenceLocked(args.ID)
+	if dep == nil {
+		return nil, nil
+	}
+	c := *dep.References[i]
+	dep.References = slices.Delete(slices.Clone(dep.References), i, i+1)
+	return &c, nil
+}
+
+type awsAttachArgs struct {
+	ID    graphql.ID
+	Stack graphql.ID
+	Read  bool
+	Write bool
+}
+
+func (r *rootResolver) AwsIntegrationAttach(ctx context.Context, args awsAttachArgs) (*awsStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.AwsIntegrations[args.ID]; !ok {
+		return nil, fmt.Errorf("aws integration %q not found", args.ID)
+	}
+	if _, ok := s.st.Stacks[args.Stack]; !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	if !args.Read && !args.Write {
+		return nil, errors.New("at least one of read and write must be set")
+	}
+	for _, a := range s.st.AwsAttach {
+		if a.Target == args.ID && a.StackID == args.Stack {
+			return nil, fmt.Errorf("aws integration %q is already attached to stack %q", args.ID, args.Stack)
+		}
+	}
+	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Read: args.Read, Write: args.Write}
+	s.st.AwsAttach[a.ID] = a
+	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+}
+
+type awsAttachmentUpdateArgs struct {
+	ID    graphql.ID
+	Read  bool
+	Write bool
+}
+
+func (r *rootResolver) AwsIntegrationAttachmentUpdate(ctx context.Context, args awsAttachmentUpdateArgs) (*awsStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.AwsAttach[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("aws integration attachment %q not found", args.ID)
+	}
+	if !args.Read && !args.Write {
+		return nil, errors.New("at least one of read and write must be set")
+	}
+	updated := *a
+	updated.Read, updated.Write = args.Read, args.Write
+	s.st.AwsAttach[args.ID] = &updated
+	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: updated}), nil
+}
+
+func (r *rootResolver) AwsIntegrationDetach(ctx context.Context, args idArg) (*awsStackAttachmentView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.AwsAttach[args.ID]
+	if !ok {
+		return nil, nil
+	}
+	delete(s.st.AwsAttach, args.ID)
+	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+}
+
+type webhookInput struct {
+	Enabled        bool
+	Endpoint       string
+	Secret         string
+	RetryOnFailure *bool
+}
+
+type webhookCreateArgs struct {
+	Stack graphql.ID
+	Input webhookInput
+}
+
+func validateEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not a valid HTTP(S) URL", raw)
+	}
+	return nil
+}
+
+func (r *rootResolver) WebhooksIntegrationCreate(ctx context.Context, args webhookCreateArgs) (*webhookData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	if err := validateEndpoint(args.Input.Endpoint); err != nil {
+		return nil, err
+	}
+	for _, w := range rec.Webhooks {
+		if w.Endpoint == args.Input.Endpoint {
+			return nil, fmt.Errorf("stack %q already has a webhook for endpoint %q", args.Stack, args.Input.Endpoint)
+		}
+	}
+	w := &webhookData{ID: s.nextIDLocked(), Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
+		Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
+	rec.Webhooks = append(slices.Clone(rec.Webhooks), w)
+	c := *w
+	return &c, nil
+}
+
+type webhookUpdateArgs struct {
+	Stack graphql.ID
+	ID    graphql.ID
+	Input webhookInput
+}
+
+func (r *rootResolver) WebhooksIntegrationUpdate(ctx context.Context, args webhookUpdateArgs) (*webhookData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	if err := validateEndpoint(args.Input.Endpoint); err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
+	if i < 0 {
+		return nil, fmt.Errorf("webhook %q not found on stack %q", args.ID, args.Stack)
+	}
+	hooks := slices.Clone(rec.Webhooks)
+	hooks[i] = &webhookData{ID: args.ID, Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
+		Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
+	rec.Webhooks = hooks
+	c := *hooks[i]
+	return &c, nil
+}
+
+type webhookDeleteArgs struct {
+	Stack graphql.ID
+	ID    graphql.ID
+}
+
+func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webhookDeleteArgs) (*webhookData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.Stack]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.Stack)
+	}
+	i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
+	if i < 0 {
+		return nil, nil
+	}
+	c := *rec.Webhooks[i]
+	c.Deleted = true
+	rec.Webhooks = slices.Delete(slices.Clone(rec.Webhooks), i, i+1)
+	return &c, nil
+}
+
+type roleBindingInput struct {
+	RoleID  graphql.ID
+	StackID graphql.ID
+	SpaceID graphql.ID
+}
+
+type roleBindingCreateArgs struct{ Input roleBindingInput }
+
+func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBindingCreateArgs) (*roleBindingView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := args.Input
+	if _, ok := s.st.Roles[in.RoleID]; !ok {
+		return nil, fmt.Errorf("role %q not found", in.RoleID)
+	}
+	if _, ok := s.st.Stacks[in.StackID]; !ok {
+		return nil, fmt.Errorf("stack %q not found", in.StackID)
+	}
+	if _, ok := s.st.Spaces[in.SpaceID]; !ok {
+		return nil, fmt.Errorf("space %q not found", in.SpaceID)
+	}
+	for _, b := range s.st.RoleBindings {
+		if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
+			return nil, fmt.Errorf("stack %q already has role %q in space %q", in.StackID, in.RoleID, in.SpaceID)
+		}
+	}
+	b := &roleBindingData{ID: s.nextIDLocked(), RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
+	s.st.RoleBindings[b.ID] = b
+	return &roleBindingView{roleBindingData: *b, s: s}, nil
+}
+
+func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (*roleBindingView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.st.RoleBindings[args.ID]
+	if !ok {
+		return nil, nil
+	}
+	delete(s.st.RoleBindings, args.ID)
+	return &roleBindingView{roleBindingData: *b, s: s}, nil
+}

@@ -1,0 +1,549 @@
+package emulator
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// rootResolver serves both Query and Mutation.
+type rootResolver struct{ s *Server }
+
+// authorized is false only for anonymous requests, which reach resolvers
+// when Options.AnonymousUnauthenticated is set.
+func authorized(ctx context.Context) bool { return info(ctx).authenticated }
+
+type viewerView struct {
+	ID   graphql.ID
+	Name string
+}
+
+func (r *rootResolver) Viewer(ctx context.Context) *viewerView {
+	ri := info(ctx)
+	if !ri.authenticated {
+		return nil
+	}
+	return &viewerView{ID: graphql.ID(ri.subject), Name: ri.subject}
+}
+
+func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if st, ok := r.s.st.Stacks[args.ID]; ok {
+		return r.s.stackViewLocked(st), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) Stacks(ctx context.Context) []*stackView {
+	if !authorized(ctx) {
+		return []*stackView{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := make([]*stackView, 0, len(r.s.st.Stacks))
+	for _, st := range sortedValues(r.s.st.Stacks) {
+		out = append(out, r.s.stackViewLocked(st))
+	}
+	return out
+}
+
+type searchArgs struct{ Input searchInput }
+
+type searchInput struct {
+	First          *int32
+	After          *string
+	FullTextSearch *string
+	Predicates     *[]queryPredicate
+	OrderBy        *queryOrder
+}
+
+type queryPredicate struct {
+	Field      string
+	Constraint queryFieldConstraint
+	Exclude    *bool
+}
+
+type queryFieldConstraint struct {
+	BooleanEquals *[]bool
+	EnumEquals    *[]string
+	StringMatches *[]string
+}
+
+type queryOrder struct {
+	Field     string
+	Direction string
+}
+
+type pageInfo struct {
+	EndCursor       *string
+	HasNextPage     bool
+	HasPreviousPage bool
+	StartCursor     *string
+}
+
+type stackEdge struct {
+	Cursor string
+	Node   *stackView
+}
+
+type stacksConnection struct {
+	Edges    []*stackEdge
+	PageInfo pageInfo
+}
+
+// searchField extracts the searchable values of one field of an item;
+// isBool marks fields that take booleanEquals.
+type searchField[T any] struct {
+	strings func(T) []string
+	boolean func(T) bool
+}
+
+var stackSearchFields = map[string]searchField[*stackRecord]{
+	"id":             {strings: func(s *stackRecord) []string { return []string{string(s.ID)} }},
+	"name":           {strings: func(s *stackRecord) []string { return []string{s.Name} }},
+	"label":          {strings: func(s *stackRecord) []string { return s.Labels }},
+	"space":          {strings: func(s *stackRecord) []string { return []string{string(s.Space)} }},
+	"state":          {strings: func(s *stackRecord) []string { return []string{s.State} }},
+	"branch":         {strings: func(s *stackRecord) []string { return []string{s.Branch} }},
+	"repository":     {strings: func(s *stackRecord) []string { return []string{s.Repository} }},
+	"projectRoot":    {strings: func(s *stackRecord) []string { return []string{deref(s.ProjectRoot)} }},
+	"workerPool":     {strings: func(s *stackRecord) []string { return []string{string(derefID(s.WorkerPoolID))} }},
+	"administrative": {boolean: func(s *stackRecord) bool { return s.Administrative }},
+	"autodeploy":     {boolean: func(s *stackRecord) bool { return s.Autodeploy }},
+	"locked":         {boolean: func(s *stackRecord) bool { return s.LockedBy != nil }},
+	"starred":        {boolean: func(s *stackRecord) bool { return s.Starred }},
+	"isDisabled":     {boolean: func(s *stackRecord) bool { return s.IsDisabled }},
+	"deleting":       {boolean: func(s *stackRecord) bool { return s.Deleting }},
+	"driftDetection": {boolean: func(s *stackRecord) bool { return s.Drift != nil }},
+}
+
+var policySearchFields = map[string]searchField[*policyData]{
+	"id":    {strings: func(p *policyData) []string { return []string{string(p.ID)} }},
+	"name":  {strings: func(p *policyData) []string { return []string{p.Name} }},
+	"type":  {strings: func(p *policyData) []string { return []string{p.Type} }},
+	"label": {strings: func(p *policyData) []string { return p.Labels }},
+	"space": {strings: func(p *policyData) []string { return []string{string(p.Space)} }},
+}
+
+// matchPredicate applies one predicate. stringMatches takes globs (* and ?);
+// enumEquals and booleanEquals compare exactly. A list matches when any value
+// matches.
+func matchPredicate[T any](fields map[string]searchField[T], item T, p queryPredicate) (bool, error) {
+	f, ok := fields[p.Field]
+	if !ok {
+		return false, fmt.Errorf("unsupported search field %q", p.Field)
+	}
+	var hit bool
+	c := p.Constraint
+	switch {
+	case c.BooleanEquals != nil:
+		if f.boolean == nil {
+			return false, fmt.Errorf("field %q does not take booleanEquals", p.Field)
+		}
+		hit = slices.Contains(*c.BooleanEquals, f.boolean(item))
+	case c.EnumEquals != nil, c.StringMatches != nil:
+		if f.strings == nil {
+			return false, fmt.Errorf("field %q takes booleanEquals", p.Field)
+		}
+		values := f.strings(item)
+		if c.EnumEquals != nil {
+			hit = slices.ContainsFunc(*c.EnumEquals, func(want string) bool { return slices.Contains(values, want) })
+		} else {
+			hit = slices.ContainsFunc(*c.StringMatches, func(pattern string) bool {
+				return slices.ContainsFunc(values, func(v string) bool { return globMatch(pattern, v) })
+			})
+		}
+	default:
+		return false, fmt.Errorf("predicate on %q has no constraint", p.Field)
+	}
+	if p.Exclude != nil && *p.Exclude {
+		hit = !hit
+	}
+	return hit, nil
+}
+
+func globMatch(pattern, v string) bool {
+	if !strings.ContainsAny(pattern, "*?[") {
+		return pattern == v
+	}
+	ok, err := path.Match(pattern, v)
+	return err == nil && ok
+}
+
+const defaultPageSize = 50
+
+// page filters, orders and cuts items the way Spacelift's search* queries do.
+func page[T any](in searchInput, items []T, fields map[string]searchField[T], id func(T) graphql.ID,
+	text func(T) string, less func(field string, a, b T) int) ([]T, []string, pageInfo, error) {
+	var kept []T
+	for _, it := range items {
+		ok := true
+		if in.FullTextSearch != nil && *in.FullTextSearch != "" {
+			ok = strings.Contains(strings.ToLower(text(it)), strings.ToLower(*in.FullTextSearch))
+		}
+		if in.Predicates != nil {
+			for _, p := range *in.Predicates {
+				if !ok {
+					break
+				}
+				hit, err := matchPredicate(fields, it, p)
+				if err != nil {
+					return nil, nil, pageInfo{}, err
+				}
+				ok = hit
+			}
+		}
+		if ok {
+			kept = append(kept, it)
+		}
+	}
+	field, desc := "id", false
+	if in.OrderBy != nil {
+		field, desc = in.OrderBy.Field, in.OrderBy.Direction == "DESC"
+	}
+	slices.SortStableFunc(kept, func(a, b T) int {
+		c := cmp.Or(less(field, a, b), cmp.Compare(id(a), id(b)))
+		if desc {
+			return -c
+		}
+		return c
+	})
+	start := 0
+	if in.After != nil && *in.After != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*in.After)
+		if err != nil {
+			return nil, nil, pageInfo{}, fmt.Errorf("invalid cursor %q", *in.After)
+		}
+		idx := slices.IndexFunc(kept, func(t T) bool { return string(id(t)) == string(raw) })
+		if idx < 0 {
+			return nil, nil, pageInfo{}, fmt.Errorf("invalid cursor %q", *in.After)
+		}
+		start = idx + 1
+	}
+	size := defaultPageSize
+	if in.First != nil {
+		if *in.First < 0 {
+			return nil, nil, pageInfo{}, fmt.Errorf("first must not be negative")
+		}
+		size = int(*in.First)
+	}
+	end := min(start+size, len(kept))
+	out := kept[start:end]
+	cursors := make([]string, len(out))
+	for i, it := range out {
+		cursors[i] = base64.RawURLEncoding.EncodeToString([]byte(id(it)))
+	}
+	pi := pageInfo{HasNextPage: end < len(kept), HasPreviousPage: start > 0}
+	if len(cursors) > 0 {
+		pi.StartCursor, pi.EndCursor = &cursors[0], &cursors[len(cursors)-1]
+	}
+	return out, cursors, pi, nil
+}
+
+func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*stacksConnection, error) {
+	if !authorized(ctx) {
+		return &stacksConnection{Edges: []*stackEdge{}}, nil
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
+		func(s *stackRecord) graphql.ID { return s.ID },
+		func(s *stackRecord) string {
+			return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
+		},
+		func(field string, a, b *stackRecord) int {
+			switch field {
+			case "name":
+				return cmp.Compare(a.Name, b.Name)
+			case "createdAt":
+				return cmp.Compare(a.CreatedAt, b.CreatedAt)
+			case "state":
+				return cmp.Compare(a.State, b.State)
+			case "starred":
+				return compareBool(a.Starred, b.Starred)
+			}
+			return 0
+		})
+	if err != nil {
+		return nil, err
+	}
+	conn := &stacksConnection{Edges: make([]*stackEdge, len(items)), PageInfo: pi}
+	for i, st := range items {
+		conn.Edges[i] = &stackEdge{Cursor: cursors[i], Node: r.s.stackViewLocked(st)}
+	}
+	return conn, nil
+}
+
+func (r *rootResolver) Policy(ctx context.Context, args idArg) (*policyView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if p, ok := r.s.st.Policies[args.ID]; ok {
+		return r.s.policyViewLocked(p), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) Policies(ctx context.Context) []*policyView {
+	if !authorized(ctx) {
+		return []*policyView{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*policyView{}
+	for _, p := range sortedValues(r.s.st.Policies) {
+		out = append(out, r.s.policyViewLocked(p))
+	}
+	return out
+}
+
+type policyEdge struct {
+	Cursor string
+	Node   *policyView
+}
+
+type policiesConnection struct {
+	Edges    []*policyEdge
+	PageInfo pageInfo
+}
+
+func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*policiesConnection, error) {
+	if !authorized(ctx) {
+		return &policiesConnection{Edges: []*policyEdge{}}, nil
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
+		func(p *policyData) graphql.ID { return p.ID },
+		func(p *policyData) string {
+			return strings.Join(append([]string{string(p.ID), p.Name}, p.Labels...), " ")
+		},
+		func(field string, a, b *policyData) int {
+			switch field {
+			case "name":
+				return cmp.Compare(a.Name, b.Name)
+			case "createdAt":
+				return cmp.Compare(a.CreatedAt, b.CreatedAt)
+			}
+			return 0
+		})
+	if err != nil {
+		return nil, err
+	}
+	conn := &policiesConnection{Edges: make([]*policyEdge, len(items)), PageInfo: pi}
+	for i, p := range items {
+		conn.Edges[i] = &policyEdge{Cursor: cursors[i], Node: r.s.policyViewLocked(p)}
+	}
+	return conn, nil
+}
+
+func (r *rootResolver) Space(ctx context.Context, args idArg) (*spaceData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if _, ok := r.s.st.Spaces[args.ID]; !ok {
+		return nil, nil
+	}
+	return r.s.spaceLocked(args.ID), nil
+}
+
+func (r *rootResolver) Spaces(ctx context.Context) []*spaceData {
+	if !authorized(ctx) {
+		return []*spaceData{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*spaceData{}
+	for _, sp := range sortedValues(r.s.st.Spaces) {
+		out = append(out, r.s.spaceLocked(sp.ID))
+	}
+	return out
+}
+
+func copyPool(wp *workerPoolData) *workerPoolData {
+	c := *wp
+	c.Labels = cloneStrings(c.Labels)
+	return &c
+}
+
+func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolData, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if wp, ok := r.s.st.WorkerPools[args.ID]; ok {
+		return copyPool(wp), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolData {
+	if !authorized(ctx) {
+		return []*workerPoolData{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*workerPoolData{}
+	for _, wp := range sortedValues(r.s.st.WorkerPools) {
+		out = append(out, copyPool(wp))
+	}
+	return out
+}
+
+func (s *Server) contextViewLocked(c *contextRecord) *contextView {
+	d := c.contextData
+	d.Labels = cloneStrings(d.Labels)
+	return &contextView{contextData: d, s: s}
+}
+
+func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if c, ok := r.s.st.Contexts[args.ID]; ok {
+		return r.s.contextViewLocked(c), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) Contexts(ctx context.Context) []*contextView {
+	if !authorized(ctx) {
+		return []*contextView{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*contextView{}
+	for _, c := range sortedValues(r.s.st.Contexts) {
+		out = append(out, r.s.contextViewLocked(c))
+	}
+	return out
+}
+
+func (s *Server) awsViewLocked(in *awsIntegration) *awsIntegrationView {
+	c := *in
+	c.Labels = cloneStrings(c.Labels)
+	return &awsIntegrationView{awsIntegration: c, s: s}
+}
+
+func (r *rootResolver) AwsIntegration(ctx context.Context, args idArg) (*awsIntegrationView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if in, ok := r.s.st.AwsIntegrations[args.ID]; ok {
+		return r.s.awsViewLocked(in), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) AwsIntegrations(ctx context.Context) []*awsIntegrationView {
+	if !authorized(ctx) {
+		return []*awsIntegrationView{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*awsIntegrationView{}
+	for _, in := range sortedValues(r.s.st.AwsIntegrations) {
+		out = append(out, r.s.awsViewLocked(in))
+	}
+	return out
+}
+
+func (s *Server) roleViewLocked(role *roleData) *roleView {
+	c := *role
+	c.Actions = cloneStrings(c.Actions)
+	return &roleView{roleData: c, s: s}
+}
+
+func (r *rootResolver) Role(ctx context.Context, args idArg) (*roleView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if role, ok := r.s.st.Roles[args.ID]; ok {
+		return r.s.roleViewLocked(role), nil
+	}
+	return nil, nil
+}
+
+func (r *rootResolver) Roles(ctx context.Context) []*roleView {
+	if !authorized(ctx) {
+		return []*roleView{}
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	out := []*roleView{}
+	for _, role := range sortedValues(r.s.st.Roles) {
+		out = append(out, r.s.roleViewLocked(role))
+	}
+	return out
+}
+
+func (r *rootResolver) StackRoleBinding(ctx context.Context, args idArg) (*roleBindingView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if b, ok := r.s.st.RoleBindings[args.ID]; ok {
+		return &roleBindingView{roleBindingData: *b, s: r.s}, nil
+	}
+	return nil, nil
+}
+
+// sortedValues returns map values ordered by key.
+func sortedValues[V any](m map[graphql.ID]V) []V {
+	keys := make([]graphql.ID, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func derefID(p *graphql.ID) graphql.ID {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
