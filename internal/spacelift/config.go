@@ -1,0 +1,158 @@
+package spacelift
+
+import (
+	"context"
+
+	graphql "github.com/hasura/go-graphql-client"
+)
+
+// ConfigElement is an environment variable or mounted file of a stack.
+type ConfigElement struct {
+	// ID is the variable name or the file path.
+	ID   string
+	Type ConfigType
+	// Value is nil for write-only elements, whose value cannot be read.
+	Value *string
+	// Checksum is the SHA-256 of the value, readable even when the value
+	// is write-only, so that drift of a write-only value can be detected.
+	Checksum    string
+	WriteOnly   bool
+	Description string
+}
+
+type configFields struct {
+	ID          string  `graphql:"id"`
+	Type        string  `graphql:"type"`
+	Value       *string `graphql:"value"`
+	Checksum    string  `graphql:"checksum"`
+	WriteOnly   bool    `graphql:"writeOnly"`
+	Description *string `graphql:"description"`
+}
+
+func (f *configFields) element() ConfigElement {
+	return ConfigElement{
+		ID: f.ID, Type: ConfigType(f.Type), Value: f.Value, Checksum: f.Checksum,
+		WriteOnly: f.WriteOnly, Description: deref(f.Description),
+	}
+}
+
+// AddStackConfig sets an environment variable or mounted file of a stack,
+// replacing an element with the same ID.
+func (c *Client) AddStackConfig(ctx context.Context, stackID string, input ConfigInput) (*ConfigElement, error) {
+	var m struct {
+		Element configFields `graphql:"stackConfigAdd(stack: $stack, config: $config)"`
+	}
+	vars := map[string]any{"stack": graphql.ID(stackID), "config": input}
+	if err := c.do(ctx, mutation("StackConfigAdd", true), &m, vars); err != nil {
+		return nil, err
+	}
+	e := m.Element.element()
+	return &e, nil
+}
+
+// DeleteStackConfig removes an environment variable or mounted file of a
+// stack, given its ID.
+func (c *Client) DeleteStackConfig(ctx context.Context, stackID, id string) error {
+	var m struct {
+		Element *struct {
+			ID string `graphql:"id"`
+		} `graphql:"stackConfigDelete(stack: $stack, id: $id)"`
+	}
+	vars := map[string]any{"stack": graphql.ID(stackID), "id": graphql.ID(id)}
+	return c.do(ctx, mutation("StackConfigDelete", true), &m, vars)
+}
+
+// ListStackConfig returns the stack's own environment variables and mounted
+// files, without those inherited from attached contexts.
+func (c *Client) ListStackConfig(ctx context.Context, stackID string) ([]ConfigElement, error) {
+	var q struct {
+		Stack *struct {
+			Config []configFields `graphql:"config"`
+		} `graphql:"stack(id: $stack)"`
+	}
+	cl := query("StackConfig")
+	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
+		return nil, err
+	}
+	if q.Stack == nil {
+		return nil, notFound(cl.name, "stack "+stackID)
+	}
+	out := make([]ConfigElement, 0, len(q.Stack.Config))
+	for i := range q.Stack.Config {
+		out = append(out, q.Stack.Config[i].element())
+	}
+	return out, nil
+}
+
+// ContextAttachment is a context attached to a stack.
+type ContextAttachment struct {
+	// ID identifies the attachment; DetachContext takes it.
+	ID        string
+	ContextID string
+	StackID   string
+	// Priority orders contexts: lower numbers win on conflicting keys.
+	Priority int
+	// IsAutoattached is set for attachments made by an autoattach:<label>
+	// label; they cannot be detached.
+	IsAutoattached bool
+}
+
+// AttachContext attaches a context to a stack with a priority. The mutation
+// is not repeated after a failure that may have reached the API.
+func (c *Client) AttachContext(ctx context.Context, contextID, stackID string, priority int) (*ContextAttachment, error) {
+	var m struct {
+		Attachment struct {
+			ID             string `graphql:"id"`
+			StackID        string `graphql:"stackId"`
+			Priority       int    `graphql:"priority"`
+			IsAutoattached bool   `graphql:"isAutoattached"`
+		} `graphql:"contextAttach(id: $id, stack: $stack, priority: $priority)"`
+	}
+	vars := map[string]any{"id": graphql.ID(contextID), "stack": graphql.ID(stackID), "priority": int32(priority)} //nolint:gosec // priorities are small
+	if err := c.do(ctx, mutation("ContextAttach", false), &m, vars); err != nil {
+		return nil, err
+	}
+	a := m.Attachment
+	return &ContextAttachment{
+		ID: a.ID, ContextID: contextID, StackID: a.StackID, Priority: a.Priority, IsAutoattached: a.IsAutoattached,
+	}, nil
+}
+
+// DetachContext removes a context attachment, given its ID.
+func (c *Client) DetachContext(ctx context.Context, attachmentID string) error {
+	var m struct {
+		Attachment *struct {
+			ID string `graphql:"id"`
+		} `graphql:"contextDetach(id: $id)"`
+	}
+	return c.do(ctx, mutation("ContextDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
+}
+
+// ListStackContexts returns the contexts attached to a stack, explicitly or
+// by label.
+func (c *Client) ListStackContexts(ctx context.Context, stackID string) ([]ContextAttachment, error) {
+	var q struct {
+		Stack *struct {
+			AttachedContexts []struct {
+				ID             string `graphql:"id"`
+				ContextID      string `graphql:"contextId"`
+				Priority       int    `graphql:"priority"`
+				IsAutoattached bool   `graphql:"isAutoattached"`
+			} `graphql:"attachedContexts"`
+		} `graphql:"stack(id: $stack)"`
+	}
+	cl := query("StackContexts")
+	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
+		return nil, err
+	}
+	if q.Stack == nil {
+		return nil, notFound(cl.name, "stack "+stackID)
+	}
+	out := make([]ContextAttachment, 0, len(q.Stack.AttachedContexts))
+	for _, a := range q.Stack.AttachedContexts {
+		out = append(out, ContextAttachment{
+			ID: a.ID, ContextID: a.ContextID, StackID: stackID, Priority: a.Priority, IsAutoattached: a.IsAutoattached,
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,184 @@
+package spacelift
+
+import (
+	"context"
+
+	graphql "github.com/hasura/go-graphql-client"
+)
+
+// StackDependency makes StackID's runs wait for DependsOnStackID's and pass
+// outputs along its references.
+type StackDependency struct {
+	// ID identifies the dependency; DeleteStackDependency and
+	// AddStackDependencyReference take it.
+	ID               string
+	StackID          string
+	DependsOnStackID string
+	References       []StackDependencyReference
+}
+
+// StackDependencyReference passes an output of the depended-on stack to the
+// dependent stack as the environment variable InputName.
+type StackDependencyReference struct {
+	ID            string
+	OutputName    string
+	InputName     string
+	Type          ConfigType
+	TriggerAlways bool
+}
+
+type dependencyReferenceFields struct {
+	ID            string `graphql:"id"`
+	OutputName    string `graphql:"outputName"`
+	InputName     string `graphql:"inputName"`
+	Type          string `graphql:"type"`
+	TriggerAlways bool   `graphql:"triggerAlways"`
+}
+
+func (f *dependencyReferenceFields) reference() StackDependencyReference {
+	return StackDependencyReference{
+		ID: f.ID, OutputName: f.OutputName, InputName: f.InputName, Type: ConfigType(f.Type), TriggerAlways: f.TriggerAlways,
+	}
+}
+
+// CreateStackDependency makes stackID depend on dependsOnStackID. The
+// mutation is not repeated after a failure that may have reached the API.
+func (c *Client) CreateStackDependency(ctx context.Context, stackID, dependsOnStackID string) (*StackDependency, error) {
+	var m struct {
+		Dependency struct {
+			ID             string  `graphql:"id"`
+			Stack          idField `graphql:"stack"`
+			DependsOnStack idField `graphql:"dependsOnStack"`
+		} `graphql:"stackDependencyCreate(input: $input)"`
+	}
+	input := StackDependencyInput{StackID: stackID, DependsOnStackID: dependsOnStackID}
+	if err := c.do(ctx, mutation("StackDependencyCreate", false), &m, map[string]any{"input": input}); err != nil {
+		return nil, err
+	}
+	d := m.Dependency
+	return &StackDependency{ID: d.ID, StackID: d.Stack.ID, DependsOnStackID: d.DependsOnStack.ID}, nil
+}
+
+// DeleteStackDependency removes a dependency and its references.
+func (c *Client) DeleteStackDependency(ctx context.Context, id string) error {
+	var m struct {
+		Dependency *struct {
+			ID string `graphql:"id"`
+		} `graphql:"stackDependencyDelete(id: $id)"`
+	}
+	return c.do(ctx, mutation("StackDependencyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
+}
+
+// AddStackDependencyReference adds an output reference to a dependency. The
+// mutation is not repeated after a failure that may have reached the API.
+func (c *Client) AddStackDependencyReference(ctx context.Context, dependencyID string, input StackDependencyReferenceInput) (*StackDependencyReference, error) {
+	var m struct {
+		Reference dependencyReferenceFields `graphql:"stackDependenciesAddReference(stackDependencyID: $stackDependencyID, reference: $reference)"`
+	}
+	vars := map[string]any{"stackDependencyID": graphql.ID(dependencyID), "reference": input}
+	if err := c.do(ctx, mutation("StackDependenciesAddReference", false), &m, vars); err != nil {
+		return nil, err
+	}
+	r := m.Reference.reference()
+	return &r, nil
+}
+
+// DeleteStackDependencyReference removes an output reference, given its ID.
+func (c *Client) DeleteStackDependencyReference(ctx context.Context, id string) error {
+	var m struct {
+		Reference *struct {
+			ID string `graphql:"id"`
+		} `graphql:"stackDependenciesDeleteReference(id: $id)"`
+	}
+	return c.do(ctx, mutation("StackDependenciesDeleteReference", true), &m, map[string]any{"id": graphql.ID(id)})
+}
+
+// ListStackDependencies returns the dependencies of a stack on other
+// stacks, with their references.
+func (c *Client) ListStackDependencies(ctx context.Context, stackID string) ([]StackDependency, error) {
+	var q struct {
+		Stack *struct {
+			DependsOn []struct {
+				ID             string                      `graphql:"id"`
+				DependsOnStack idField                     `graphql:"dependsOnStack"`
+				References     []dependencyReferenceFields `graphql:"references"`
+			} `graphql:"dependsOn"`
+		} `graphql:"stack(id: $stack)"`
+	}
+	cl := query("StackDependencies")
+	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
+		return nil, err
+	}
+	if q.Stack == nil {
+		return nil, notFound(cl.name, "stack "+stackID)
+	}
+	out := make([]StackDependency, 0, len(q.Stack.DependsOn))
+	for _, d := range q.Stack.DependsOn {
+		dep := StackDependency{ID: d.ID, StackID: stackID, DependsOnStackID: d.DependsOnStack.ID}
+		for i := range d.References {
+			dep.References = append(dep.References, d.References[i].reference())
+		}
+		out = append(out, dep)
+	}
+	return out, nil
+}
+
+// StackRoleBinding grants the runs of a stack a role in a space. Role
+// bindings replace the deprecated administrative flag of stacks.
+type StackRoleBinding struct {
+	ID      string
+	RoleID  string
+	StackID string
+	SpaceID string
+}
+
+// roleBindingFields reads the role and space as objects, as the Terraform
+// provider does.
+type roleBindingFields struct {
+	ID      string  `graphql:"id"`
+	Role    idField `graphql:"role"`
+	StackID string  `graphql:"stackID"`
+	Space   idField `graphql:"space"`
+}
+
+func (f *roleBindingFields) binding() *StackRoleBinding {
+	return &StackRoleBinding{ID: f.ID, RoleID: f.Role.ID, StackID: f.StackID, SpaceID: f.Space.ID}
+}
+
+// CreateStackRoleBinding grants a stack a role in a space. The mutation is
+// not repeated after a failure that may have reached the API.
+func (c *Client) CreateStackRoleBinding(ctx context.Context, input StackRoleBindingInput) (*StackRoleBinding, error) {
+	var m struct {
+		Binding roleBindingFields `graphql:"stackRoleBindingCreate(input: $input)"`
+	}
+	if err := c.do(ctx, mutation("StackRoleBindingCreate", false), &m, map[string]any{"input": input}); err != nil {
+		return nil, referencedObjectMissing(err)
+	}
+	return m.Binding.binding(), nil
+}
+
+// GetStackRoleBinding reads a stack role binding. A missing binding is an
+// error for which IsNotFound is true.
+func (c *Client) GetStackRoleBinding(ctx context.Context, id string) (*StackRoleBinding, error) {
+	var q struct {
+		Binding *roleBindingFields `graphql:"stackRoleBinding(id: $id)"`
+	}
+	cl := query("StackRoleBindingRead")
+	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
+		return nil, err
+	}
+	if q.Binding == nil {
+		return nil, notFound(cl.name, "stack role binding "+id)
+	}
+	return q.Binding.binding(), nil
+}
+
+// DeleteStackRoleBinding removes a stack role binding.
+func (c *Client) DeleteStackRoleBinding(ctx context.Context, id string) error {
+	var m struct {
+		Binding *struct {
+			ID string `graphql:"id"`
+		} `graphql:"stackRoleBindingDelete(id: $id)"`
+	}
+	return c.do(ctx, mutation("StackRoleBindingDelete", true), &m, map[string]any{"id": graphql.ID(id)})
+}

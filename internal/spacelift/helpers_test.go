@@ -1,0 +1,125 @@
+package spacelift
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// sentRequest is a GraphQL request as a test server received it.
+type sentRequest struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Header        http.Header    `json:"-"`
+}
+
+// fakeAPI is a scripted GraphQL endpoint: it answers apiKeyUser with a token
+// and every other request with respond, recording what it receives.
+type fakeAPI struct {
+	t        *testing.T
+	srv      *httptest.Server
+	tokenTTL time.Duration
+
+	mu       sync.Mutex
+	requests []sentRequest
+	minted   int
+	respond  func(w http.ResponseWriter, req sentRequest)
+}
+
+func newFakeAPI(t *testing.T, respond func(w http.ResponseWriter, req sentRequest)) *fakeAPI {
+	t.Helper()
+	f := &fakeAPI{t: t, tokenTTL: time.Hour, respond: respond}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var req sentRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req.Header = r.Header.Clone()
+	f.mu.Lock()
+	f.requests = append(f.requests, req)
+	if req.OperationName == "ApiKeyUser" {
+		f.minted++
+		n := f.minted
+		ttl := f.tokenTTL
+		f.mu.Unlock()
+		writeJSON(w, map[string]any{"data": map[string]any{"apiKeyUser": map[string]any{
+			"jwt": "jwt-" + string(rune('0'+n%10)), "validUntil": time.Now().Add(ttl).Unix(),
+		}}})
+		return
+	}
+	respond := f.respond
+	f.mu.Unlock()
+	respond(w, req)
+}
+
+func (f *fakeAPI) sent() []sentRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sentRequest(nil), f.requests...)
+}
+
+func (f *fakeAPI) client(t *testing.T, mutate ...func(*Options)) *Client {
+	t.Helper()
+	return newTestClient(t, f.srv.URL, "key-id", "key-secret", mutate...)
+}
+
+func newTestClient(t *testing.T, endpoint, id, secret string, mutate ...func(*Options)) *Client {
+	t.Helper()
+	metrics, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{
+		QPS:            1000,
+		Burst:          1000,
+		InitialBackoff: 5 * time.Millisecond,
+		MaxBackoff:     2 * time.Second,
+		Metrics:        metrics,
+	}
+	for _, m := range mutate {
+		m(&opts)
+	}
+	c, err := New(Credentials{Endpoint: endpoint, KeyID: id, KeySecret: secret}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeStatus(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg}}})
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,180 @@
+package spacelift
+
+import (
+	"context"
+	"time"
+
+	graphql "github.com/hasura/go-graphql-client"
+)
+
+// Policy is a policy as read from the API.
+type Policy struct {
+	ID          string
+	Name        string
+	Body        string
+	Type        PolicyType
+	Labels      []string
+	Space       string
+	Description string
+	EngineType  PolicyEngineType
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type policyFields struct {
+	ID          string   `graphql:"id"`
+	Name        string   `graphql:"name"`
+	Body        string   `graphql:"body"`
+	Type        string   `graphql:"type"`
+	Labels      []string `graphql:"labels"`
+	Space       string   `graphql:"space"`
+	Description string   `graphql:"description"`
+	EngineType  string   `graphql:"engineType"`
+	CreatedAt   int64    `graphql:"createdAt"`
+	UpdatedAt   int64    `graphql:"updatedAt"`
+}
+
+func (f *policyFields) policy() *Policy {
+	return &Policy{
+		ID: f.ID, Name: f.Name, Body: f.Body, Type: PolicyType(f.Type), Labels: f.Labels,
+		Space: f.Space, Description: f.Description, EngineType: PolicyEngineType(f.EngineType),
+		CreatedAt: unixTime(f.CreatedAt), UpdatedAt: unixTime(f.UpdatedAt),
+	}
+}
+
+// GetPolicy reads a policy. A missing policy is an error for which
+// IsNotFound is true.
+func (c *Client) GetPolicy(ctx context.Context, id string) (*Policy, error) {
+	var q struct {
+		Policy *policyFields `graphql:"policy(id: $id)"`
+	}
+	cl := query("PolicyRead")
+	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
+		return nil, err
+	}
+	if q.Policy == nil {
+		return nil, notFound(cl.name, "policy "+id)
+	}
+	return q.Policy.policy(), nil
+}
+
+// CreatePolicy creates a policy with policyCreatev2. A missing space named
+// by the input is reported as invalid input. The mutation is not repeated
+// after a failure that may have reached the API.
+func (c *Client) CreatePolicy(ctx context.Context, input PolicyCreateInput) (*Policy, error) {
+	var m struct {
+		Policy policyFields `graphql:"policyCreatev2(input: $input)"`
+	}
+	if err := c.do(ctx, mutation("PolicyCreateV2", false), &m, map[string]any{"input": input}); err != nil {
+		return nil, referencedObjectMissing(err)
+	}
+	return m.Policy.policy(), nil
+}
+
+// UpdatePolicy replaces the settings of a policy with policyUpdatev2.
+func (c *Client) UpdatePolicy(ctx context.Context, id string, input PolicyUpdateInput) (*Policy, error) {
+	var m struct {
+		Policy policyFields `graphql:"policyUpdatev2(id: $id, input: $input)"`
+	}
+	vars := map[string]any{"id": graphql.ID(id), "input": input}
+	if err := c.do(ctx, mutation("PolicyUpdateV2", true), &m, vars); err != nil {
+		return nil, err
+	}
+	return m.Policy.policy(), nil
+}
+
+// DeletePolicy deletes a policy and its attachments.
+func (c *Client) DeletePolicy(ctx context.Context, id string) error {
+	var m struct {
+		Policy *struct {
+			ID string `graphql:"id"`
+		} `graphql:"policyDelete(id: $id)"`
+	}
+	return c.do(ctx, mutation("PolicyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
+}
+
+// PolicyAttachment is a policy attached to a stack.
+type PolicyAttachment struct {
+	// ID identifies the attachment; DetachPolicy takes it.
+	ID       string
+	PolicyID string
+	StackID  string
+	// IsAutoattached is set for attachments made by an autoattach:<label>
+	// label rather than by policyAttach; they cannot be detached.
+	IsAutoattached bool
+}
+
+// AttachPolicy attaches a policy to a stack. The mutation is not repeated
+// after a failure that may have reached the API.
+func (c *Client) AttachPolicy(ctx context.Context, policyID, stackID string) (*PolicyAttachment, error) {
+	var m struct {
+		Attachment struct {
+			ID             string `graphql:"id"`
+			StackID        string `graphql:"stackId"`
+			IsAutoattached bool   `graphql:"isAutoattached"`
+		} `graphql:"policyAttach(id: $id, stack: $stack)"`
+	}
+	vars := map[string]any{"id": graphql.ID(policyID), "stack": graphql.ID(stackID)}
+	if err := c.do(ctx, mutation("PolicyAttach", false), &m, vars); err != nil {
+		return nil, err
+	}
+	return &PolicyAttachment{
+		ID: m.Attachment.ID, PolicyID: policyID, StackID: m.Attachment.StackID,
+		IsAutoattached: m.Attachment.IsAutoattached,
+	}, nil
+}
+
+// DetachPolicy removes a policy attachment, given its ID.
+func (c *Client) DetachPolicy(ctx context.Context, attachmentID string) error {
+	var m struct {
+		Attachment *struct {
+			ID string `graphql:"id"`
+		} `graphql:"policyDetach(id: $id)"`
+	}
+	return c.do(ctx, mutation("PolicyDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
+}
+
+// StackPolicyAttachment is a policy attachment seen from the stack.
+type StackPolicyAttachment struct {
+	// ID identifies the attachment; DetachPolicy takes it.
+	ID           string
+	PolicyID     string
+	PolicyName   string
+	PolicyType   PolicyType
+	PolicyLabels []string
+	// IsAutoattached is set for attachments made by an autoattach:<label>
+	// label; they cannot be detached.
+	IsAutoattached bool
+}
+
+// ListStackPolicies returns the policies attached to a stack, explicitly or
+// by label.
+func (c *Client) ListStackPolicies(ctx context.Context, stackID string) ([]StackPolicyAttachment, error) {
+	var q struct {
+		Stack *struct {
+			AttachedPolicies []struct {
+				ID             string   `graphql:"id"`
+				PolicyID       string   `graphql:"policyId"`
+				PolicyName     string   `graphql:"policyName"`
+				PolicyType     string   `graphql:"policyType"`
+				PolicyLabels   []string `graphql:"policyLabels"`
+				IsAutoattached bool     `graphql:"isAutoattached"`
+			} `graphql:"attachedPolicies"`
+		} `graphql:"stack(id: $stack)"`
+	}
+	cl := query("StackPolicies")
+	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
+		return nil, err
+	}
+	if q.Stack == nil {
+		return nil, notFound(cl.name, "stack "+stackID)
+	}
+	out := make([]StackPolicyAttachment, 0, len(q.Stack.AttachedPolicies))
+	for _, a := range q.Stack.AttachedPolicies {
+		out = append(out, StackPolicyAttachment{
+			ID: a.ID, PolicyID: a.PolicyID, PolicyName: a.PolicyName, PolicyType: PolicyType(a.PolicyType),
+			PolicyLabels: a.PolicyLabels, IsAutoattached: a.IsAutoattached,
+		})
+	}
+	return out, nil
+}
