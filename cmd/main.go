@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,6 +23,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
 var scheme = runtime.NewScheme()
@@ -42,6 +44,10 @@ type managerFlags struct {
 	concurrency      int
 	syncInterval     time.Duration
 	enableHTTP2      bool
+	// credentialsSecret is the default credentials Secret, namespace/name.
+	credentialsSecret string
+	spaceliftQPS      float64
+	spaceliftBurst    int
 }
 
 func main() {
@@ -67,6 +73,9 @@ func runManager(args []string) int {
 	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch; empty watches all.")
 	fs.IntVar(&f.concurrency, "concurrency", 4, "Parallel reconciles per kind.")
 	fs.DurationVar(&f.syncInterval, "sync-interval", 10*time.Minute, "Default interval at which objects are re-checked against Spacelift.")
+	fs.StringVar(&f.credentialsSecret, "credentials-secret", "", "Default Spacelift credentials Secret as namespace/name, for objects without spec.credentialsRef.")
+	fs.Float64Var(&f.spaceliftQPS, "spacelift-qps", spacelift.DefaultQPS, "Sustained Spacelift API request rate shared by all reconciles.")
+	fs.IntVar(&f.spaceliftBurst, "spacelift-burst", spacelift.DefaultBurst, "Spacelift API request burst.")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
@@ -85,16 +94,14 @@ func runManager(args []string) int {
 		log.Error(err, "creating manager")
 		return 1
 	}
-	o := controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}
-	for name, setup := range map[string]interface{ SetupWithManager(ctrl.Manager) error }{
-		"Stack":      &controllers.StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
-		"Policy":     &controllers.PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
-		"AdminStack": &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
-	} {
-		if err := setup.SetupWithManager(mgr); err != nil {
-			log.Error(err, "setting up controller", "kind", name)
-			return 1
-		}
+	creds, err := credentials(mgr, f)
+	if err != nil {
+		log.Error(err, "configuring Spacelift credentials")
+		return 2
+	}
+	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}, creds); err != nil {
+		log.Error(err, "setting up controllers")
+		return 1
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "adding health check")
@@ -143,6 +150,23 @@ func managerOptions(f managerFlags) ctrl.Options {
 	return o
 }
 
+// credentials builds the shared Spacelift client cache and the default
+// credentials Secret reference from the flags.
+func credentials(mgr ctrl.Manager, f managerFlags) (*controllers.Credentials, error) {
+	c := &controllers.Credentials{
+		Reader: mgr.GetClient(),
+		Cache:  spacelift.NewClientCache(spacelift.Options{QPS: f.spaceliftQPS, Burst: f.spaceliftBurst}),
+	}
+	if f.credentialsSecret != "" {
+		ns, name, ok := strings.Cut(f.credentialsSecret, "/")
+		if !ok || ns == "" || name == "" {
+			return nil, fmt.Errorf("--credentials-secret %q: want namespace/name", f.credentialsSecret)
+		}
+		c.Default = types.NamespacedName{Namespace: ns, Name: name}
+	}
+	return c, nil
+}
+
 // splitNamespaces parses the --watch-namespaces value.
 func splitNamespaces(s string) []string {
 	var out []string
@@ -152,10 +176,4 @@ func splitNamespaces(s string) []string {
 		}
 	}
 	return out
-}
-
-// usageError prints a usage message for a subcommand and returns exit code 2.
-func usageError(format string, a ...any) int {
-	fmt.Fprintf(os.Stderr, format+"\n", a...)
-	return 2
 }

@@ -2,39 +2,336 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
-// PolicyReconciler reconciles Policy objects.
+// PolicyReconciler keeps Spacelift policies in line with Policy objects.
 type PolicyReconciler struct {
 	client.Client
-	Scheme  *runtime.Scheme
-	Options Options
+	Scheme      *runtime.Scheme
+	Options     Options
+	Credentials *Credentials
+	Recorder    record.EventRecorder
+	// NewAPI turns a client into the API the reconciler uses; tests swap it.
+	NewAPI func(*spacelift.Client) PolicyAPI
 }
+
+// policyScope is what one reconcile of a Policy learns and decides.
+type policyScope struct {
+	obj      *spaceliftv1alpha1.Policy
+	api      PolicyAPI
+	endpoint string
+	id       string
+	body     string
+	observed *spacelift.Policy
+
+	synced    bool
+	stalled   *condition
+	transient bool
+	deleting  *condition
+}
+
+type policyPhase func(ctx context.Context, s *policyScope) (done bool, err error)
+
+// policyBodyIndex indexes Policies by the ConfigMap their body comes from.
+const policyBodyIndex = "spacelift.stackwright.io/policy-body-configmap"
 
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies/finalizers,verbs=update
 
-// Reconcile reports that the Policy is not synced to Spacelift yet.
-func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Reconcile syncs one Policy to Spacelift.
+func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &spaceliftv1alpha1.Policy{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	return ctrl.Result{}, reportSyncPending(ctx, r.Client, obj, &obj.Status.CommonStatus)
+	s := &policyScope{obj: obj}
+	before := obj.DeepCopy()
+	defer func() {
+		if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) && !obj.DeletionTimestamp.IsZero() {
+			return
+		}
+		if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
+			r.Recorder.Event(obj, corev1.EventTypeWarning, s.stalled.reason, s.stalled.message)
+		}
+		if id := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]; id != "" {
+			obj.Status.SpaceliftID = id
+			if s.endpoint != "" {
+				obj.Status.URL = webURL(s.endpoint, "policy", id)
+			}
+		}
+		if s.synced {
+			obj.Status.BodySHA256 = sha256Hex(s.body)
+		}
+		obj.Status.Conditions = kstatusConditions(syncOutcome{deleting: s.deleting, stalled: s.stalled, transient: s.transient,
+			suspended: obj.Spec.Suspend, synced: s.synced, what: "policy " + s.id}, obj.Status.Conditions, obj.Generation)
+		obj.Status.ObservedGeneration = obj.Generation
+		if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		}
+		if retErr != nil {
+			result = ctrl.Result{}
+		}
+	}()
+
+	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
+		return ctrl.Result{}, err
+	}
+	if !obj.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+		if err := updateMeta(ctx, r.Client, obj); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	for _, phase := range []policyPhase{r.resolveBody, r.observe, r.createOrAdopt, r.update} {
+		done, err := phase(ctx, s)
+		if err != nil {
+			return r.classify(s, err)
+		}
+		if done {
+			break
+		}
+	}
+	if s.stalled != nil {
+		return ctrl.Result{}, nil
+	}
+	s.synced = true
+	return ctrl.Result{RequeueAfter: jitter(intervalOr(obj.Spec.Interval, r.Options.SyncInterval))}, nil
 }
 
-// SetupWithManager registers the reconciler with the manager.
+func (r *PolicyReconciler) connect(ctx context.Context, s *policyScope) error {
+	cl, err := r.Credentials.For(ctx, s.obj.Namespace, s.obj.Spec.CredentialsRef)
+	if ce, ok := asCredentialsError(err); ok {
+		s.stalled = &condition{ce.reason, ce.msg}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.endpoint = cl.Endpoint()
+	if r.NewAPI != nil {
+		s.api = r.NewAPI(cl)
+	} else {
+		s.api = cl
+	}
+	return nil
+}
+
+func (r *PolicyReconciler) classify(s *policyScope, err error) (ctrl.Result, error) {
+	if ce, ok := asCredentialsError(err); ok {
+		s.stalled = &condition{ce.reason, ce.msg}
+		return ctrl.Result{}, nil
+	}
+	if spacelift.IsInvalidInput(err) {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonRejectedBySpacelift, "Spacelift rejected the policy: " + err.Error()}
+		return ctrl.Result{}, nil
+	}
+	if apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	s.transient = true
+	if d, ok := spacelift.RetryAfter(err); ok {
+		return ctrl.Result{RequeueAfter: d}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+// resolveBody reads the body (from the spec or its ConfigMap) and checks that
+// it parses and compiles; a bad body stalls with line and column.
+func (r *PolicyReconciler) resolveBody(ctx context.Context, s *policyScope) (bool, error) {
+	spec := &s.obj.Spec
+	if spec.Body != nil {
+		s.body = *spec.Body
+	} else {
+		v, problem, err := configMapValue(ctx, r.Client, s.obj.Namespace, spec.BodyFrom.ConfigMapKeyRef, "spec.bodyFrom")
+		if problem != nil || err != nil {
+			s.stalled = problem
+			return true, err
+		}
+		s.body = v
+	}
+	if err := checkRego(s.obj.Name, s.body, spec.EngineType); err != nil {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidRego, fmt.Sprintf("policy body is not valid %s Rego: %v", orDefault(string(spec.EngineType), "REGO_V1"), err)}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (r *PolicyReconciler) observe(ctx context.Context, s *policyScope) (bool, error) {
+	s.id = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	if s.id == "" {
+		s.id = slug(policyName(s.obj))
+	}
+	p, err := s.api.GetPolicy(ctx, s.id)
+	if err != nil && !spacelift.IsNotFound(err) {
+		return true, fmt.Errorf("reading policy %q: %w", s.id, err)
+	}
+	s.observed = p
+	return false, nil
+}
+
+func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (bool, error) {
+	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
+	if s.observed != nil {
+		if known {
+			return false, nil
+		}
+		if !slices.Contains(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name)) {
+			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
+				"a Spacelift policy with id %q already exists and is not managed by this object: change spec.name, or add the label %q to it in Spacelift to hand it over",
+				s.id, ownerLabel(s.obj.Namespace, s.obj.Name))}
+			return true, nil
+		}
+		return false, recordID(ctx, r.Client, s.obj, s.id)
+	}
+	if err := setAnnotation(ctx, r.Client, s.obj, spaceliftv1alpha1.AnnotationCreatePending, s.id); err != nil {
+		return true, err
+	}
+	p, err := s.api.CreatePolicy(ctx, desiredPolicyCreate(s.obj, s.body))
+	if err != nil {
+		return true, fmt.Errorf("creating policy %q: %w", s.id, err)
+	}
+	s.observed, s.id = p, p.ID
+	if err := recordID(ctx, r.Client, s.obj, p.ID); err != nil {
+		return true, err
+	}
+	if known {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "Recreated", "Spacelift policy %s was deleted outside Kubernetes; recreated it", p.ID)
+	} else {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift policy %s", p.ID)
+	}
+	return false, nil
+}
+
+func (r *PolicyReconciler) update(ctx context.Context, s *policyScope) (bool, error) {
+	want := desiredPolicyCreate(s.obj, s.body)
+	diff := policySettingsDiff(want, s.observed)
+	if len(diff) == 0 {
+		return false, nil
+	}
+	log.FromContext(ctx).V(1).Info("policy differs from spec", "policy", s.id, "diff", diff)
+	p, err := s.api.UpdatePolicy(ctx, s.id, spacelift.PolicyUpdateInput{Name: want.Name, Body: want.Body, Labels: want.Labels,
+		Space: want.Space, Description: want.Description, EngineType: want.EngineType})
+	if err != nil {
+		return true, fmt.Errorf("updating policy %q: %w", s.id, err)
+	}
+	s.observed = p
+	r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Updated", "Updated Spacelift policy %s: %s", s.id, summarizeDiff(diff))
+	return false, nil
+}
+
+func (r *PolicyReconciler) reconcileDelete(ctx context.Context, s *policyScope) (ctrl.Result, error) {
+	obj := s.obj
+	if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	id := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	if obj.Spec.DeletionPolicy != spaceliftv1alpha1.DeletionPolicyRetain && id != "" {
+		err := s.api.DeletePolicy(ctx, id)
+		if err != nil && !spacelift.IsNotFound(err) {
+			return r.classify(s, fmt.Errorf("deleting policy %q: %w", id, err))
+		}
+		r.Recorder.Eventf(obj, corev1.EventTypeNormal, "Deleted", "Deleted Spacelift policy %s", id)
+	}
+	return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+}
+
+// policyName is the Spacelift name of a Policy object.
+func policyName(p *spaceliftv1alpha1.Policy) string {
+	return orDefault(p.Spec.Name, p.Name)
+}
+
+// desiredPolicyCreate is the input that makes the Spacelift policy match the
+// spec; deprecated type names are sent under their current names.
+func desiredPolicyCreate(p *spaceliftv1alpha1.Policy, body string) spacelift.PolicyCreateInput {
+	engine := spacelift.PolicyEngineType(orDefault(string(p.Spec.EngineType), string(spaceliftv1alpha1.PolicyEngineRegoV1)))
+	return spacelift.PolicyCreateInput{
+		Name:        policyName(p),
+		Body:        body,
+		Type:        spacelift.PolicyType(p.Spec.Type.Canonical()),
+		Labels:      desiredLabels(p.Spec.Labels, ownerLabel(p.Namespace, p.Name)),
+		Space:       optString(orDefault(p.Spec.Space, "root")),
+		Description: optString(p.Spec.Description),
+		EngineType:  &engine,
+	}
+}
+
+// policySettingsDiff lists the fields in which the observed policy differs from the
+// desired one. The type is compared by its current name, so a deprecated
+// alias in the spec causes no perpetual diff.
+func policySettingsDiff(want spacelift.PolicyCreateInput, got *spacelift.Policy) []string {
+	var d []string
+	add := func(field string, differs bool) {
+		if differs {
+			d = append(d, field+": differs")
+		}
+	}
+	add("name", want.Name != got.Name)
+	add("body", want.Body != got.Body)
+	add("labels", !slices.Equal(want.Labels, sortedCopy(got.Labels)))
+	add("space", deref(want.Space) != got.Space)
+	add("description", deref(want.Description) != got.Description)
+	add("engineType", got.EngineType != "" && deref(want.EngineType) != got.EngineType)
+	return d
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// SetupWithManager registers the reconciler and a watch on body ConfigMaps.
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &spaceliftv1alpha1.Policy{}, policyBodyIndex, func(o client.Object) []string {
+		if bf := o.(*spaceliftv1alpha1.Policy).Spec.BodyFrom; bf != nil {
+			return []string{bf.ConfigMapKeyRef.Name}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&spaceliftv1alpha1.Policy{}).
+		For(&spaceliftv1alpha1.Policy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
+			var list spaceliftv1alpha1.PolicyList
+			if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{policyBodyIndex: o.GetName()}); err != nil {
+				log.FromContext(ctx).Error(err, "listing policies that use a ConfigMap", "configMap", o.GetName())
+				return nil
+			}
+			reqs := make([]ctrl.Request, 0, len(list.Items))
+			for _, p := range list.Items {
+				reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
+			}
+			return reqs
+		})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }

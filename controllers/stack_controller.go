@@ -2,39 +2,400 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
-// StackReconciler reconciles Stack objects.
+// StackReconciler keeps Spacelift stacks in line with Stack objects.
 type StackReconciler struct {
 	client.Client
-	Scheme  *runtime.Scheme
-	Options Options
+	Scheme      *runtime.Scheme
+	Options     Options
+	Credentials *Credentials
+	Recorder    record.EventRecorder
+	// Drift reads drift results for many stacks per request.
+	Drift *DriftCache
+	// NewAPI turns a client into the API the reconciler uses; tests swap it.
+	// Nil means the client itself.
+	NewAPI func(*spacelift.Client) StackAPI
 }
+
+// stackScope is what one reconcile of a Stack learns and decides. Phases fill
+// it in; conditions are computed from it once at the end.
+type stackScope struct {
+	obj      *spaceliftv1alpha1.Stack
+	api      StackAPI
+	endpoint string
+
+	id       string
+	observed *spacelift.Stack
+	// resolved holds references turned into Spacelift ids and values.
+	resolved resolvedStackRefs
+
+	synced     bool
+	stalled    *condition
+	waiting    *condition
+	transient  bool
+	deleting   *condition
+	driftState driftObservation
+}
+
+// condition is a reason and message for a condition a phase decided.
+type condition struct {
+	reason  string
+	message string
+}
+
+// stackPhase is one ordered step of a Stack reconcile. It returns done=true
+// when the reconcile must stop after it (the scope says why).
+type stackPhase func(ctx context.Context, s *stackScope) (done bool, err error)
 
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks/finalizers,verbs=update
+// +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
-// Reconcile reports that the Stack is not synced to Spacelift yet.
-func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Reconcile syncs one Stack to Spacelift and reports what Spacelift knows.
+func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &spaceliftv1alpha1.Stack{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	return ctrl.Result{}, reportSyncPending(ctx, r.Client, obj, &obj.Status.CommonStatus)
+	s := &stackScope{obj: obj}
+	before := obj.DeepCopy()
+	defer func() {
+		if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) && !obj.DeletionTimestamp.IsZero() {
+			return
+		}
+		r.recordTransitions(before, s)
+		applyStackStatus(obj, s)
+		obj.Status.Conditions = stackConditions(s, obj.Status.Conditions)
+		obj.Status.ObservedGeneration = obj.Generation
+		if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		}
+		if retErr != nil {
+			result = ctrl.Result{}
+		}
+	}()
+
+	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
+		return ctrl.Result{}, err
+	}
+	if !obj.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+		if err := updateMeta(ctx, r.Client, obj); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.updateStack, r.syncConfig,
+		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift} {
+		done, err := phase(ctx, s)
+		if err != nil {
+			return r.classify(ctx, s, err)
+		}
+		if done {
+			break
+		}
+	}
+	if s.stalled != nil {
+		return ctrl.Result{}, nil
+	}
+	s.synced = s.waiting == nil && s.stalled == nil
+	return ctrl.Result{RequeueAfter: jitter(r.interval(obj.Spec.Interval))}, nil
 }
 
-// SetupWithManager registers the reconciler with the manager.
+// connect finds the Spacelift client for the object. It sets stalled when the
+// credentials need a person.
+func (r *StackReconciler) connect(ctx context.Context, s *stackScope) error {
+	cl, err := r.Credentials.For(ctx, s.obj.Namespace, s.obj.Spec.CredentialsRef)
+	if ce, ok := asCredentialsError(err); ok {
+		s.stalled = &condition{ce.reason, ce.msg}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.endpoint = cl.Endpoint()
+	if r.NewAPI != nil {
+		s.api = r.NewAPI(cl)
+	} else {
+		s.api = cl
+	}
+	return nil
+}
+
+// classify turns a phase error into the scope's state and the reconcile
+// result: terminal errors stall, transient ones are returned for backoff.
+func (r *StackReconciler) classify(ctx context.Context, s *stackScope, err error) (ctrl.Result, error) {
+	if ce, ok := asCredentialsError(err); ok {
+		s.stalled = &condition{ce.reason, ce.msg}
+		return ctrl.Result{}, nil
+	}
+	if spacelift.IsInvalidInput(err) {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonRejectedBySpacelift, "Spacelift rejected the stack: " + err.Error()}
+		r.Recorder.Event(s.obj, corev1.EventTypeWarning, spaceliftv1alpha1.ReasonRejectedBySpacelift, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	if d, ok := spacelift.RetryAfter(err); ok {
+		s.transient = true
+		log.FromContext(ctx).Info("Spacelift is rate limiting; retrying later", "after", d.String())
+		return ctrl.Result{RequeueAfter: d}, nil
+	}
+	s.transient = true
+	return ctrl.Result{}, err
+}
+
+// resolveRefs turns references to Policy and Stack objects, Secrets and
+// ConfigMaps into ids and values. It stops the reconcile when a reference is
+// missing (stalled) or not ready yet (waiting).
+func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool, error) {
+	res, problem, err := resolveStackRefs(ctx, r.Client, s.obj)
+	if err != nil {
+		return true, err
+	}
+	s.resolved = res
+	if problem != nil {
+		if problem.reason == spaceliftv1alpha1.ReasonDependencyNotReady {
+			s.waiting = problem
+		} else {
+			s.stalled = problem
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// observe reads the stack from Spacelift by the id recorded on the object, or
+// the id its name yields. It never writes to Spacelift.
+func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, error) {
+	s.id = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	if s.id == "" {
+		s.id = slug(stackName(s.obj))
+	}
+	st, err := s.api.GetStack(ctx, s.id)
+	if err != nil && !spacelift.IsNotFound(err) {
+		return true, fmt.Errorf("reading stack %q: %w", s.id, err)
+	}
+	s.observed = st
+	return false, nil
+}
+
+// createOrAdopt creates the stack when it does not exist, marking the object
+// create-pending first, and takes over an existing stack only when it carries
+// this object's ownership label or adoption was asked for.
+func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (bool, error) {
+	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
+	if s.observed != nil {
+		if known {
+			return false, nil
+		}
+		owned := containsString(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name))
+		if !owned && !s.obj.Spec.AdoptExisting {
+			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
+				"a Spacelift stack with id %q already exists and is not managed by this object: set spec.adoptExisting to take it over, or change spec.name", s.id)}
+			return true, nil
+		}
+		if err := recordID(ctx, r.Client, s.obj, s.id); err != nil {
+			return true, err
+		}
+		if !owned {
+			r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Adopted", "Adopted existing Spacelift stack %s", s.id)
+		}
+		return false, nil
+	}
+	if err := setAnnotation(ctx, r.Client, s.obj, spaceliftv1alpha1.AnnotationCreatePending, s.id); err != nil {
+		return true, err
+	}
+	manage := s.obj.Spec.ManageState == nil || *s.obj.Spec.ManageState
+	st, err := s.api.CreateStack(ctx, desiredStackInput(s.obj), spacelift.CreateStackOptions{ManageState: manage, Slug: s.id})
+	if err != nil {
+		return true, fmt.Errorf("creating stack %q: %w", s.id, err)
+	}
+	s.observed = st
+	s.id = st.ID
+	if err := recordID(ctx, r.Client, s.obj, st.ID); err != nil {
+		return true, err
+	}
+	if known {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "Recreated", "Spacelift stack %s was deleted outside Kubernetes; recreated it", st.ID)
+	} else {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift stack %s", st.ID)
+	}
+	return false, nil
+}
+
+// updateStack writes the stack's settings when Spacelift differs from the spec,
+// which also reverts edits made in the Spacelift UI.
+func (r *StackReconciler) updateStack(ctx context.Context, s *stackScope) (bool, error) {
+	want := desiredStackInput(s.obj)
+	diff := stackDiff(want, s.observed)
+	if len(diff) == 0 {
+		return false, nil
+	}
+	log.FromContext(ctx).V(1).Info("stack differs from spec", "stack", s.id, "diff", diff)
+	st, err := s.api.UpdateStack(ctx, s.id, want)
+	if err != nil {
+		return true, fmt.Errorf("updating stack %q: %w", s.id, err)
+	}
+	s.observed = st
+	r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Updated", "Updated Spacelift stack %s: %s", s.id, summarizeDiff(diff))
+	return false, nil
+}
+
+// reconcileDelete deletes the Spacelift stack as spec.deletionPolicy says and
+// removes the finalizer once it is gone.
+func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (ctrl.Result, error) {
+	obj := s.obj
+	if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	id := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	if obj.Spec.DeletionPolicy == spaceliftv1alpha1.DeletionPolicyRetain || id == "" {
+		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+	}
+	if obj.Spec.ProtectFromDeletion {
+		s.deleting = &condition{spaceliftv1alpha1.ReasonDeletionProtected,
+			"spec.protectFromDeletion is true: set it to false to let the stack be deleted"}
+		return ctrl.Result{RequeueAfter: r.interval(obj.Spec.Interval)}, nil
+	}
+	s.id = id
+	st, err := s.api.GetStack(ctx, id)
+	if spacelift.IsNotFound(err) {
+		r.Recorder.Eventf(obj, corev1.EventTypeNormal, "Deleted", "Spacelift stack %s is deleted", id)
+		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+	}
+	if err != nil {
+		return r.classify(ctx, s, fmt.Errorf("reading stack %q: %w", id, err))
+	}
+	if st.Deleting || st.State == spacelift.StackStateDestroying {
+		s.deleting = &condition{spaceliftv1alpha1.ReasonDeleting, fmt.Sprintf("Spacelift is deleting stack %s (state %s)", id, st.State)}
+		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	}
+	if st.ProtectFromDeletion {
+		// The spec no longer protects the stack, but Spacelift still does.
+		in := desiredStackInput(obj)
+		if _, err := s.api.UpdateStack(ctx, id, in); err != nil {
+			return r.classify(ctx, s, fmt.Errorf("lifting deletion protection of stack %q: %w", id, err))
+		}
+	}
+	destroy := obj.Spec.DeletionPolicy == spaceliftv1alpha1.DeletionPolicyDestroy
+	deleting, err := s.api.DeleteStack(ctx, id, destroy)
+	if spacelift.IsNotFound(err) {
+		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+	}
+	if spacelift.IsInvalidInput(err) {
+		s.deleting = &condition{spaceliftv1alpha1.ReasonRejectedBySpacelift, "Spacelift refused to delete the stack: " + err.Error()}
+		r.Recorder.Event(obj, corev1.EventTypeWarning, "DeletionBlocked", s.deleting.message)
+		return ctrl.Result{RequeueAfter: r.interval(obj.Spec.Interval)}, nil
+	}
+	if err != nil {
+		return r.classify(ctx, s, fmt.Errorf("deleting stack %q: %w", id, err))
+	}
+	if deleting {
+		s.deleting = &condition{spaceliftv1alpha1.ReasonDeleting, fmt.Sprintf("Spacelift is deleting stack %s", id)}
+		r.Recorder.Eventf(obj, corev1.EventTypeNormal, "Deleting", "Deleting Spacelift stack %s (destroy resources: %v)", id, destroy)
+		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	}
+	r.Recorder.Eventf(obj, corev1.EventTypeNormal, "Deleted", "Deleted Spacelift stack %s", id)
+	return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+}
+
+func (r *StackReconciler) interval(d *metav1.Duration) time.Duration {
+	return intervalOr(d, r.Options.SyncInterval)
+}
+
+// recordTransitions emits events for changes a user cares about.
+func (r *StackReconciler) recordTransitions(before *spaceliftv1alpha1.Stack, s *stackScope) {
+	if s.driftState.checked && s.driftState.drift.Drifted && (before.Status.Drift == nil || !before.Status.Drift.Drifted) {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, spaceliftv1alpha1.ReasonDriftDetected, "%s", driftMessage(s.driftState.drift))
+	}
+	if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
+		r.Recorder.Event(s.obj, corev1.EventTypeWarning, s.stalled.reason, s.stalled.message)
+	}
+	if s.deleting != nil && s.deleting.reason == spaceliftv1alpha1.ReasonDeletionProtected && !isStalledWith(before.Status.Conditions, "") {
+		r.Recorder.Event(s.obj, corev1.EventTypeWarning, spaceliftv1alpha1.ReasonDeletionProtected, s.deleting.message)
+	}
+}
+
+// SetupWithManager registers the reconciler and its watches: Secrets and
+// ConfigMaps used for env values, and Policy and Stack objects referenced.
 func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := indexStackRefs(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&spaceliftv1alpha1.Stack{}).
+		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Secret"))).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).
+		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy"))).
+		Watches(&spaceliftv1alpha1.Stack{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Stack"))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)
+}
+
+// referencing maps an object of kind to the Stacks in its namespace that
+// reference it.
+func (r *StackReconciler) referencing(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []ctrl.Request {
+		var list spaceliftv1alpha1.StackList
+		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{stackRefIndex: refKey(kind, o.GetName())}); err != nil {
+			log.FromContext(ctx).Error(err, "listing stacks that reference an object", "kind", kind, "name", o.GetName())
+			return nil
+		}
+		reqs := make([]ctrl.Request, 0, len(list.Items))
+		for _, s := range list.Items {
+			reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.Name}})
+		}
+		return reqs
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// summarizeDiff names the changed fields, for events.
+func summarizeDiff(diff []string) string {
+	fields := make([]string, 0, len(diff))
+	for _, d := range diff {
+		fields = append(fields, strings.SplitN(d, ":", 2)[0])
+	}
+	return strings.Join(fields, ", ")
 }
