@@ -18,13 +18,13 @@ func checkRego(name, body string, engine spaceliftv1alpha1.PolicyEngineType) err
 	if engine == spaceliftv1alpha1.PolicyEngineRegoV0 {
 		version = ast.RegoV0
 	}
+	if strings.TrimSpace(body) == "" {
+		return errors.New("policy body is empty: it needs at least a package declaration")
+	}
 	file := name + ".rego"
 	module, err := ast.ParseModuleWithOpts(file, body, ast.ParserOptions{RegoVersion: version})
 	if err != nil {
 		return regoError(err)
-	}
-	if module == nil {
-		return errors.New("policy body is empty: it needs at least a package declaration")
 	}
 	compiler := ast.NewCompiler().WithDefaultRegoVersion(version)
 	compiler.Compile(map[string]*ast.Module{file: module})
