@@ -48,6 +48,10 @@ type managerFlags struct {
 	credentialsSecret string
 	spaceliftQPS      float64
 	spaceliftBurst    int
+	// signingKeySecret is the run signing key Secret, namespace/name.
+	signingKeySecret string
+	signingKeyKey    string
+	publicKeyCM      string
 }
 
 func main() {
@@ -76,6 +80,9 @@ func runManager(args []string) int {
 	fs.StringVar(&f.credentialsSecret, "credentials-secret", "", "Default Spacelift credentials Secret as namespace/name, for objects without spec.credentialsRef.")
 	fs.Float64Var(&f.spaceliftQPS, "spacelift-qps", spacelift.DefaultQPS, "Sustained Spacelift API request rate shared by all reconciles.")
 	fs.IntVar(&f.spaceliftBurst, "spacelift-burst", spacelift.DefaultBurst, "Spacelift API request burst.")
+	fs.StringVar(&f.signingKeySecret, "signing-key-secret", "", "Secret (namespace/name) with the ed25519 key that signs run metadata; empty sends unsigned metadata.")
+	fs.StringVar(&f.signingKeyKey, "signing-key-key", controllers.DefaultSigningKeyKey, "Data key of the signing key in --signing-key-secret.")
+	fs.StringVar(&f.publicKeyCM, "public-key-configmap", "", "ConfigMap (namespace/name) the signing key's public half is published to; defaults to <secret namespace>/spacelift-run-signing-public-keys.")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
@@ -94,12 +101,12 @@ func runManager(args []string) int {
 		log.Error(err, "creating manager")
 		return 1
 	}
-	creds, err := credentials(mgr, f)
+	deps, err := dependencies(mgr, f)
 	if err != nil {
-		log.Error(err, "configuring Spacelift credentials")
+		log.Error(err, "invalid flags")
 		return 2
 	}
-	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}, creds); err != nil {
+	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}, deps); err != nil {
 		log.Error(err, "setting up controllers")
 		return 1
 	}
@@ -150,21 +157,44 @@ func managerOptions(f managerFlags) ctrl.Options {
 	return o
 }
 
-// credentials builds the shared Spacelift client cache and the default
-// credentials Secret reference from the flags.
-func credentials(mgr ctrl.Manager, f managerFlags) (*controllers.Credentials, error) {
-	c := &controllers.Credentials{
+// dependencies builds what the reconcilers share from the flags: the
+// Spacelift client cache, the default credentials and the run signer.
+func dependencies(mgr ctrl.Manager, f managerFlags) (controllers.Dependencies, error) {
+	d := controllers.Dependencies{Credentials: &controllers.Credentials{
 		Reader: mgr.GetClient(),
 		Cache:  spacelift.NewClientCache(spacelift.Options{QPS: f.spaceliftQPS, Burst: f.spaceliftBurst}),
+	}}
+	var err error
+	if d.Credentials.Default, err = namespacedName("--credentials-secret", f.credentialsSecret); err != nil {
+		return d, err
 	}
-	if f.credentialsSecret != "" {
-		ns, name, ok := strings.Cut(f.credentialsSecret, "/")
-		if !ok || ns == "" || name == "" {
-			return nil, fmt.Errorf("--credentials-secret %q: want namespace/name", f.credentialsSecret)
+	if f.signingKeySecret == "" {
+		return d, nil
+	}
+	secret, err := namespacedName("--signing-key-secret", f.signingKeySecret)
+	if err != nil {
+		return d, err
+	}
+	d.Signer = &controllers.RunSigner{Reader: mgr.GetClient(), Secret: secret, Key: f.signingKeyKey}
+	d.PublicKeys = types.NamespacedName{Namespace: secret.Namespace, Name: "spacelift-run-signing-public-keys"}
+	if f.publicKeyCM != "" {
+		if d.PublicKeys, err = namespacedName("--public-key-configmap", f.publicKeyCM); err != nil {
+			return d, err
 		}
-		c.Default = types.NamespacedName{Namespace: ns, Name: name}
 	}
-	return c, nil
+	return d, nil
+}
+
+// namespacedName parses a namespace/name flag value; empty is allowed.
+func namespacedName(flagName, v string) (types.NamespacedName, error) {
+	if v == "" {
+		return types.NamespacedName{}, nil
+	}
+	ns, name, ok := strings.Cut(v, "/")
+	if !ok || ns == "" || name == "" {
+		return types.NamespacedName{}, fmt.Errorf("%s %q: want namespace/name", flagName, v)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
 }
 
 // splitNamespaces parses the --watch-namespaces value.

@@ -3,18 +3,34 @@ package controllers
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
-// SetupAll registers the Stack, Policy and AdminStack reconcilers.
-func SetupAll(mgr ctrl.Manager, o Options, creds *Credentials) error {
+// Dependencies are what the reconcilers share besides the manager.
+type Dependencies struct {
+	// Credentials finds the Spacelift client of an object.
+	Credentials *Credentials
+	// Signer signs run metadata; nil sends it unsigned.
+	Signer *RunSigner
+	// PublicKeys is the ConfigMap the signing key's public half is published
+	// to; ignored without a Signer.
+	PublicKeys types.NamespacedName
+}
+
+// SetupAll registers the Stack, Policy and AdminStack reconcilers, and the
+// signing key publisher when a signer is configured.
+func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 	drift := &DriftCache{MaxAge: o.SyncInterval / 2}
 	reconcilers := map[string]interface{ SetupWithManager(ctrl.Manager) error }{
-		"Stack": &StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: creds,
-			Recorder: mgr.GetEventRecorderFor("stack-controller"), Drift: drift}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
-		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: creds,
+		"Stack": &StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
+			Recorder: mgr.GetEventRecorderFor("stack-controller"), Drift: drift, Signer: d.Signer}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
+		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
 			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
 		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
+	}
+	if d.Signer != nil {
+		reconcilers["SigningKey"] = &SigningKeyPublisher{Client: mgr.GetClient(), Signer: d.Signer, ConfigMap: d.PublicKeys}
 	}
 	for kind, r := range reconcilers {
 		if err := r.SetupWithManager(mgr); err != nil {

@@ -59,6 +59,9 @@ type StackAPI interface {
 
 	StackDriftPages(ctx context.Context, predicates ...spacelift.QueryPredicate) iter.Seq2[*spacelift.Page[spacelift.StackDrift], error]
 	ListRuns(ctx context.Context, stackID, before string) ([]spacelift.Run, error)
+	GetRun(ctx context.Context, stackID, runID string) (*spacelift.Run, error)
+	TriggerRun(ctx context.Context, stackID string, runType spacelift.RunType, commitSHA string, opts ...spacelift.CallOption) (*spacelift.Run, error)
+	ConfirmRun(ctx context.Context, stackID, runID string, opts ...spacelift.CallOption) (*spacelift.Run, error)
 }
 
 // PolicyAPI is the part of the Spacelift API the Policy controller uses.

@@ -35,10 +35,17 @@ type StackReconciler struct {
 	Recorder    record.EventRecorder
 	// Drift reads drift results for many stacks per request.
 	Drift *DriftCache
+	// Signer signs the metadata of runs the operator triggers; nil sends
+	// unsigned metadata.
+	Signer *RunSigner
 	// NewAPI turns a client into the API the reconciler uses; tests swap it.
 	// Nil means the client itself.
 	NewAPI func(*spacelift.Client) StackAPI
 }
+
+// runPollInterval is how often a stack whose last run is still going is
+// re-read, when no webhook tells sooner.
+const runPollInterval = 15 * time.Second
 
 // stackScope is what one reconcile of a Stack learns and decides. Phases fill
 // it in; conditions are computed from it once at the end.
@@ -116,7 +123,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		}
 	}
 	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.updateStack, r.syncConfig,
-		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift} {
+		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns} {
 		done, err := phase(ctx, s)
 		if err != nil {
 			return r.classify(ctx, s, err)
@@ -129,7 +136,11 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		return ctrl.Result{}, nil
 	}
 	s.synced = s.waiting == nil && s.stalled == nil
-	return ctrl.Result{RequeueAfter: jitter(r.interval(obj.Spec.Interval))}, nil
+	next := r.interval(obj.Spec.Interval)
+	if lr := obj.Status.LastRun; lr != nil && !spacelift.RunState(lr.State).Terminal() {
+		next = min(next, runPollInterval)
+	}
+	return ctrl.Result{RequeueAfter: jitter(next)}, nil
 }
 
 // connect finds the Spacelift client for the object. It sets stalled when the

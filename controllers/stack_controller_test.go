@@ -462,3 +462,5 @@ func TestPolicyInvalidRego(t *testing.T) {
 	}
 	deleteAndWaitGone(t, p)
 }
+
+func keyOf(s *spaceliftv1alpha1.Stack) client.ObjectKey { return client.ObjectKeyFromObject(s) }

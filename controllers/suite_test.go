@@ -20,6 +20,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/runmeta"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/testenv"
@@ -93,7 +94,16 @@ func runSuite(m *testing.M) int {
 	c := &Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(fast),
 		Default: types.NamespacedName{Namespace: testNS, Name: credsSecret}}
 	drift := &DriftCache{MaxAge: 200 * time.Millisecond}
-	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Drift: drift,
+	if err := k8s.Create(ctx, signingKeySecret()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	signer := &RunSigner{Reader: mgr.GetClient(), Secret: types.NamespacedName{Namespace: testNS, Name: "run-signing-key"}, Key: DefaultSigningKeyKey}
+	if err := (&SigningKeyPublisher{Client: mgr.GetClient(), Signer: signer, ConfigMap: publicKeysCM}).SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Drift: drift, Signer: signer,
 		Recorder: mgr.GetEventRecorderFor("stack-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -109,6 +119,23 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 	return m.Run()
+}
+
+// publicKeysCM is where the suite's signing key publisher writes.
+var publicKeysCM = types.NamespacedName{Namespace: testNS, Name: "run-signing-public-keys"}
+
+// signingKeySecret holds a key generated for this test run.
+func signingKeySecret() *corev1.Secret {
+	_, priv, err := runmeta.GenerateKey()
+	if err != nil {
+		panic(err)
+	}
+	pemKey, err := runmeta.MarshalPrivateKeyPEM(priv)
+	if err != nil {
+		panic(err)
+	}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-signing-key", Namespace: testNS},
+		Data: map[string][]byte{DefaultSigningKeyKey: pemKey}}
 }
 
 func credentialsSecret(name string, c spacelift.Credentials) *corev1.Secret {

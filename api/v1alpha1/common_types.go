@@ -80,3 +80,15 @@ const LabelOwnership = "k8s-owner:"
 
 // Finalizer is put on every object before the first write to Spacelift.
 const Finalizer = "spacelift.stackwright.io/finalizer"
+
+// Run request annotations. Like `kubectl rollout restart`, setting one to a
+// new value (for example the current time) asks for one action; the value
+// acted on is recorded in status so it is not repeated.
+const (
+	// AnnotationRunRequestedAt asks for a tracked run of the stack.
+	AnnotationRunRequestedAt = "spacelift.stackwright.io/run-requested-at"
+	// AnnotationProposeRequestedAt asks for a proposed run of the stack.
+	AnnotationProposeRequestedAt = "spacelift.stackwright.io/propose-requested-at"
+	// AnnotationConfirmRun asks to confirm the run whose id is its value.
+	AnnotationConfirmRun = "spacelift.stackwright.io/confirm-run"
+)

@@ -231,6 +231,12 @@ type StackSpec struct {
 	// +optional
 	AdoptExisting bool `json:"adoptExisting,omitempty"`
 
+	// commitSHA is the commit tracked runs should use. When it changes, the
+	// operator triggers a tracked run of that commit, with signed metadata.
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{7,40}$`
+	// +optional
+	CommitSHA string `json:"commitSHA,omitempty"`
+
 	// suspend stops reconciliation; nothing is written to Spacelift until it
 	// is false again.
 	// +optional
@@ -607,9 +613,30 @@ type StackStatus struct {
 	// +optional
 	Drift *DriftStatus `json:"drift,omitempty"`
 
-	// lastRun is the latest run Spacelift reports for the stack.
+	// lastRun is the latest run the operator triggered or confirmed, with
+	// the state Spacelift last reported for it.
 	// +optional
 	LastRun *RunStatus `json:"lastRun,omitempty"`
+
+	// lastTriggeredCommitSHA is the spec.commitSHA a tracked run was last
+	// triggered for.
+	// +optional
+	LastTriggeredCommitSHA string `json:"lastTriggeredCommitSHA,omitempty"`
+
+	// lastHandledRunRequest is the value of the run-requested-at annotation
+	// last acted on.
+	// +optional
+	LastHandledRunRequest string `json:"lastHandledRunRequest,omitempty"`
+
+	// lastHandledProposeRequest is the value of the propose-requested-at
+	// annotation last acted on.
+	// +optional
+	LastHandledProposeRequest string `json:"lastHandledProposeRequest,omitempty"`
+
+	// lastHandledConfirmRequest is the value of the confirm-run annotation
+	// last acted on.
+	// +optional
+	LastHandledConfirmRequest string `json:"lastHandledConfirmRequest,omitempty"`
 }
 
 // DriftStatus summarizes the latest drift-detection run.

@@ -1,0 +1,146 @@
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/runmeta"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/verifycmd"
+)
+
+// runsOf waits until the emulator holds n runs of stack id.
+func runsOf(t *testing.T, id string, n int) []emulator.RunInfo {
+	t.Helper()
+	var runs []emulator.RunInfo
+	eventually(t, 20*time.Second, func() error {
+		runs = emu.Runs(id)
+		if len(runs) < n {
+			return fmt.Errorf("%d runs of %s, want %d", len(runs), id, n)
+		}
+		return nil
+	})
+	return runs
+}
+
+// verifyWithPublishedKey runs `verify-run --metadata` with the public keys the
+// operator published, as a private worker would.
+func verifyWithPublishedKey(t *testing.T, metadata string) (int, string) {
+	t.Helper()
+	dir := t.TempDir()
+	eventually(t, 20*time.Second, func() error {
+		var cm corev1.ConfigMap
+		if err := k8s.Get(context.Background(), publicKeysCM, &cm); err != nil {
+			return err
+		}
+		for name, pem := range cm.Data {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(pem), 0o600); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var out, errOut bytes.Buffer
+	code := verifycmd.Run([]string{"--public-key-dir", dir, "--metadata", metadata}, nil, &out, &errOut)
+	return code, out.String() + errOut.String()
+}
+
+func TestStackRunsCarrySignedMetadata(t *testing.T) {
+	s := newStack("deployer", nil)
+	create(t, s)
+	defer deleteAndWaitGone(t, s)
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if n := len(emu.Runs("deployer")); n != 0 {
+		t.Fatalf("runs before any request: %d", n)
+	}
+
+	update(t, s, func() {
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		s.Annotations[spaceliftv1alpha1.AnnotationRunRequestedAt] = "2026-11-21T10:00:00Z"
+	})
+	run := runsOf(t, "deployer", 1)[0]
+	if run.Type != "TRACKED" || len(run.UserProvidedMetadata) != 1 {
+		t.Fatalf("run = %+v", run)
+	}
+	m, err := runmeta.Parse(run.UserProvidedMetadata[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Namespace != testNS || m.Name != "deployer" || m.Kind != "Stack" || m.StackID != "deployer" || m.RunType != "TRACKED" || m.Signature == "" || m.UID != string(s.UID) {
+		t.Errorf("metadata = %+v", m)
+	}
+	code, msg := verifyWithPublishedKey(t, run.UserProvidedMetadata[0])
+	if code != 0 || !strings.HasPrefix(msg, "verified: run metadata signed by key "+m.KeyID+" for default/deployer (TRACKED") {
+		t.Errorf("verify-run exit %d: %s", code, msg)
+	}
+	eventually(t, 20*time.Second, func() error {
+		if err := k8s.Get(context.Background(), keyOf(s), s); err != nil {
+			return err
+		}
+		if lr := s.Status.LastRun; lr == nil || lr.ID != run.ID || s.Status.LastHandledRunRequest != "2026-11-21T10:00:00Z" {
+			return fmt.Errorf("status.lastRun = %+v, handled %q", lr, s.Status.LastHandledRunRequest)
+		}
+		return nil
+	})
+
+	t.Run("confirm appends its own metadata entry", func(t *testing.T) {
+		eventually(t, 20*time.Second, func() error {
+			if st := emu.Runs("deployer")[0].State; st != "UNCONFIRMED" {
+				return fmt.Errorf("run state %s", st)
+			}
+			return nil
+		})
+		update(t, s, func() { s.Annotations[spaceliftv1alpha1.AnnotationConfirmRun] = run.ID })
+		eventually(t, 20*time.Second, func() error {
+			r := emu.Runs("deployer")[0]
+			if len(r.UserProvidedMetadata) != 2 {
+				return fmt.Errorf("metadata entries: %d (state %s)", len(r.UserProvidedMetadata), r.State)
+			}
+			c, err := runmeta.Parse(r.UserProvidedMetadata[1])
+			if err != nil || c.RunType != runmeta.RunTypeConfirm {
+				return fmt.Errorf("confirm metadata %+v, err %v", c, err)
+			}
+			return nil
+		})
+	})
+
+	t.Run("a new commitSHA triggers a tracked run of it", func(t *testing.T) {
+		update(t, s, func() { s.Spec.CommitSHA = "0123456789abcdef0123456789abcdef01234567" })
+		var fresh emulator.RunInfo
+		for _, r := range runsOf(t, "deployer", 2) {
+			if r.ID != run.ID {
+				fresh = r
+			}
+		}
+		if fresh.Type != "TRACKED" || len(fresh.UserProvidedMetadata) == 0 {
+			t.Fatalf("new run = %+v", fresh)
+		}
+		m, err := runmeta.Parse(fresh.UserProvidedMetadata[0])
+		if err != nil || m.CommitSHA != "0123456789abcdef0123456789abcdef01234567" {
+			t.Errorf("metadata %+v, err %v", m, err)
+		}
+		time.Sleep(2 * syncInterval)
+		if n := len(emu.Runs("deployer")); n != 2 {
+			t.Errorf("runs after resyncs = %d, want 2 (a request is acted on once)", n)
+		}
+	})
+
+	t.Run("forged metadata is rejected by the verifier", func(t *testing.T) {
+		forged := strings.Replace(run.UserProvidedMetadata[0], `"name":"deployer"`, `"name":"intruder"`, 1)
+		if code, msg := verifyWithPublishedKey(t, forged); code != 1 || !strings.Contains(msg, "signature does not match") {
+			t.Errorf("verify-run on forged metadata: exit %d: %s", code, msg)
+		}
+	})
+}
