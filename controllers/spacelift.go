@@ -55,6 +55,7 @@ type StackAPI interface {
 	DeleteWebhook(ctx context.Context, stackID, webhookID string) error
 
 	CreateStackRoleBinding(ctx context.Context, input spacelift.StackRoleBindingInput) (*spacelift.StackRoleBinding, error)
+	GetStackRoleBinding(ctx context.Context, id string) (*spacelift.StackRoleBinding, error)
 	DeleteStackRoleBinding(ctx context.Context, id string) error
 
 	StackDriftPages(ctx context.Context, predicates ...spacelift.QueryPredicate) iter.Seq2[*spacelift.Page[spacelift.StackDrift], error]

@@ -123,7 +123,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		}
 	}
 	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.updateStack, r.syncConfig,
-		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns} {
+		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.syncRoleBindings, r.observeDrift, r.syncRuns} {
 		done, err := phase(ctx, s)
 		if err != nil {
 			return r.classify(ctx, s, err)

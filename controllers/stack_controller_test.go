@@ -464,3 +464,54 @@ func TestPolicyInvalidRego(t *testing.T) {
 }
 
 func keyOf(s *spaceliftv1alpha1.Stack) client.ObjectKey { return client.ObjectKeyFromObject(s) }
+
+func TestStackRoleBindings(t *testing.T) {
+	ctx := context.Background()
+	if err := emu.Seed(emulator.Seed{Roles: []emulator.SeedRole{{ID: "space-admin", Name: "Space admin"}}, Spaces: []emulator.SeedSpace{{ID: "dev", Name: "dev"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s := newStack("bound", func(spec *spaceliftv1alpha1.StackSpec) {
+		spec.RoleBindings = []spaceliftv1alpha1.StackRoleBinding{{RoleID: "space-admin", SpaceID: "dev"}}
+	})
+	create(t, s)
+	defer deleteAndWaitGone(t, s)
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	var id string
+	eventually(t, 10*time.Second, func() error {
+		if err := k8s.Get(ctx, keyOf(s), s); err != nil {
+			return err
+		}
+		v := s.Annotations[annotationRoleBindings]
+		if !strings.HasPrefix(v, `{"space-admin@dev":"`) {
+			return fmt.Errorf("annotation = %q", v)
+		}
+		id = strings.TrimSuffix(strings.TrimPrefix(v, `{"space-admin@dev":"`), `"}`)
+		return nil
+	})
+	rb, err := sl.GetStackRoleBinding(ctx, id)
+	if err != nil || rb.StackID != "bound" || rb.RoleID != "space-admin" || rb.SpaceID != "dev" {
+		t.Fatalf("binding = %+v, err %v", rb, err)
+	}
+	if err := sl.DeleteStackRoleBinding(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 3*syncInterval+5*time.Second, func() error {
+		if err := k8s.Get(ctx, keyOf(s), s); err != nil {
+			return err
+		}
+		if v := s.Annotations[annotationRoleBindings]; v == "" || strings.Contains(v, id) {
+			return fmt.Errorf("not recreated yet: %q", v)
+		}
+		return nil
+	})
+	update(t, s, func() { s.Spec.RoleBindings = nil })
+	eventually(t, 20*time.Second, func() error {
+		if err := k8s.Get(ctx, keyOf(s), s); err != nil {
+			return err
+		}
+		if v := s.Annotations[annotationRoleBindings]; v != "" {
+			return fmt.Errorf("still recorded: %q", v)
+		}
+		return nil
+	})
+}

@@ -333,3 +333,15 @@ func TestCheckRego(t *testing.T) {
 		}
 	}
 }
+
+func TestRoleBindingDiff(t *testing.T) {
+	want := []spaceliftv1alpha1.StackRoleBinding{{RoleID: "admin", SpaceID: "root"}, {RoleID: "reader", SpaceID: "dev"}, {RoleID: "admin", SpaceID: "root"}}
+	ch := roleBindingDiff(want, map[string]string{"admin@root": "b1", "writer@prod": "b2"})
+	var created []string
+	for _, b := range ch.Create {
+		created = append(created, roleBindingKey(b))
+	}
+	if fmt.Sprint(created) != "[reader@dev]" || fmt.Sprint(ch.Delete) != "[writer@prod]" || fmt.Sprint(ch.Check) != "[admin@root]" {
+		t.Errorf("create %v delete %v check %v", created, ch.Delete, ch.Check)
+	}
+}
