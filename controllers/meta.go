@@ -55,3 +55,15 @@ func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) er
 	}
 	return nil
 }
+
+// AnnotationExternalLink is the annotation Argo CD shows as a link on the
+// object: the operator points it at the object's Spacelift page.
+const AnnotationExternalLink = "link.argocd.argoproj.io/external-link"
+
+// ensureLink points the external-link annotation at url.
+func ensureLink(ctx context.Context, c client.Client, obj client.Object, url string) error {
+	if url == "" || obj.GetAnnotations()[AnnotationExternalLink] == url {
+		return nil
+	}
+	return setAnnotation(ctx, c, obj, AnnotationExternalLink, url)
+}

@@ -111,7 +111,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 			return ctrl.Result{}, err
 		}
 	}
-	for _, phase := range []policyPhase{r.resolveBody, r.observe, r.createOrAdopt, r.update} {
+	for _, phase := range []policyPhase{r.resolveBody, r.observe, r.createOrAdopt, r.link, r.update} {
 		done, err := phase(ctx, s)
 		if err != nil {
 			return r.classify(s, err)
@@ -229,6 +229,11 @@ func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (b
 		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift policy %s", p.ID)
 	}
 	return false, nil
+}
+
+// link points Argo CD's external link at the policy's Spacelift page.
+func (r *PolicyReconciler) link(ctx context.Context, s *policyScope) (bool, error) {
+	return false, ensureLink(ctx, r.Client, s.obj, webURL(s.endpoint, "policy", s.id))
 }
 
 func (r *PolicyReconciler) update(ctx context.Context, s *policyScope) (bool, error) {

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
 // Dependencies are what the reconcilers share besides the manager.
@@ -31,6 +32,9 @@ func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 	}
 	if d.Signer != nil {
 		reconcilers["SigningKey"] = &SigningKeyPublisher{Client: mgr.GetClient(), Signer: d.Signer, ConfigMap: d.PublicKeys}
+	}
+	if err := ctrlmetrics.Registry.Register(newObjectsCollector(mgr.GetClient())); err != nil {
+		return fmt.Errorf("registering object metrics: %w", err)
 	}
 	for kind, r := range reconcilers {
 		if err := r.SetupWithManager(mgr); err != nil {

@@ -122,7 +122,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 			return ctrl.Result{}, err
 		}
 	}
-	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.updateStack, r.syncConfig,
+	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.updateStack, r.syncConfig,
 		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.syncRoleBindings, r.observeDrift, r.syncRuns} {
 		done, err := phase(ctx, s)
 		if err != nil {
@@ -264,6 +264,11 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift stack %s", st.ID)
 	}
 	return false, nil
+}
+
+// linkStack points Argo CD's external link at the stack's Spacelift page.
+func (r *StackReconciler) linkStack(ctx context.Context, s *stackScope) (bool, error) {
+	return false, ensureLink(ctx, r.Client, s.obj, webURL(s.endpoint, "stack", s.id))
 }
 
 // updateStack writes the stack's settings when Spacelift differs from the spec,

@@ -140,6 +140,9 @@ func TestStackLifecycle(t *testing.T) {
 		if s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "networking-prod" || s.Status.SpaceliftID != "networking-prod" {
 			t.Errorf("id annotation %q, status id %q", s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID], s.Status.SpaceliftID)
 		}
+		if got, want := s.Annotations[AnnotationExternalLink], creds.Endpoint+"/stack/networking-prod"; got != want {
+			t.Errorf("external link = %q, want %q", got, want)
+		}
 		if !slices.Contains(s.Finalizers, spaceliftv1alpha1.Finalizer) {
 			t.Errorf("finalizers = %v", s.Finalizers)
 		}
