@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -18,12 +20,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
+	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
 
 var scheme = runtime.NewScheme()
@@ -52,6 +56,9 @@ type managerFlags struct {
 	signingKeySecret string
 	signingKeyKey    string
 	publicKeyCM      string
+	webhookAddr      string
+	webhookSecret    string
+	webhookKey       string
 }
 
 func main() {
@@ -83,6 +90,9 @@ func runManager(args []string) int {
 	fs.StringVar(&f.signingKeySecret, "signing-key-secret", "", "Secret (namespace/name) with the ed25519 key that signs run metadata; empty sends unsigned metadata.")
 	fs.StringVar(&f.signingKeyKey, "signing-key-key", controllers.DefaultSigningKeyKey, "Data key of the signing key in --signing-key-secret.")
 	fs.StringVar(&f.publicKeyCM, "public-key-configmap", "", "ConfigMap (namespace/name) the signing key's public half is published to; defaults to <secret namespace>/spacelift-run-signing-public-keys.")
+	fs.StringVar(&f.webhookAddr, "webhook-bind-address", "", "Address of the Spacelift webhook receiver (POST /spacelift/webhook), e.g. :9443; empty disables it.")
+	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "Secret (namespace/name) holding the HMAC secret Spacelift signs webhooks with.")
+	fs.StringVar(&f.webhookKey, "webhook-secret-key", "webhook-secret", "Data key of the HMAC secret in --webhook-secret.")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
@@ -104,6 +114,10 @@ func runManager(args []string) int {
 	deps, err := dependencies(mgr, f)
 	if err != nil {
 		log.Error(err, "invalid flags")
+		return 2
+	}
+	if err := addWebhookReceiver(mgr, f, &deps); err != nil {
+		log.Error(err, "setting up the webhook receiver")
 		return 2
 	}
 	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}, deps); err != nil {
@@ -183,6 +197,39 @@ func dependencies(mgr ctrl.Manager, f managerFlags) (controllers.Dependencies, e
 		}
 	}
 	return d, nil
+}
+
+// addWebhookReceiver serves the Spacelift webhook receiver when
+// --webhook-bind-address is set. The HMAC secret is read from its Secret on
+// every delivery, so a rotated secret takes effect at once.
+func addWebhookReceiver(mgr ctrl.Manager, f managerFlags, d *controllers.Dependencies) error {
+	if f.webhookAddr == "" {
+		return nil
+	}
+	key, err := namespacedName("--webhook-secret", f.webhookSecret)
+	if err != nil {
+		return err
+	}
+	if key.Name == "" {
+		return fmt.Errorf("--webhook-bind-address needs --webhook-secret")
+	}
+	d.Webhooks = controllers.NewWebhookEvents(1024)
+	reader := mgr.GetClient()
+	secrets := func() [][]byte {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var s corev1.Secret
+		if err := reader.Get(ctx, key, &s); err != nil || len(s.Data[f.webhookKey]) == 0 {
+			return nil
+		}
+		return [][]byte{s.Data[f.webhookKey]}
+	}
+	rcv, err := webhook.New(webhook.Options{Secrets: secrets, Enqueue: d.Webhooks.Enqueue,
+		Metrics: ctrlmetrics.Registry, Log: ctrl.Log.WithName("webhook")})
+	if err != nil {
+		return err
+	}
+	return mgr.Add(webhook.Runnable(f.webhookAddr, rcv.Handler()))
 }
 
 // namespacedName parses a namespace/name flag value; empty is allowed.

@@ -65,6 +65,18 @@ func (c *DriftCache) Get(ctx context.Context, api StackAPI, id string) (spacelif
 	return d, ok, nil
 }
 
+// Expire makes the next read of every snapshot refresh it, for example after
+// a webhook said a drift-detection run finished.
+func (c *DriftCache) Expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, snap := range c.snaps {
+		snap.mu.Lock()
+		snap.at = time.Time{}
+		snap.mu.Unlock()
+	}
+}
+
 // Forget drops the snapshots of a client that is no longer used.
 func (c *DriftCache) Forget(api StackAPI) {
 	c.mu.Lock()

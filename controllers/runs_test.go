@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/verifycmd"
+	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
 
 // runsOf waits until the emulator holds n runs of stack id.
@@ -142,5 +144,42 @@ func TestStackRunsCarrySignedMetadata(t *testing.T) {
 		if code, msg := verifyWithPublishedKey(t, forged); code != 1 || !strings.Contains(msg, "signature does not match") {
 			t.Errorf("verify-run on forged metadata: exit %d: %s", code, msg)
 		}
+	})
+}
+
+func TestWebhookDeliveryEnqueuesStack(t *testing.T) {
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "hook-secret", Namespace: testNS}, StringData: map[string]string{"hmac": webhookSecret}}
+	create(t, secret)
+	s := newStack("hooked", func(spec *spaceliftv1alpha1.StackSpec) {
+		spec.DriftDetection = &spaceliftv1alpha1.DriftDetection{Enabled: true, Schedule: []spaceliftv1alpha1.CronSchedule{"0 0 * * *"}}
+		spec.Webhooks = []spaceliftv1alpha1.Webhook{{Endpoint: receiverURL, Enabled: true, SecretRef: &spaceliftv1alpha1.KeySelector{Name: "hook-secret", Key: "hmac"}}}
+	})
+	create(t, s)
+	defer deleteAndWaitGone(t, s)
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	hooks, err := sl.ListWebhooks(context.Background(), "hooked")
+	if err != nil || len(hooks) != 1 || hooks[0].Endpoint != receiverURL {
+		t.Fatalf("webhooks = %+v, err %v", hooks, err)
+	}
+	if _, err := emu.SeedDrift(emulator.DriftSeed{Stack: "hooked", Drifted: 1, RunDriftDetection: true, Entities: []emulator.SeedEntity{{Address: "aws_s3_bucket.b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionDrifted, metav1.ConditionTrue, spaceliftv1alpha1.ReasonDriftDetected)
+	eventually(t, 10*time.Second, func() error {
+		n, err := testutil.GatherAndCount(webhookMetrics, "spacelift_webhook_requests_total")
+		if err != nil {
+			return err
+		}
+		mfs, _ := webhookMetrics.Gather()
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetValue() == webhook.OutcomeAccepted && m.GetCounter().GetValue() > 0 {
+						return nil
+					}
+				}
+			}
+		}
+		return fmt.Errorf("no accepted webhook delivery among %d series", n)
 	})
 }

@@ -17,6 +17,9 @@ type Dependencies struct {
 	// PublicKeys is the ConfigMap the signing key's public half is published
 	// to; ignored without a Signer.
 	PublicKeys types.NamespacedName
+	// Webhooks, when set, carries stacks named by verified Spacelift
+	// webhooks to the Stack controller.
+	Webhooks *WebhookEvents
 }
 
 // SetupAll registers the Stack, Policy and AdminStack reconcilers, and the
@@ -25,7 +28,7 @@ func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 	drift := &DriftCache{MaxAge: o.SyncInterval / 2}
 	reconcilers := map[string]interface{ SetupWithManager(ctrl.Manager) error }{
 		"Stack": &StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
-			Recorder: mgr.GetEventRecorderFor("stack-controller"), Drift: drift, Signer: d.Signer}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
+			Recorder: mgr.GetEventRecorderFor("stack-controller"), Drift: drift, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
 		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
 			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
 		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},

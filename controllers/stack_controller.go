@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -38,6 +39,8 @@ type StackReconciler struct {
 	// Signer signs the metadata of runs the operator triggers; nil sends
 	// unsigned metadata.
 	Signer *RunSigner
+	// Webhooks, when set, enqueues stacks named by Spacelift webhooks.
+	Webhooks *WebhookEvents
 	// NewAPI turns a client into the API the reconciler uses; tests swap it.
 	// Nil means the client itself.
 	NewAPI func(*spacelift.Client) StackAPI
@@ -370,7 +373,20 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := indexStackRefs(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &spaceliftv1alpha1.Stack{}, stackIDIndex, func(o client.Object) []string {
+		if id := o.GetAnnotations()[spaceliftv1alpha1.AnnotationSpaceliftID]; id != "" {
+			return []string{id}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.Webhooks != nil {
+		r.Webhooks.drift = r.Drift
+		b = b.WatchesRawSource(source.Channel(r.Webhooks.ch, handler.EnqueueRequestsFromMapFunc(r.byStackID)))
+	}
+	return b.
 		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Secret"))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).

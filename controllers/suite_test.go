@@ -24,6 +24,7 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/testenv"
+	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
 
 // The suite runs the Stack and Policy reconcilers in a manager against a local
@@ -103,7 +104,17 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Drift: drift, Signer: signer,
+	webhookEvents = NewWebhookEvents(64)
+	webhookMetrics = prometheus.NewRegistry()
+	rcv, err := webhook.New(webhook.Options{Secrets: webhook.StaticSecrets([]byte(webhookSecret)), Enqueue: webhookEvents.Enqueue, Metrics: webhookMetrics})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	receiver := httptest.NewServer(rcv.Handler())
+	defer receiver.Close()
+	receiverURL = receiver.URL + webhook.Path
+	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Drift: drift, Signer: signer, Webhooks: webhookEvents,
 		Recorder: mgr.GetEventRecorderFor("stack-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -120,6 +131,15 @@ func runSuite(m *testing.M) int {
 	}()
 	return m.Run()
 }
+
+// The suite's webhook receiver.
+var (
+	webhookEvents  *WebhookEvents
+	webhookMetrics *prometheus.Registry
+	receiverURL    string
+)
+
+const webhookSecret = "whsec-test"
 
 // publicKeysCM is where the suite's signing key publisher writes.
 var publicKeysCM = types.NamespacedName{Namespace: testNS, Name: "run-signing-public-keys"}
