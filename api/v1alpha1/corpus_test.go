@@ -31,7 +31,9 @@ import (
 //	#                                     the second rejected as its update)
 //
 // There is one expect line per rejection cause, written exactly as the
-// apiserver reports it.
+// apiserver reports it; the order does not matter. A rejection without
+// causes (the strict-decoding error for an unknown field) has one line: the
+// status message.
 const corpusDir = "testdata/invalid"
 
 // minCorpusFiles is the size issue 8 asks of the corpus.
