@@ -17,6 +17,20 @@ SHELL := /usr/bin/env bash -o pipefail
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
+##@ Demo
+
+.PHONY: demo
+demo: ## Run the demo: local control plane + Spacelift emulator + operator, samples applied, drift seeded, summary printed.
+	KUBEBUILDER_ASSETS="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)" go run ./cmd/spacelift-dev demo
+
+.PHONY: dev-env
+dev-env: ## Start the same environment and keep it running; source .devenv/env to use it.
+	KUBEBUILDER_ASSETS="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)" go run ./cmd/spacelift-dev up
+
+.PHONY: dev-env-down
+dev-env-down: ## Stop the environment started by dev-env.
+	@if [ -f .devenv/pid ]; then kill "$$(cat .devenv/pid)" 2>/dev/null || true; rm -f .devenv/pid; echo "stopped"; else echo "no dev environment running"; fi
+
 ##@ Development
 
 .PHONY: manifests
@@ -49,6 +63,7 @@ test: manifests generate vet ## Run all tests (envtest binaries are built on fir
 build: ## Build the operator and emulator binaries into bin/.
 	go build -o $(LOCALBIN)/spacelift-operator ./cmd
 	go build -o $(LOCALBIN)/spacelift-emulator ./cmd/spacelift-emulator
+	go build -o $(LOCALBIN)/spacelift-dev ./cmd/spacelift-dev
 
 .PHONY: run
 run: manifests generate ## Run the manager against the current kubeconfig.
