@@ -12,79 +12,118 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
-// DriftCache holds, per Spacelift client, the drift state of every stack,
-// read with searchStacks in pages of 50. Reconciles read from it, so polling
-// drift costs ceil(stacks/50) requests per MaxAge, not one per stack.
-type DriftCache struct {
+// StackCache holds, per Spacelift client, a snapshot of every stack (its
+// settings, config, attachments, dependencies and drift state) read with
+// searchStacks in pages of 50. Reconciles read from it, so checking N
+// unchanged stacks costs ceil(N/50) requests per MaxAge instead of several
+// requests per stack. A stack the operator wrote to is dirty until a snapshot
+// taken after the write arrives; reads of a dirty stack go to Spacelift.
+type StackCache struct {
 	// MaxAge is how old a snapshot may be before the next read refreshes it.
 	MaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
 	mu    sync.Mutex
-	snaps map[StackAPI]*driftSnapshot
+	snaps map[StackAPI]*stackSnapshots
 }
 
-type driftSnapshot struct {
+type stackSnapshots struct {
 	mu   sync.Mutex
 	at   time.Time
-	byID map[string]spacelift.StackDrift
+	byID map[string]spacelift.StackSnapshot
+	// dirty maps a stack id to when it was last written.
+	dirty map[string]time.Time
 }
 
-// Get returns the drift state of stack id, refreshing the snapshot of api's
-// account when it is older than MaxAge. ok is false when the stack was not
-// in the latest snapshot (for example it was just created).
-func (c *DriftCache) Get(ctx context.Context, api StackAPI, id string) (spacelift.StackDrift, bool, error) {
+func (c *StackCache) set(api StackAPI) *stackSnapshots {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.snaps == nil {
-		c.snaps = map[StackAPI]*driftSnapshot{}
+		c.snaps = map[StackAPI]*stackSnapshots{}
 	}
-	snap := c.snaps[api]
-	if snap == nil {
-		snap = &driftSnapshot{}
-		c.snaps[api] = snap
+	s := c.snaps[api]
+	if s == nil {
+		s = &stackSnapshots{dirty: map[string]time.Time{}}
+		c.snaps[api] = s
 	}
-	c.mu.Unlock()
+	return s
+}
 
-	snap.mu.Lock()
-	defer snap.mu.Unlock()
-	now := c.now()
-	if snap.byID == nil || now.Sub(snap.at) >= c.MaxAge {
-		byID := map[string]spacelift.StackDrift{}
-		for page, err := range api.StackDriftPages(ctx) {
-			if err != nil {
-				return spacelift.StackDrift{}, false, fmt.Errorf("reading drift state of stacks: %w", err)
-			}
-			for _, d := range page.Items {
-				byID[d.StackID] = d
-			}
-		}
-		snap.byID, snap.at = byID, now
+// Get returns the snapshot of stack id, refreshing the snapshots of api's
+// account when they are older than MaxAge. ok is false when the stack is
+// not in the latest snapshot, or was written since it was taken.
+func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelift.StackSnapshot, bool, error) {
+	set := c.set(api)
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if err := c.refreshLocked(ctx, api, set); err != nil {
+		return spacelift.StackSnapshot{}, false, err
 	}
-	d, ok := snap.byID[id]
-	return d, ok, nil
+	if _, dirty := set.dirty[id]; dirty {
+		return spacelift.StackSnapshot{}, false, nil
+	}
+	snap, ok := set.byID[id]
+	return snap, ok, nil
+}
+
+// Drift returns the drift state of stack id from the snapshots, dirty or not:
+// the operator's writes do not change drift results.
+func (c *StackCache) Drift(ctx context.Context, api StackAPI, id string) (spacelift.StackDrift, bool, error) {
+	set := c.set(api)
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if err := c.refreshLocked(ctx, api, set); err != nil {
+		return spacelift.StackDrift{}, false, err
+	}
+	snap, ok := set.byID[id]
+	return snap.Drift, ok, nil
+}
+
+func (c *StackCache) refreshLocked(ctx context.Context, api StackAPI, set *stackSnapshots) error {
+	start := c.now()
+	if set.byID != nil && start.Sub(set.at) < c.MaxAge {
+		return nil
+	}
+	byID := map[string]spacelift.StackSnapshot{}
+	for page, err := range api.StackSnapshotPages(ctx) {
+		if err != nil {
+			return fmt.Errorf("reading stacks: %w", err)
+		}
+		for _, s := range page.Items {
+			byID[s.Stack.ID] = s
+		}
+	}
+	set.byID, set.at = byID, start
+	for id, at := range set.dirty {
+		if at.Before(start) {
+			delete(set.dirty, id)
+		}
+	}
+	return nil
+}
+
+// MarkDirty records that the operator wrote to stack id.
+func (c *StackCache) MarkDirty(api StackAPI, id string) {
+	set := c.set(api)
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	set.dirty[id] = c.now()
 }
 
 // Expire makes the next read of every snapshot refresh it, for example after
-// a webhook said a drift-detection run finished.
-func (c *DriftCache) Expire() {
+// a webhook said a run finished.
+func (c *StackCache) Expire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, snap := range c.snaps {
-		snap.mu.Lock()
-		snap.at = time.Time{}
-		snap.mu.Unlock()
+	for _, set := range c.snaps {
+		set.mu.Lock()
+		set.at = time.Time{}
+		set.mu.Unlock()
 	}
 }
 
-// Forget drops the snapshots of a client that is no longer used.
-func (c *DriftCache) Forget(api StackAPI) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.snaps, api)
-}
-
-func (c *DriftCache) now() time.Time {
+func (c *StackCache) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
 	}
@@ -104,7 +143,7 @@ func (r *StackReconciler) observeDrift(ctx context.Context, s *stackScope) (bool
 	if s.obj.Spec.DriftDetection == nil || !s.obj.Spec.DriftDetection.Enabled {
 		return false, nil
 	}
-	d, ok, err := r.Drift.Get(ctx, s.api, s.id)
+	d, ok, err := r.Cache.Drift(ctx, s.api, s.id)
 	if err != nil {
 		return true, err
 	}

@@ -25,10 +25,10 @@ type Dependencies struct {
 // SetupAll registers the Stack, Policy and AdminStack reconcilers, and the
 // signing key publisher when a signer is configured.
 func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
-	drift := &DriftCache{MaxAge: o.SyncInterval / 2}
+	cache := &StackCache{MaxAge: o.SyncInterval}
 	reconcilers := map[string]interface{ SetupWithManager(ctrl.Manager) error }{
 		"Stack": &StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
-			Recorder: mgr.GetEventRecorderFor("stack-controller"), Drift: drift, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
+			Recorder: mgr.GetEventRecorderFor("stack-controller"), Cache: cache, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
 		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
 			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
 		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},

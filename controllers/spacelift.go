@@ -58,7 +58,7 @@ type StackAPI interface {
 	GetStackRoleBinding(ctx context.Context, id string) (*spacelift.StackRoleBinding, error)
 	DeleteStackRoleBinding(ctx context.Context, id string) error
 
-	StackDriftPages(ctx context.Context, predicates ...spacelift.QueryPredicate) iter.Seq2[*spacelift.Page[spacelift.StackDrift], error]
+	StackSnapshotPages(ctx context.Context, predicates ...spacelift.QueryPredicate) iter.Seq2[*spacelift.Page[spacelift.StackSnapshot], error]
 	ListRuns(ctx context.Context, stackID, before string) ([]spacelift.Run, error)
 	GetRun(ctx context.Context, stackID, runID string) (*spacelift.Run, error)
 	TriggerRun(ctx context.Context, stackID string, runType spacelift.RunType, commitSHA string, opts ...spacelift.CallOption) (*spacelift.Run, error)

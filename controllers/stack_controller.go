@@ -34,8 +34,8 @@ type StackReconciler struct {
 	Options     Options
 	Credentials *Credentials
 	Recorder    record.EventRecorder
-	// Drift reads drift results for many stacks per request.
-	Drift *DriftCache
+	// Cache reads the state of many stacks per request.
+	Cache *StackCache
 	// Signer signs the metadata of runs the operator triggers; nil sends
 	// unsigned metadata.
 	Signer *RunSigner
@@ -59,6 +59,11 @@ type stackScope struct {
 
 	id       string
 	observed *spacelift.Stack
+	// snapshot is the stack's state from the shared snapshots; nil when it
+	// had to be read directly (new or recently written stacks).
+	snapshot *spacelift.StackSnapshot
+	// wrote is set by every phase that changed the stack in Spacelift.
+	wrote bool
 	// resolved holds references turned into Spacelift ids and values.
 	resolved resolvedStackRefs
 
@@ -128,6 +133,9 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.updateStack, r.syncConfig,
 		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.syncRoleBindings, r.observeDrift, r.syncRuns} {
 		done, err := phase(ctx, s)
+		if s.wrote {
+			r.Cache.MarkDirty(s.api, s.id)
+		}
 		if err != nil {
 			return r.classify(ctx, s, err)
 		}
@@ -217,6 +225,14 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 	if s.id == "" {
 		s.id = slug(stackName(s.obj))
 	}
+	snap, ok, err := r.Cache.Get(ctx, s.api, s.id)
+	if err != nil {
+		return true, err
+	}
+	if ok {
+		s.snapshot, s.observed = &snap, snap.Stack
+		return false, nil
+	}
 	st, err := s.api.GetStack(ctx, s.id)
 	if err != nil && !spacelift.IsNotFound(err) {
 		return true, fmt.Errorf("reading stack %q: %w", s.id, err)
@@ -252,6 +268,7 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 		return true, err
 	}
 	manage := s.obj.Spec.ManageState == nil || *s.obj.Spec.ManageState
+	s.wrote = true
 	st, err := s.api.CreateStack(ctx, desiredStackInput(s.obj), spacelift.CreateStackOptions{ManageState: manage, Slug: s.id})
 	if err != nil {
 		return true, fmt.Errorf("creating stack %q: %w", s.id, err)
@@ -283,6 +300,7 @@ func (r *StackReconciler) updateStack(ctx context.Context, s *stackScope) (bool,
 		return false, nil
 	}
 	log.FromContext(ctx).V(1).Info("stack differs from spec", "stack", s.id, "diff", diff)
+	s.wrote = true
 	st, err := s.api.UpdateStack(ctx, s.id, want)
 	if err != nil {
 		return true, fmt.Errorf("updating stack %q: %w", s.id, err)
@@ -383,7 +401,7 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.Webhooks != nil {
-		r.Webhooks.drift = r.Drift
+		r.Webhooks.cache = r.Cache
 		b = b.WatchesRawSource(source.Channel(r.Webhooks.ch, handler.EnqueueRequestsFromMapFunc(r.byStackID)))
 	}
 	return b.

@@ -17,11 +17,12 @@ import (
 // syncConfig makes the stack's environment variables and mounted files match
 // the spec; values from rotated Secrets are detected by checksum.
 func (r *StackReconciler) syncConfig(ctx context.Context, s *stackScope) (bool, error) {
-	got, err := s.api.ListStackConfig(ctx, s.id)
+	got, err := observed(ctx, s, func(sn *spacelift.StackSnapshot) []spacelift.ConfigElement { return sn.Config }, s.api.ListStackConfig)
 	if err != nil {
 		return true, fmt.Errorf("listing config of stack %q: %w", s.id, err)
 	}
 	ch := configDiff(s.resolved.config, got)
+	s.wrote = s.wrote || len(ch.Add)+len(ch.Delete) > 0
 	for _, in := range ch.Add {
 		if _, err := s.api.AddStackConfig(ctx, s.id, in); err != nil {
 			return true, fmt.Errorf("setting %s on stack %q: %w", in.ID, s.id, err)
@@ -39,11 +40,12 @@ func (r *StackReconciler) syncConfig(ctx context.Context, s *stackScope) (bool, 
 // syncPolicies attaches the spec's policies and detaches the others, leaving
 // auto-attached ones alone.
 func (r *StackReconciler) syncPolicies(ctx context.Context, s *stackScope) (bool, error) {
-	got, err := s.api.ListStackPolicies(ctx, s.id)
+	got, err := observed(ctx, s, func(sn *spacelift.StackSnapshot) []spacelift.StackPolicyAttachment { return sn.Policies }, s.api.ListStackPolicies)
 	if err != nil {
 		return true, fmt.Errorf("listing policies of stack %q: %w", s.id, err)
 	}
 	ch := policyDiff(s.resolved.policyIDs, got)
+	s.wrote = s.wrote || len(ch.Attach)+len(ch.Detach) > 0
 	for _, id := range ch.Detach {
 		if err := s.api.DetachPolicy(ctx, id); err != nil && !spacelift.IsNotFound(err) {
 			return true, fmt.Errorf("detaching policy attachment %s from stack %q: %w", id, s.id, err)
@@ -60,11 +62,12 @@ func (r *StackReconciler) syncPolicies(ctx context.Context, s *stackScope) (bool
 
 // syncContexts attaches the spec's contexts with their priorities.
 func (r *StackReconciler) syncContexts(ctx context.Context, s *stackScope) (bool, error) {
-	got, err := s.api.ListStackContexts(ctx, s.id)
+	got, err := observed(ctx, s, func(sn *spacelift.StackSnapshot) []spacelift.ContextAttachment { return sn.Contexts }, s.api.ListStackContexts)
 	if err != nil {
 		return true, fmt.Errorf("listing contexts of stack %q: %w", s.id, err)
 	}
 	ch := contextDiff(s.obj.Spec.Contexts, got)
+	s.wrote = s.wrote || len(ch.Attach)+len(ch.Detach) > 0
 	for _, id := range ch.Detach {
 		if err := s.api.DetachContext(ctx, id); err != nil && !spacelift.IsNotFound(err) {
 			return true, fmt.Errorf("detaching context attachment %s from stack %q: %w", id, s.id, err)
@@ -87,6 +90,7 @@ func (r *StackReconciler) syncDriftDetection(ctx context.Context, s *stackScope)
 	if driftDetectionUpToDate(want, got) {
 		return false, nil
 	}
+	s.wrote = true
 	var err error
 	switch {
 	case want == nil:
@@ -109,7 +113,7 @@ func (r *StackReconciler) syncDriftDetection(ctx context.Context, s *stackScope)
 // syncDependencies makes the stack's dependencies and their output
 // references match the spec.
 func (r *StackReconciler) syncDependencies(ctx context.Context, s *stackScope) (bool, error) {
-	got, err := s.api.ListStackDependencies(ctx, s.id)
+	got, err := observed(ctx, s, func(sn *spacelift.StackSnapshot) []spacelift.StackDependency { return sn.Dependencies }, s.api.ListStackDependencies)
 	if err != nil {
 		return true, fmt.Errorf("listing dependencies of stack %q: %w", s.id, err)
 	}
@@ -122,18 +126,20 @@ func (r *StackReconciler) syncDependencies(ctx context.Context, s *stackScope) (
 		wanted[want.stackID] = true
 		dep, ok := byTarget[want.stackID]
 		if !ok {
+			s.wrote = true
 			created, err := s.api.CreateStackDependency(ctx, s.id, want.stackID)
 			if err != nil {
 				return true, fmt.Errorf("making stack %q depend on %q: %w", s.id, want.stackID, err)
 			}
 			dep = *created
 		}
-		if err := syncReferences(ctx, s.api, dep, want); err != nil {
+		if err := syncReferences(ctx, s, dep, want); err != nil {
 			return true, err
 		}
 	}
 	for _, d := range got {
 		if !wanted[d.DependsOnStackID] {
+			s.wrote = true
 			if err := s.api.DeleteStackDependency(ctx, d.ID); err != nil && !spacelift.IsNotFound(err) {
 				return true, fmt.Errorf("removing dependency of stack %q on %q: %w", s.id, d.DependsOnStackID, err)
 			}
@@ -144,7 +150,8 @@ func (r *StackReconciler) syncDependencies(ctx context.Context, s *stackScope) (
 
 // syncReferences makes one dependency's output references match the spec,
 // matched by input name; a changed output name is a delete and an add.
-func syncReferences(ctx context.Context, api StackAPI, dep spacelift.StackDependency, want resolvedDependency) error {
+func syncReferences(ctx context.Context, s *stackScope, dep spacelift.StackDependency, want resolvedDependency) error {
+	api := s.api
 	have := map[string]spacelift.StackDependencyReference{}
 	for _, ref := range dep.References {
 		have[ref.InputName] = ref
@@ -156,10 +163,12 @@ func syncReferences(ctx context.Context, api StackAPI, dep spacelift.StackDepend
 			if ref.OutputName == w.OutputName {
 				continue
 			}
+			s.wrote = true
 			if err := api.DeleteStackDependencyReference(ctx, ref.ID); err != nil && !spacelift.IsNotFound(err) {
 				return fmt.Errorf("replacing reference %s of dependency %s: %w", w.InputName, dep.ID, err)
 			}
 		}
+		s.wrote = true
 		in := spacelift.StackDependencyReferenceInput{OutputName: w.OutputName, InputName: w.InputName}
 		if _, err := api.AddStackDependencyReference(ctx, dep.ID, in); err != nil {
 			return fmt.Errorf("adding reference %s of dependency %s: %w", w.InputName, dep.ID, err)
@@ -167,6 +176,7 @@ func syncReferences(ctx context.Context, api StackAPI, dep spacelift.StackDepend
 	}
 	for _, name := range sortedKeys(have) {
 		if !wanted[name] {
+			s.wrote = true
 			if err := api.DeleteStackDependencyReference(ctx, have[name].ID); err != nil && !spacelift.IsNotFound(err) {
 				return fmt.Errorf("removing reference %s of dependency %s: %w", name, dep.ID, err)
 			}
@@ -178,13 +188,14 @@ func syncReferences(ctx context.Context, api StackAPI, dep spacelift.StackDepend
 // syncAWS attaches, updates or detaches the AWS integration.
 func (r *StackReconciler) syncAWS(ctx context.Context, s *stackScope) (bool, error) {
 	want := s.obj.Spec.AWSIntegration
-	got, err := s.api.ListStackAWSIntegrations(ctx, s.id)
+	got, err := observed(ctx, s, func(sn *spacelift.StackSnapshot) []spacelift.AWSIntegrationAttachment { return sn.AWSIntegration }, s.api.ListStackAWSIntegrations)
 	if err != nil {
 		return true, fmt.Errorf("listing AWS integrations of stack %q: %w", s.id, err)
 	}
 	for _, a := range got {
 		if want != nil && a.IntegrationID == want.ID {
 			if a.Read != want.Read || a.Write != want.Write {
+				s.wrote = true
 				if _, err := s.api.UpdateAWSIntegrationAttachment(ctx, a.ID, want.Read, want.Write); err != nil {
 					return true, fmt.Errorf("updating AWS integration of stack %q: %w", s.id, err)
 				}
@@ -192,11 +203,13 @@ func (r *StackReconciler) syncAWS(ctx context.Context, s *stackScope) (bool, err
 			want = nil
 			continue
 		}
+		s.wrote = true
 		if err := s.api.DetachAWSIntegration(ctx, a.ID); err != nil && !spacelift.IsNotFound(err) {
 			return true, fmt.Errorf("detaching AWS integration %s from stack %q: %w", a.IntegrationID, s.id, err)
 		}
 	}
 	if want != nil {
+		s.wrote = true
 		if _, err := s.api.AttachAWSIntegration(ctx, want.ID, s.id, want.Read, want.Write); err != nil {
 			return true, fmt.Errorf("attaching AWS integration %s to stack %q: %w", want.ID, s.id, err)
 		}
@@ -225,8 +238,10 @@ func (r *StackReconciler) syncWebhooks(ctx context.Context, s *stackScope) (bool
 		var err error
 		switch {
 		case !ok:
+			s.wrote = true
 			_, err = s.api.CreateWebhook(ctx, s.id, in)
 		case have.Enabled != in.Enabled || have.RetryOnFailure != w.spec.RetryOnFailure || digests[w.spec.Endpoint] != digest:
+			s.wrote = true
 			_, err = s.api.UpdateWebhook(ctx, s.id, have.ID, in)
 		}
 		if err != nil {
@@ -235,12 +250,22 @@ func (r *StackReconciler) syncWebhooks(ctx context.Context, s *stackScope) (bool
 	}
 	for _, w := range got {
 		if !wanted[w.Endpoint] {
+			s.wrote = true
 			if err := s.api.DeleteWebhook(ctx, s.id, w.ID); err != nil && !spacelift.IsNotFound(err) {
 				return true, fmt.Errorf("deleting webhook %s of stack %q: %w", w.Endpoint, s.id, err)
 			}
 		}
 	}
 	return false, r.recordWebhookDigests(ctx, s.obj, newDigests)
+}
+
+// observed returns one part of the stack's state: from the snapshot when the
+// reconcile has one, else read from Spacelift with list.
+func observed[T any](ctx context.Context, s *stackScope, part func(*spacelift.StackSnapshot) []T, list func(context.Context, string) ([]T, error)) ([]T, error) {
+	if s.snapshot != nil {
+		return part(s.snapshot), nil
+	}
+	return list(ctx, s.id)
 }
 
 // logChange logs at debug level what a sync phase changed.

@@ -94,7 +94,7 @@ func runSuite(m *testing.M) int {
 	o := Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2}
 	c := &Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(fast),
 		Default: types.NamespacedName{Namespace: testNS, Name: credsSecret}}
-	drift := &DriftCache{MaxAge: 200 * time.Millisecond}
+	cache := &StackCache{MaxAge: 200 * time.Millisecond}
 	if err := k8s.Create(ctx, signingKeySecret()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -114,7 +114,7 @@ func runSuite(m *testing.M) int {
 	receiver := httptest.NewServer(rcv.Handler())
 	defer receiver.Close()
 	receiverURL = receiver.URL + webhook.Path
-	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Drift: drift, Signer: signer, Webhooks: webhookEvents,
+	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c, Cache: cache, Signer: signer, Webhooks: webhookEvents,
 		Recorder: mgr.GetEventRecorderFor("stack-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -21,7 +21,7 @@ const stackIDIndex = "spacelift.stackwright.io/stack-id"
 // Stack controller, which reconciles them at once instead of at the next poll.
 type WebhookEvents struct {
 	ch    chan event.GenericEvent
-	drift *DriftCache
+	cache *StackCache
 }
 
 // NewWebhookEvents returns a queue of the given capacity.
@@ -33,8 +33,8 @@ func NewWebhookEvents(capacity int) *WebhookEvents {
 // It never blocks: when the queue is full the event is dropped and the
 // regular poll catches up.
 func (w *WebhookEvents) Enqueue(stackID string, ev webhook.Event) {
-	if w.drift != nil && (ev.DriftDetection || ev.RunState == "FINISHED") {
-		w.drift.Expire()
+	if w.cache != nil && (ev.DriftDetection || ev.RunState == "FINISHED") {
+		w.cache.Expire()
 	}
 	placeholder := &spaceliftv1alpha1.Stack{ObjectMeta: metav1.ObjectMeta{
 		Annotations: map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: stackID}}}

@@ -77,11 +77,7 @@ func (c *Client) ListStackConfig(ctx context.Context, stackID string) ([]ConfigE
 	if q.Stack == nil {
 		return nil, notFound(cl.name, "stack "+stackID)
 	}
-	out := make([]ConfigElement, 0, len(q.Stack.Config))
-	for i := range q.Stack.Config {
-		out = append(out, q.Stack.Config[i].element())
-	}
-	return out, nil
+	return configElements(q.Stack.Config), nil
 }
 
 // ContextAttachment is a context attached to a stack.
@@ -133,12 +129,7 @@ func (c *Client) DetachContext(ctx context.Context, attachmentID string) error {
 func (c *Client) ListStackContexts(ctx context.Context, stackID string) ([]ContextAttachment, error) {
 	var q struct {
 		Stack *struct {
-			AttachedContexts []struct {
-				ID             string `graphql:"id"`
-				ContextID      string `graphql:"contextId"`
-				Priority       int    `graphql:"priority"`
-				IsAutoattached bool   `graphql:"isAutoattached"`
-			} `graphql:"attachedContexts"`
+			AttachedContexts []contextAttachmentFields `graphql:"attachedContexts"`
 		} `graphql:"stack(id: $stack)"`
 	}
 	cl := query("StackContexts")
@@ -148,11 +139,31 @@ func (c *Client) ListStackContexts(ctx context.Context, stackID string) ([]Conte
 	if q.Stack == nil {
 		return nil, notFound(cl.name, "stack "+stackID)
 	}
-	out := make([]ContextAttachment, 0, len(q.Stack.AttachedContexts))
-	for _, a := range q.Stack.AttachedContexts {
+	return contextAttachments(stackID, q.Stack.AttachedContexts), nil
+}
+
+// contextAttachmentFields is the selection set of a stack's context attachment.
+type contextAttachmentFields struct {
+	ID             string `graphql:"id"`
+	ContextID      string `graphql:"contextId"`
+	Priority       int    `graphql:"priority"`
+	IsAutoattached bool   `graphql:"isAutoattached"`
+}
+
+func contextAttachments(stackID string, in []contextAttachmentFields) []ContextAttachment {
+	out := make([]ContextAttachment, 0, len(in))
+	for _, a := range in {
 		out = append(out, ContextAttachment{
 			ID: a.ID, ContextID: a.ContextID, StackID: stackID, Priority: a.Priority, IsAutoattached: a.IsAutoattached,
 		})
 	}
-	return out, nil
+	return out
+}
+
+func configElements(in []configFields) []ConfigElement {
+	out := make([]ConfigElement, 0, len(in))
+	for i := range in {
+		out = append(out, in[i].element())
+	}
+	return out
 }

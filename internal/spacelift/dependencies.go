@@ -98,11 +98,7 @@ func (c *Client) DeleteStackDependencyReference(ctx context.Context, id string) 
 func (c *Client) ListStackDependencies(ctx context.Context, stackID string) ([]StackDependency, error) {
 	var q struct {
 		Stack *struct {
-			DependsOn []struct {
-				ID             string                      `graphql:"id"`
-				DependsOnStack idField                     `graphql:"dependsOnStack"`
-				References     []dependencyReferenceFields `graphql:"references"`
-			} `graphql:"dependsOn"`
+			DependsOn []dependencyFields `graphql:"dependsOn"`
 		} `graphql:"stack(id: $stack)"`
 	}
 	cl := query("StackDependencies")
@@ -112,15 +108,26 @@ func (c *Client) ListStackDependencies(ctx context.Context, stackID string) ([]S
 	if q.Stack == nil {
 		return nil, notFound(cl.name, "stack "+stackID)
 	}
-	out := make([]StackDependency, 0, len(q.Stack.DependsOn))
-	for _, d := range q.Stack.DependsOn {
+	return dependencies(stackID, q.Stack.DependsOn), nil
+}
+
+// dependencyFields is the selection set of one of a stack's dependencies.
+type dependencyFields struct {
+	ID             string                      `graphql:"id"`
+	DependsOnStack idField                     `graphql:"dependsOnStack"`
+	References     []dependencyReferenceFields `graphql:"references"`
+}
+
+func dependencies(stackID string, in []dependencyFields) []StackDependency {
+	out := make([]StackDependency, 0, len(in))
+	for _, d := range in {
 		dep := StackDependency{ID: d.ID, StackID: stackID, DependsOnStackID: d.DependsOnStack.ID}
 		for i := range d.References {
 			dep.References = append(dep.References, d.References[i].reference())
 		}
 		out = append(out, dep)
 	}
-	return out, nil
+	return out
 }
 
 // StackRoleBinding grants the runs of a stack a role in a space. Role

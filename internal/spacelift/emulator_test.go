@@ -720,3 +720,40 @@ func TestEmulatorConcurrentUse(t *testing.T) {
 		t.Fatalf("%d stacks, %v", len(all), err)
 	}
 }
+
+func TestEmulatorStackSnapshots(t *testing.T) {
+	_, c := startEmulator(t)
+	ctx := t.Context()
+	for i := range 3 {
+		mustStack(t, c, fmt.Sprintf("snap-%d", i), "team:web")
+	}
+	if _, err := c.AddStackConfig(ctx, "snap-1", EnvironmentVariable("TF_VAR_secret", "s3cr3t", true)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateStackDependency(ctx, "snap-2", "snap-0"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]StackSnapshot{}
+	for p, err := range c.StackSnapshotPages(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Items {
+			got[s.Stack.ID] = s
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("snapshots of %d stacks", len(got))
+	}
+	cfg := got["snap-1"].Config
+	if len(cfg) != 1 || cfg[0].ID != "TF_VAR_secret" || cfg[0].Value != nil || cfg[0].Checksum == "" {
+		t.Errorf("config of snap-1 = %+v", cfg)
+	}
+	deps := got["snap-2"].Dependencies
+	if len(deps) != 1 || deps[0].DependsOnStackID != "snap-0" {
+		t.Errorf("dependencies of snap-2 = %+v", deps)
+	}
+	if s := got["snap-0"].Stack; s.Name != "snap-0" || fmt.Sprint(s.Labels) != "[team:web]" {
+		t.Errorf("stack snap-0 = %+v", s)
+	}
+}

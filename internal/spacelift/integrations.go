@@ -159,12 +159,7 @@ func (c *Client) DetachAWSIntegration(ctx context.Context, attachmentID string) 
 func (c *Client) ListStackAWSIntegrations(ctx context.Context, stackID string) ([]AWSIntegrationAttachment, error) {
 	var q struct {
 		Stack *struct {
-			Attached []struct {
-				ID            string `graphql:"id"`
-				IntegrationID string `graphql:"integrationId"`
-				Read          bool   `graphql:"read"`
-				Write         bool   `graphql:"write"`
-			} `graphql:"attachedAwsIntegrations"`
+			Attached []attachedAWSFields `graphql:"attachedAwsIntegrations"`
 		} `graphql:"stack(id: $stack)"`
 	}
 	cl := query("StackAwsIntegrations")
@@ -174,13 +169,23 @@ func (c *Client) ListStackAWSIntegrations(ctx context.Context, stackID string) (
 	if q.Stack == nil {
 		return nil, notFound(cl.name, "stack "+stackID)
 	}
-	out := make([]AWSIntegrationAttachment, 0, len(q.Stack.Attached))
-	for _, a := range q.Stack.Attached {
-		out = append(out, AWSIntegrationAttachment{
-			ID: a.ID, IntegrationID: a.IntegrationID, StackID: stackID, Read: a.Read, Write: a.Write,
-		})
+	return awsAttachments(stackID, q.Stack.Attached), nil
+}
+
+// attachedAWSFields is the selection set of an AWS integration attached to a stack.
+type attachedAWSFields struct {
+	ID            string `graphql:"id"`
+	IntegrationID string `graphql:"integrationId"`
+	Read          bool   `graphql:"read"`
+	Write         bool   `graphql:"write"`
+}
+
+func awsAttachments(stackID string, in []attachedAWSFields) []AWSIntegrationAttachment {
+	out := make([]AWSIntegrationAttachment, 0, len(in))
+	for _, a := range in {
+		out = append(out, AWSIntegrationAttachment{ID: a.ID, IntegrationID: a.IntegrationID, StackID: stackID, Read: a.Read, Write: a.Write})
 	}
-	return out, nil
+	return out
 }
 
 // Webhook is a webhook of a stack. Its secret is never read back.

@@ -152,14 +152,7 @@ type StackPolicyAttachment struct {
 func (c *Client) ListStackPolicies(ctx context.Context, stackID string) ([]StackPolicyAttachment, error) {
 	var q struct {
 		Stack *struct {
-			AttachedPolicies []struct {
-				ID             string   `graphql:"id"`
-				PolicyID       string   `graphql:"policyId"`
-				PolicyName     string   `graphql:"policyName"`
-				PolicyType     string   `graphql:"policyType"`
-				PolicyLabels   []string `graphql:"policyLabels"`
-				IsAutoattached bool     `graphql:"isAutoattached"`
-			} `graphql:"attachedPolicies"`
+			AttachedPolicies []policyAttachmentFields `graphql:"attachedPolicies"`
 		} `graphql:"stack(id: $stack)"`
 	}
 	cl := query("StackPolicies")
@@ -169,12 +162,26 @@ func (c *Client) ListStackPolicies(ctx context.Context, stackID string) ([]Stack
 	if q.Stack == nil {
 		return nil, notFound(cl.name, "stack "+stackID)
 	}
-	out := make([]StackPolicyAttachment, 0, len(q.Stack.AttachedPolicies))
-	for _, a := range q.Stack.AttachedPolicies {
+	return policyAttachments(q.Stack.AttachedPolicies), nil
+}
+
+// policyAttachmentFields is the selection set of a stack's policy attachment.
+type policyAttachmentFields struct {
+	ID             string   `graphql:"id"`
+	PolicyID       string   `graphql:"policyId"`
+	PolicyName     string   `graphql:"policyName"`
+	PolicyType     string   `graphql:"policyType"`
+	PolicyLabels   []string `graphql:"policyLabels"`
+	IsAutoattached bool     `graphql:"isAutoattached"`
+}
+
+func policyAttachments(in []policyAttachmentFields) []StackPolicyAttachment {
+	out := make([]StackPolicyAttachment, 0, len(in))
+	for _, a := range in {
 		out = append(out, StackPolicyAttachment{
 			ID: a.ID, PolicyID: a.PolicyID, PolicyName: a.PolicyName, PolicyType: PolicyType(a.PolicyType),
 			PolicyLabels: a.PolicyLabels, IsAutoattached: a.IsAutoattached,
 		})
 	}
-	return out, nil
+	return out
 }

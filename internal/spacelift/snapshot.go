@@ -1,0 +1,80 @@
+package spacelift
+
+import (
+	"context"
+	"iter"
+)
+
+// StackSnapshot is everything the operator compares with a Stack object: the
+// stack's settings, config, attachments, dependencies and drift state.
+// SearchStackSnapshotPage reads it for 50 stacks in one request, so checking
+// many unchanged stacks costs one request per 50 of them.
+type StackSnapshot struct {
+	Stack          *Stack
+	Config         []ConfigElement
+	Policies       []StackPolicyAttachment
+	Contexts       []ContextAttachment
+	Dependencies   []StackDependency
+	AWSIntegration []AWSIntegrationAttachment
+	Drift          StackDrift
+}
+
+type stackSnapshotFields struct {
+	stackFields
+	Config           []configFields            `graphql:"config"`
+	AttachedPolicies []policyAttachmentFields  `graphql:"attachedPolicies"`
+	AttachedContexts []contextAttachmentFields `graphql:"attachedContexts"`
+	DependsOn        []dependencyFields        `graphql:"dependsOn"`
+	AttachedAWS      []attachedAWSFields       `graphql:"attachedAwsIntegrations"`
+	ProposedRuns     []runFields               `graphql:"proposedRuns"`
+	Entities         []struct {
+		Drifted *int64 `graphql:"drifted"`
+	} `graphql:"entities"`
+}
+
+func (f *stackSnapshotFields) snapshot() StackSnapshot {
+	st := f.stack()
+	s := StackSnapshot{
+		Stack:          st,
+		Config:         configElements(f.Config),
+		Policies:       policyAttachments(f.AttachedPolicies),
+		Contexts:       contextAttachments(st.ID, f.AttachedContexts),
+		Dependencies:   dependencies(st.ID, f.DependsOn),
+		AWSIntegration: awsAttachments(st.ID, f.AttachedAWS),
+		Drift: StackDrift{StackID: st.ID, State: st.State, DriftDetection: st.DriftDetection,
+			LatestRun: newestDriftDetectionRun(f.ProposedRuns), Resources: len(f.Entities)},
+	}
+	for _, e := range f.Entities {
+		if e.Drifted != nil {
+			s.Drift.DriftedResources++
+		}
+	}
+	return s
+}
+
+// SearchStackSnapshotPage reads the snapshots of one page of the stacks
+// matching input in a single request.
+func (c *Client) SearchStackSnapshotPage(ctx context.Context, input SearchInput) (*Page[StackSnapshot], error) {
+	var q struct {
+		Search struct {
+			Edges []struct {
+				Node stackSnapshotFields `graphql:"node"`
+			} `graphql:"edges"`
+			PageInfo pageInfoFields `graphql:"pageInfo"`
+		} `graphql:"searchStacks(input: $input)"`
+	}
+	if err := c.do(ctx, query("SearchStackSnapshot"), &q, map[string]any{"input": withPageSize(input)}); err != nil {
+		return nil, err
+	}
+	p := &Page[StackSnapshot]{EndCursor: deref(q.Search.PageInfo.EndCursor), HasNextPage: q.Search.PageInfo.HasNextPage}
+	for i := range q.Search.Edges {
+		p.Items = append(p.Items, q.Search.Edges[i].Node.snapshot())
+	}
+	return p, nil
+}
+
+// StackSnapshotPages iterates over SearchStackSnapshotPage pages for the
+// stacks matching all predicates.
+func (c *Client) StackSnapshotPages(ctx context.Context, predicates ...QueryPredicate) iter.Seq2[*Page[StackSnapshot], error] {
+	return pages(ctx, SearchInput{Predicates: predicates}, c.SearchStackSnapshotPage)
+}
