@@ -34,8 +34,9 @@ dev-env-down: ## Stop the environment started by dev-env.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs and the RBAC role from markers.
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and the RBAC role from markers, and copy them into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	hack/gen-helm-crds.sh
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods.

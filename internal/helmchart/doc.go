@@ -1,0 +1,5 @@
+// Package helmchart holds the tests of the Helm chart in
+// config/helm/spacelift-operator: they render it with Helm's own packages and
+// check the objects, and they fail when its CRDs or ClusterRole rules lag
+// what `make manifests` generated (hack/gen-helm-crds.sh copies them).
+package helmchart
