@@ -65,6 +65,7 @@ type AdminStackSpec struct {
 	// project root is <componentRoot>/<component>.
 	// +kubebuilder:default=components/terraform
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="componentRoot must be relative to the repository root"
 	// +optional
 	ComponentRoot string `json:"componentRoot,omitempty"`
 
@@ -287,6 +288,7 @@ type AdminStackSettings struct {
 
 	// projectRoot of the admin stack.
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="projectRoot must be relative to the repository root"
 	// +optional
 	ProjectRoot string `json:"projectRoot,omitempty"`
 

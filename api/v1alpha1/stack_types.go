@@ -24,6 +24,7 @@ type CronSchedule string
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=255
 // +kubebuilder:validation:Pattern=`^[^\s,]([^,]*[^\s,])?$`
+// +kubebuilder:validation:XValidation:rule="!self.startsWith('k8s-owner:')",message="labels starting with k8s-owner: are reserved for the operator's ownership label"
 type SpaceliftLabel string
 
 // StackSpec is the desired state of one Spacelift stack.
@@ -431,6 +432,7 @@ type EnvVar struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^([A-Za-z_][A-Za-z0-9_]*|/mnt/workspace/.+)$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|/)[.][.](/|$)')",message="a mounted file path may not contain '..'"
 	Name string `json:"name"`
 
 	// value is a literal value.
