@@ -2,39 +2,670 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/adminstack"
+	"github.com/stackwright/spacelift-operator/internal/atmos"
+	"github.com/stackwright/spacelift-operator/internal/source"
 )
 
-// AdminStackReconciler reconciles AdminStack objects.
+// AdminStackFieldOwner is the server-side apply field manager of the objects
+// the AdminStack controller writes.
+const AdminStackFieldOwner = "spacelift-operator-adminstack"
+
+const (
+	// adminStackConfigMapIndex indexes AdminStacks by the ConfigMaps they mount.
+	adminStackConfigMapIndex = "spacelift.stackwright.io/adminstack-configmaps"
+	// adminStackSecretIndex indexes AdminStacks by their Git Secret.
+	adminStackSecretIndex = "spacelift.stackwright.io/adminstack-git-secret"
+	// adminStackGitTimeout bounds one read of a Git source.
+	adminStackGitTimeout = 2 * time.Minute
+	// adminStackMaxProblems is how many problems a Stalled message lists.
+	adminStackMaxProblems = 5
+	// adminStackGitCacheEntries is how many Git trees are kept in memory.
+	adminStackGitCacheEntries = 64
+)
+
+// AdminStackReconciler turns each AdminStack into Stack objects: one per
+// component instance its filters select from the atmos configuration, plus
+// one for the administrative stack itself (child AdminStacks instead, for a
+// root admin). It never calls Spacelift: the Stack controller syncs the
+// objects, and this reconciler rolls their status up.
 type AdminStackReconciler struct {
 	client.Client
 	Scheme  *runtime.Scheme
 	Options Options
+	// Recorder records events; SetupWithManager provides one when nil.
+	Recorder record.EventRecorder
+	// Git reads Git sources; SetupWithManager provides one when nil.
+	Git *source.Git
+
+	expansions expansionCache
 }
+
+// adminStackScope is what one reconcile of an AdminStack learns and decides.
+// Phases fill it in; status is computed from it once at the end.
+type adminStackScope struct {
+	obj      *spaceliftv1alpha1.AdminStack
+	interval time.Duration
+
+	artifact source.Artifact
+	records  []atmos.Record
+	desired  *adminstack.Desired
+	// children are the observed objects this AdminStack controls, by kind/name.
+	children map[string]client.Object
+	// planned holds the desired objects that differ from what was last applied.
+	planned []client.Object
+
+	stalled *condition
+	waiting *condition
+	// synced is true once every phase ran: the children are applied and pruned.
+	synced  bool
+	applied []string
+	pruned  []string
+}
+
+// adminStackPhase is one ordered step of an AdminStack reconcile. It returns
+// done=true when the reconcile must stop after it (the scope says why).
+type adminStackPhase func(ctx context.Context, s *adminStackScope) (done bool, err error)
 
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=adminstacks,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=adminstacks/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=adminstacks/finalizers,verbs=update
+// +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
-// Reconcile reports that the AdminStack is not synced to Spacelift yet.
-func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Reconcile reads the AdminStack's source, computes its children, checks them,
+// applies them all or none, prunes the ones no longer selected and reports
+// their readiness.
+func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &spaceliftv1alpha1.AdminStack{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.expansions.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	return ctrl.Result{}, reportSyncPending(ctx, r.Client, obj, &obj.Status.CommonStatus)
+	if !obj.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // the garbage collector deletes the children
+	}
+	s := &adminStackScope{obj: obj, interval: r.interval(obj)}
+	before := obj.DeepCopy()
+	defer func() {
+		if err := r.observeChildren(ctx, s); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+		r.recordEvents(before, s)
+		applyAdminStackStatus(obj, s)
+		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
+			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+			}
+		}
+		if retErr != nil {
+			result = ctrl.Result{}
+		}
+	}()
+
+	if obj.Spec.Suspend {
+		return ctrl.Result{}, nil
+	}
+	for _, phase := range []adminStackPhase{r.fetchSource, r.expand, r.plan, r.dryRun, r.apply, r.prune} {
+		done, err := phase(ctx, s)
+		if err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: time.Second}, nil
+			}
+			return ctrl.Result{}, err
+		}
+		if done {
+			break
+		}
+	}
+	s.synced = s.stalled == nil && s.waiting == nil
+	if s.waiting != nil {
+		return ctrl.Result{RequeueAfter: jitter(min(s.interval, time.Minute))}, nil
+	}
+	return ctrl.Result{RequeueAfter: jitter(s.interval)}, nil
 }
 
-// SetupWithManager registers the reconciler with the manager.
+// interval is how often the AdminStack is reconciled without an event: the
+// Git poll interval, else spec.interval, else the operator default.
+func (r *AdminStackReconciler) interval(obj *spaceliftv1alpha1.AdminStack) time.Duration {
+	d := intervalOr(obj.Spec.Interval, r.Options.SyncInterval)
+	if g := obj.Spec.Source.Git; g != nil {
+		d = intervalOr(g.Interval, d)
+	}
+	return d
+}
+
+// fetchSource reads the atmos tree from the ConfigMaps or the Git repository.
+// It stops the reconcile when a ConfigMap or Secret is missing or the
+// repository cannot serve the request (stalled), or when Git is unreachable
+// (waiting).
+func (r *AdminStackReconciler) fetchSource(ctx context.Context, s *adminStackScope) (bool, error) {
+	src := s.obj.Spec.Source
+	if src.Git == nil {
+		return r.fetchConfigMaps(ctx, s)
+	}
+	req := source.GitRequest{URL: src.Git.URL, Path: src.Git.Path, MaxAge: s.interval / 2}
+	if ref := src.Git.Ref; ref != nil {
+		req.Branch, req.Tag, req.Commit = ref.Branch, ref.Tag, ref.Commit
+	}
+	if ref := src.Git.SecretRef; ref != nil {
+		var secret corev1.Secret
+		err := r.Get(ctx, types.NamespacedName{Namespace: s.obj.Namespace, Name: ref.Name}, &secret)
+		if apierrors.IsNotFound(err) {
+			s.stalled = &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Secret %s (spec.source.git.secretRef) does not exist", ref.Name)}
+			return true, nil
+		}
+		if err != nil {
+			return true, fmt.Errorf("reading Secret %s: %w", ref.Name, err)
+		}
+		d := secret.Data
+		req.Auth = &source.GitAuth{Username: string(d["username"]), Password: string(d["password"]), Identity: d["identity"], KnownHosts: d["known_hosts"]}
+	}
+	gctx, cancel := context.WithTimeout(ctx, adminStackGitTimeout)
+	defer cancel()
+	a, err := r.Git.Fetch(gctx, req)
+	switch {
+	case source.IsPermanent(err):
+		s.stalled = &condition{spaceliftv1alpha1.ReasonSourceUnavailable, "reading the Git source: " + err.Error()}
+		return true, nil
+	case err != nil:
+		log.FromContext(ctx).Info("Git source unavailable; retrying", "error", err.Error())
+		s.waiting = &condition{spaceliftv1alpha1.ReasonSourceUnavailable, "reading the Git source: " + err.Error()}
+		return true, nil
+	}
+	s.artifact = a
+	return false, nil
+}
+
+// fetchConfigMaps reads the mounted ConfigMaps. It stops the reconcile when
+// one is missing or two of them collide (stalled).
+func (r *AdminStackReconciler) fetchConfigMaps(ctx context.Context, s *adminStackScope) (bool, error) {
+	var mounts []source.ConfigMapFiles
+	var missing []string
+	for _, m := range s.obj.Spec.Source.ConfigMaps {
+		var cm corev1.ConfigMap
+		err := r.Get(ctx, types.NamespacedName{Namespace: s.obj.Namespace, Name: m.Name}, &cm)
+		if apierrors.IsNotFound(err) {
+			missing = append(missing, m.Name)
+			continue
+		}
+		if err != nil {
+			return true, fmt.Errorf("reading ConfigMap %s: %w", m.Name, err)
+		}
+		mounts = append(mounts, source.ConfigMapFiles{Name: m.Name, Path: m.Path, Data: cm.Data, BinaryData: cm.BinaryData})
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		s.stalled = &condition{spaceliftv1alpha1.ReasonReferenceNotFound, "ConfigMaps do not exist: " + strings.Join(missing, ", ")}
+		return true, nil
+	}
+	a, err := source.FromConfigMaps(mounts)
+	if err != nil {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, err.Error()}
+		return true, nil
+	}
+	s.artifact = a
+	return false, nil
+}
+
+// expand turns the tree into component instances, reusing the last result
+// when neither the revision nor spec.atmos changed. It stops the reconcile
+// when the configuration does not expand (stalled).
+func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bool, error) {
+	at := s.obj.Spec.Atmos
+	settings, err := json.Marshal(at)
+	if err != nil {
+		return true, fmt.Errorf("encoding spec.atmos: %w", err)
+	}
+	key := s.artifact.Revision + "\x00" + string(settings)
+	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
+	if !ok {
+		records, err = atmos.Expand(s.artifact.FS, atmos.Options{Overrides: atmos.Settings{
+			BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
+		}})
+		if err != nil {
+			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, "expanding the atmos configuration: " + err.Error()}
+			return true, nil
+		}
+		r.expansions.put(client.ObjectKeyFromObject(s.obj), key, records)
+	}
+	s.records = records
+	return false, nil
+}
+
+// plan computes the children and checks them against the namespace. It
+// stops the reconcile when there are problems (stalled), before anything is
+// written.
+func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bool, error) {
+	cluster, existing, err := r.observeNamespace(ctx, s)
+	if err != nil {
+		return true, err
+	}
+	d, problems := adminstack.Build(s.obj, s.records, cluster)
+	if len(problems) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, adminstack.Summarize(problems, adminStackMaxProblems)}
+		return true, nil
+	}
+	s.desired = &d
+	for _, obj := range adminDesiredObjects(&d) {
+		key := childKey(obj)
+		cur := existing[key]
+		if st, ok := obj.(*spaceliftv1alpha1.Stack); ok && cur != nil {
+			if prev := cur.(*spaceliftv1alpha1.Stack).Spec.ManageState; prev != nil {
+				st.Spec.ManageState = prev // immutable after creation
+			}
+		}
+		hash, err := stampAppliedHash(obj)
+		if err != nil {
+			return true, err
+		}
+		if cur == nil || !cur.GetDeletionTimestamp().IsZero() || cur.GetAnnotations()[adminstack.AnnotationAppliedHash] != hash {
+			s.planned = append(s.planned, obj)
+		}
+	}
+	return false, nil
+}
+
+// dryRun applies the changed objects with dry-run, so that the API server's
+// validation rejects an invalid child before any child is written. It stops
+// the reconcile when one is rejected (stalled).
+func (r *AdminStackReconciler) dryRun(ctx context.Context, s *adminStackScope) (bool, error) {
+	var problems []adminstack.Problem
+	for _, obj := range s.planned {
+		err := r.applyObject(ctx, obj, client.DryRunAll)
+		switch {
+		case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+			problems = append(problems, adminstack.Problem{Object: childKey(obj), Message: apiErrorCauses(err)})
+		case err != nil:
+			return true, fmt.Errorf("dry-run applying %s: %w", childKey(obj), err)
+		}
+	}
+	if len(problems) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, adminstack.Summarize(problems, adminStackMaxProblems)}
+		return true, nil
+	}
+	return false, nil
+}
+
+// apply writes the changed objects with server-side apply.
+func (r *AdminStackReconciler) apply(ctx context.Context, s *adminStackScope) (bool, error) {
+	for _, obj := range s.planned {
+		if err := r.applyObject(ctx, obj); err != nil {
+			return true, fmt.Errorf("applying %s: %w", childKey(obj), err)
+		}
+		s.applied = append(s.applied, childKey(obj))
+	}
+	return false, nil
+}
+
+// prune deletes the children that are no longer selected when spec.prune is
+// true; each child's deletionPolicy then applies through the Stack controller.
+// With prune false they are kept and reported.
+func (r *AdminStackReconciler) prune(ctx context.Context, s *adminStackScope) (bool, error) {
+	if !s.obj.Spec.Prune {
+		return false, nil
+	}
+	wanted := map[string]bool{}
+	for _, obj := range adminDesiredObjects(s.desired) {
+		wanted[childKey(obj)] = true
+	}
+	keys := make([]string, 0, len(s.children))
+	for k := range s.children {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		obj := s.children[k]
+		if wanted[k] || !obj.GetDeletionTimestamp().IsZero() {
+			continue
+		}
+		victim := obj.DeepCopyObject().(client.Object) // obj is shared with the cache
+		if err := r.Delete(ctx, victim, client.Preconditions{UID: new(obj.GetUID())}); client.IgnoreNotFound(err) != nil {
+			return true, fmt.Errorf("deleting %s: %w", k, err)
+		}
+		s.pruned = append(s.pruned, k)
+	}
+	return false, nil
+}
+
+// observeNamespace lists what Build checks against (Policy, Stack and
+// AdminStack objects) and records the children this AdminStack controls.
+func (r *AdminStackReconciler) observeNamespace(ctx context.Context, s *adminStackScope) (*adminstack.Cluster, map[string]client.Object, error) {
+	var policies spaceliftv1alpha1.PolicyList
+	if err := r.List(ctx, &policies, client.InNamespace(s.obj.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, nil, fmt.Errorf("listing Policies: %w", err)
+	}
+	existing, err := r.listStacksAndAdminStacks(ctx, s.obj.Namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &adminstack.Cluster{Policies: map[string]bool{}, Stacks: map[string]adminstack.Existing{}, AdminStacks: map[string]adminstack.Existing{}}
+	for _, p := range policies.Items {
+		c.Policies[p.Name] = true
+	}
+	for _, obj := range existing {
+		switch o := obj.(type) {
+		case *spaceliftv1alpha1.Stack:
+			name := o.Spec.Name
+			if name == "" {
+				name = o.Name
+			}
+			c.Stacks[o.Name] = adminstack.Existing{SpaceliftName: name, Controller: controllerOf(o)}
+		case *spaceliftv1alpha1.AdminStack:
+			c.AdminStacks[o.Name] = adminstack.Existing{SpaceliftName: adminstack.AdminName(o), Controller: controllerOf(o)}
+		}
+	}
+	s.children = controlledBy(existing, s.obj.UID)
+	return c, existing, nil
+}
+
+// observeChildren records the objects this AdminStack controls, unless the
+// plan already did and nothing was written since.
+func (r *AdminStackReconciler) observeChildren(ctx context.Context, s *adminStackScope) error {
+	if s.children != nil && len(s.applied) == 0 && len(s.pruned) == 0 {
+		return nil
+	}
+	existing, err := r.listStacksAndAdminStacks(ctx, s.obj.Namespace)
+	if err != nil {
+		return err
+	}
+	s.children = controlledBy(existing, s.obj.UID)
+	return nil
+}
+
+// listStacksAndAdminStacks lists the Stacks and AdminStacks of a namespace by
+// childKey. The objects are shared with the cache: never modify them.
+func (r *AdminStackReconciler) listStacksAndAdminStacks(ctx context.Context, namespace string) (map[string]client.Object, error) {
+	opts := []client.ListOption{client.InNamespace(namespace), client.UnsafeDisableDeepCopy}
+	var stacks spaceliftv1alpha1.StackList
+	if err := r.List(ctx, &stacks, opts...); err != nil {
+		return nil, fmt.Errorf("listing Stacks: %w", err)
+	}
+	var admins spaceliftv1alpha1.AdminStackList
+	if err := r.List(ctx, &admins, opts...); err != nil {
+		return nil, fmt.Errorf("listing AdminStacks: %w", err)
+	}
+	out := make(map[string]client.Object, len(stacks.Items)+len(admins.Items))
+	for i := range stacks.Items {
+		out[childKey(&stacks.Items[i])] = &stacks.Items[i]
+	}
+	for i := range admins.Items {
+		out[childKey(&admins.Items[i])] = &admins.Items[i]
+	}
+	return out, nil
+}
+
+// controlledBy keeps the objects whose controller owner has the given UID.
+func controlledBy(objs map[string]client.Object, uid types.UID) map[string]client.Object {
+	out := map[string]client.Object{}
+	for k, o := range objs {
+		if controllerOf(o) == uid {
+			out[k] = o
+		}
+	}
+	return out
+}
+
+// applyObject server-side applies obj as the AdminStack field owner, taking
+// over fields that others changed.
+//
+// Read-your-writes consistency is off: for an unstructured apply it would
+// start a second, unstructured cache of every Stack and AdminStack. Nothing
+// needs it: the roll-up counts a desired child it does not see yet as not
+// Ready, and the Owns watch reconciles again once the cache has it.
+func (r *AdminStackReconciler) applyObject(ctx context.Context, obj client.Object, opts ...client.ApplyOption) error {
+	u, err := applyBodyOf(obj)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership, client.DisableReadYourWritesConsistency)
+	return r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), opts...)
+}
+
+// applyBodyOf is obj as an apply configuration: its JSON without status,
+// creation timestamp and empty mappings, so that only set fields are owned.
+func applyBodyOf(obj client.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("converting %s: %w", childKey(obj), err)
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	pruneEmptyMaps(m)
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+// pruneEmptyMaps removes the empty mappings below m, recursively.
+func pruneEmptyMaps(m map[string]any) {
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			pruneEmptyMaps(sub)
+			if len(sub) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+}
+
+// stampAppliedHash sets the applied-hash annotation of obj to a digest of
+// its apply body and returns the digest.
+func stampAppliedHash(obj client.Object) (string, error) {
+	ann := obj.GetAnnotations()
+	delete(ann, adminstack.AnnotationAppliedHash)
+	u, err := applyBodyOf(obj)
+	if err != nil {
+		return "", err
+	}
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return "", fmt.Errorf("encoding %s: %w", childKey(obj), err)
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:16])
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[adminstack.AnnotationAppliedHash] = hash
+	obj.SetAnnotations(ann)
+	return hash, nil
+}
+
+// adminDesiredObjects lists the objects of d, the admin stack's Stack first.
+func adminDesiredObjects(d *adminstack.Desired) []client.Object {
+	if d == nil {
+		return nil
+	}
+	out := []client.Object{d.Admin}
+	for _, s := range d.Stacks {
+		out = append(out, s)
+	}
+	for _, a := range d.AdminStacks {
+		out = append(out, a)
+	}
+	return out
+}
+
+// childKey names an object by kind and name, e.g. "Stack/plat-ue2-dev-vpc".
+func childKey(obj client.Object) string {
+	switch obj.(type) {
+	case *spaceliftv1alpha1.AdminStack:
+		return "AdminStack/" + obj.GetName()
+	default:
+		return "Stack/" + obj.GetName()
+	}
+}
+
+// controllerOf is the UID of obj's controller owner, if any.
+func controllerOf(obj client.Object) types.UID {
+	for _, o := range obj.GetOwnerReferences() {
+		if o.Controller != nil && *o.Controller {
+			return o.UID
+		}
+	}
+	return ""
+}
+
+// apiErrorCauses lists the causes of an API error, without the prefix naming
+// the object that the server puts in front of the whole message.
+func apiErrorCauses(err error) string {
+	var se apierrors.APIStatus
+	if errors.As(err, &se) {
+		if st := se.Status(); st.Details != nil && len(st.Details.Causes) > 0 {
+			msgs := make([]string, 0, len(st.Details.Causes))
+			for _, c := range st.Details.Causes {
+				msg := c.Message
+				if c.Field != "" && !strings.Contains(msg, c.Field) {
+					msg = c.Field + ": " + msg
+				}
+				msgs = append(msgs, msg)
+			}
+			sort.Strings(msgs)
+			return strings.Join(msgs, ", ")
+		}
+	}
+	return err.Error()
+}
+
+// recordEvents emits events for what changed: children applied or pruned,
+// and a newly stalled AdminStack.
+func (r *AdminStackReconciler) recordEvents(before *spaceliftv1alpha1.AdminStack, s *adminStackScope) {
+	if len(s.applied) > 0 {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Applied", "Applied %d objects: %s", len(s.applied), firstFew(s.applied, adminStackMaxProblems))
+	}
+	if len(s.pruned) > 0 {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Pruned", "Deleted %d objects no longer selected: %s", len(s.pruned), firstFew(s.pruned, adminStackMaxProblems))
+	}
+	if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
+		r.Recorder.Event(s.obj, corev1.EventTypeWarning, s.stalled.reason, s.stalled.message)
+	}
+}
+
+// SetupWithManager registers the reconciler. Besides AdminStacks it watches
+// the Stacks and AdminStacks they own (for the roll-up), the ConfigMaps and
+// Git Secrets they reference, and Policies (a missing Policy stalls them).
 func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorderFor("adminstack-controller") //nolint:staticcheck // core/v1 events are what kubectl describe shows
+	}
+	if r.Git == nil {
+		r.Git = source.NewGit(adminStackGitCacheEntries)
+	}
+	ctx := context.Background()
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &spaceliftv1alpha1.AdminStack{}, adminStackConfigMapIndex, func(o client.Object) []string {
+		var names []string
+		for _, m := range o.(*spaceliftv1alpha1.AdminStack).Spec.Source.ConfigMaps {
+			names = append(names, m.Name)
+		}
+		return names
+	}); err != nil {
+		return fmt.Errorf("indexing AdminStacks by ConfigMap: %w", err)
+	}
+	if err := idx.IndexField(ctx, &spaceliftv1alpha1.AdminStack{}, adminStackSecretIndex, func(o client.Object) []string {
+		if g := o.(*spaceliftv1alpha1.AdminStack).Spec.Source.Git; g != nil && g.SecretRef != nil {
+			return []string{g.SecretRef.Name}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing AdminStacks by Secret: %w", err)
+	}
+	createOrDelete := predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&spaceliftv1alpha1.AdminStack{}).
+		For(&spaceliftv1alpha1.AdminStack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&spaceliftv1alpha1.Stack{}).
+		Owns(&spaceliftv1alpha1.AdminStack{}).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackConfigMapIndex))).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackSecretIndex))).
+		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)
+}
+
+// adminStacksIndexed maps an object to the AdminStacks in its namespace whose
+// index field holds its name; every AdminStack there when field is empty.
+func (r *AdminStackReconciler) adminStacksIndexed(field string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []ctrl.Request {
+		opts := []client.ListOption{client.InNamespace(o.GetNamespace())}
+		if field != "" {
+			opts = append(opts, client.MatchingFields{field: o.GetName()})
+		}
+		var list spaceliftv1alpha1.AdminStackList
+		if err := r.List(ctx, &list, opts...); err != nil {
+			log.FromContext(ctx).Error(err, "listing AdminStacks that reference an object", "name", o.GetName())
+			return nil
+		}
+		reqs := make([]ctrl.Request, 0, len(list.Items))
+		for _, a := range list.Items {
+			reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
+		}
+		return reqs
+	}
+}
+
+// expansionCache keeps the last atmos expansion of each AdminStack, keyed by
+// source revision and atmos settings, so that reconciles triggered by child
+// status changes do not expand the tree again.
+type expansionCache struct {
+	mu      sync.Mutex
+	entries map[types.NamespacedName]expansion
+}
+
+type expansion struct {
+	key     string
+	records []atmos.Record
+}
+
+func (c *expansionCache) get(name types.NamespacedName, key string) ([]atmos.Record, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[name]
+	return e.records, ok && e.key == key
+}
+
+func (c *expansionCache) put(name types.NamespacedName, key string, records []atmos.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[types.NamespacedName]expansion{}
+	}
+	c.entries[name] = expansion{key: key, records: records}
+}
+
+func (c *expansionCache) forget(name types.NamespacedName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, name)
 }

@@ -1,0 +1,290 @@
+package adminstack
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/atmos"
+)
+
+// Desired is the set of objects an AdminStack writes.
+type Desired struct {
+	// Admin is the Stack object of the administrative stack itself.
+	Admin *v1alpha1.Stack
+	// Stacks are the child Stacks of a non-root AdminStack, sorted by name.
+	Stacks []*v1alpha1.Stack
+	// AdminStacks are the child AdminStacks of a root AdminStack, sorted by name.
+	AdminStacks []*v1alpha1.AdminStack
+}
+
+// Selected is how many component instances the children come from.
+func (d *Desired) Selected() int {
+	return len(d.Stacks) + len(d.AdminStacks)
+}
+
+// Cluster is what Build needs to know about the AdminStack's namespace.
+type Cluster struct {
+	// Policies holds the names of the Policy objects.
+	Policies map[string]bool
+	// Stacks are the Stack objects, by name.
+	Stacks map[string]Existing
+	// AdminStacks are the AdminStack objects, by name.
+	AdminStacks map[string]Existing
+}
+
+// Existing describes an object already in the namespace.
+type Existing struct {
+	// SpaceliftName is a Stack's spec.name (or metadata.name), or an
+	// AdminStack's administrative stack name.
+	SpaceliftName string
+	// Controller is the UID of the object's controller owner, if any.
+	Controller types.UID
+}
+
+// Problem is something that keeps the desired set from being applied.
+type Problem struct {
+	// Object names what the problem is about: a child object or a component.
+	Object string
+	// Message says what is wrong.
+	Message string
+}
+
+// String formats the problem for a condition message.
+func (p Problem) String() string {
+	if p.Object == "" {
+		return p.Message
+	}
+	return p.Object + ": " + p.Message
+}
+
+// Summarize lists the first max problems, sorted, in one line.
+func Summarize(problems []Problem, max int) string {
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
+	}
+	sort.Strings(lines)
+	n := len(lines)
+	if n > max {
+		lines = append(lines[:max], fmt.Sprintf("and %d more", n-max))
+	}
+	noun := "problems"
+	if n == 1 {
+		noun = "problem"
+	}
+	return fmt.Sprintf("%d %s: %s", n, noun, strings.Join(lines, "; "))
+}
+
+// Build computes the objects AdminStack a writes for the atmos records
+// (all of them, unfiltered) and checks them. With a nil cluster (offline,
+// as in the render command) the checks that need the namespace are skipped
+// and native dependencies on stacks outside the selection are resolved to
+// the object names their own admin stacks would give them.
+//
+// The desired set is only valid when no problems are returned; then it can
+// be applied as a whole.
+func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (Desired, []Problem) {
+	d := Desired{Admin: AdminStackObject(a)}
+	var problems []Problem
+	selected := Select(a, records)
+	var children []child
+	for i := range selected {
+		r := &selected[i]
+		var msgs []string
+		if a.Spec.RootAdmin {
+			var as *v1alpha1.AdminStack
+			as, msgs = childAdminStack(a, r)
+			d.AdminStacks = append(d.AdminStacks, as)
+		} else {
+			var c child
+			c, msgs = childStack(a, r)
+			children = append(children, c)
+			d.Stacks = append(d.Stacks, c.stack)
+		}
+		for _, m := range msgs {
+			problems = append(problems, Problem{Object: describe(r), Message: m})
+		}
+	}
+	problems = append(problems, resolveDependencies(children, records, cluster)...)
+	sort.Slice(d.Stacks, func(i, j int) bool { return d.Stacks[i].Name < d.Stacks[j].Name })
+	sort.Slice(d.AdminStacks, func(i, j int) bool { return d.AdminStacks[i].Name < d.AdminStacks[j].Name })
+	problems = append(problems, validate(a, &d, cluster)...)
+	return d, problems
+}
+
+// resolveDependencies turns the depends-on labels of children with native
+// dependencies into spec.dependencies on the Stack objects of the targets:
+// a selected child, else a Stack object in the namespace with that Spacelift
+// name. A target found in neither is a problem.
+func resolveDependencies(children []child, records []atmos.Record, cluster *Cluster) []Problem {
+	byName := map[string]string{}
+	for _, c := range children {
+		byName[c.stack.Spec.Name] = c.stack.Name
+		byName[c.record.Name] = c.stack.Name
+	}
+	external := map[string]string{}
+	if cluster != nil {
+		for name, s := range cluster.Stacks {
+			if prev, ok := external[s.SpaceliftName]; !ok || name < prev {
+				external[s.SpaceliftName] = name
+			}
+		}
+	} else {
+		for i := range records {
+			r := &records[i]
+			external[SpaceliftName(r)] = ObjectName(r.Stack, r.Component)
+			external[r.Name] = ObjectName(r.Stack, r.Component)
+		}
+	}
+	var problems []Problem
+	for _, c := range children {
+		if !c.native {
+			continue
+		}
+		var labels []v1alpha1.SpaceliftLabel
+		seen := map[string]bool{}
+		for _, l := range c.stack.Spec.Labels {
+			target, ok := strings.CutPrefix(string(l), "depends-on:")
+			if !ok {
+				labels = append(labels, l)
+				continue
+			}
+			obj, found := byName[target]
+			if !found {
+				obj, found = external[target]
+			}
+			switch {
+			case !found:
+				problems = append(problems, Problem{Object: "Stack " + c.stack.Name,
+					Message: fmt.Sprintf("depends on %q, which is neither selected nor a Stack object in the namespace", target)})
+			case obj != c.stack.Name && !seen[obj]:
+				seen[obj] = true
+				c.stack.Spec.Dependencies = append(c.stack.Spec.Dependencies, v1alpha1.StackDependency{StackRef: &v1alpha1.LocalObjectReference{Name: obj}})
+			}
+		}
+		c.stack.Spec.Labels = labels
+		sort.Slice(c.stack.Spec.Dependencies, func(i, j int) bool {
+			return c.stack.Spec.Dependencies[i].StackRef.Name < c.stack.Spec.Dependencies[j].StackRef.Name
+		})
+	}
+	return problems
+}
+
+// labelPattern is the pattern of v1alpha1.SpaceliftLabel.
+var labelPattern = regexp.MustCompile(`^[^\s,]([^,]*[^\s,])?$`)
+
+// maxLabels is the most labels a Stack may have.
+const maxLabels = 100
+
+// validate checks the desired set: duplicate object and Spacelift names,
+// labels the CRD would reject, and, with a cluster, Policy objects that do
+// not exist and names already taken by objects this AdminStack does not
+// control.
+func validate(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
+	var problems []Problem
+	add := func(obj, format string, args ...any) {
+		problems = append(problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
+	}
+	stacks := append([]*v1alpha1.Stack{d.Admin}, d.Stacks...)
+
+	objects := map[string]bool{}
+	spacelift := map[string]string{}
+	stackNames := map[string]string{}
+	for _, s := range stacks {
+		obj := "Stack " + s.Name
+		if objects[s.Name] {
+			add(obj, "two component instances map to this object name")
+		}
+		objects[s.Name] = true
+		if prev, dup := spacelift[s.Spec.Name]; dup {
+			add(obj, "Spacelift name %q is also used by %s", s.Spec.Name, prev)
+		} else {
+			spacelift[s.Spec.Name] = obj
+			stackNames[s.Spec.Name] = s.Name
+		}
+		if len(s.Spec.Labels) > maxLabels {
+			add(obj, "has %d labels, more than %d", len(s.Spec.Labels), maxLabels)
+		}
+		for _, l := range s.Spec.Labels {
+			if len(l) > 255 || !labelPattern.MatchString(string(l)) {
+				add(obj, "label %q is not a valid Spacelift label (no commas, no surrounding spaces, at most 255 characters)", l)
+			}
+		}
+	}
+	admins := map[string]bool{}
+	for _, as := range d.AdminStacks {
+		obj := "AdminStack " + as.Name
+		if admins[as.Name] {
+			add(obj, "two component instances map to this object name")
+		}
+		admins[as.Name] = true
+		if prev, dup := spacelift[as.Spec.AdminStack.Name]; dup {
+			add(obj, "Spacelift name %q is also used by %s", as.Spec.AdminStack.Name, prev)
+		} else {
+			spacelift[as.Spec.AdminStack.Name] = obj
+		}
+	}
+	if cluster == nil {
+		return problems
+	}
+
+	problems = append(problems, missingPolicies(d, cluster.Policies)...)
+	for _, s := range stacks {
+		if e, ok := cluster.Stacks[s.Name]; ok && e.Controller != a.UID {
+			add("Stack "+s.Name, "exists and is not managed by this AdminStack")
+		}
+	}
+	for name, e := range cluster.Stacks {
+		if e.Controller == a.UID || objects[name] {
+			continue
+		}
+		if mine, ok := stackNames[e.SpaceliftName]; ok {
+			add("Stack "+mine, "Spacelift name %q is already used by Stack %s", e.SpaceliftName, name)
+		}
+	}
+	for _, as := range d.AdminStacks {
+		if e, ok := cluster.AdminStacks[as.Name]; ok && e.Controller != a.UID {
+			add("AdminStack "+as.Name, "exists and is not managed by this AdminStack")
+		}
+	}
+	return problems
+}
+
+// maxReferrers is how many referring objects a missing-policy problem names.
+const maxReferrers = 3
+
+// missingPolicies reports each Policy object the desired set refers to by
+// name that is not in policies, with the objects that refer to it.
+func missingPolicies(d *Desired, policies map[string]bool) []Problem {
+	referrers := map[string][]string{}
+	check := func(obj string, refs []v1alpha1.PolicyReference) {
+		for _, p := range refs {
+			if p.Name != "" && !policies[p.Name] {
+				referrers[p.Name] = append(referrers[p.Name], obj)
+			}
+		}
+	}
+	check("Stack "+d.Admin.Name, d.Admin.Spec.Policies)
+	for _, s := range d.Stacks {
+		check("Stack "+s.Name, s.Spec.Policies)
+	}
+	for _, as := range d.AdminStacks {
+		check("AdminStack "+as.Name, slices.Concat(as.Spec.RootStackPolicyAttachments, as.Spec.ChildPolicyAttachments))
+	}
+	var out []Problem
+	for name, objs := range referrers {
+		objs = slices.Compact(slices.Sorted(slices.Values(objs)))
+		msg := "does not exist; referenced by " + strings.Join(objs[:min(len(objs), maxReferrers)], ", ")
+		if len(objs) > maxReferrers {
+			msg += fmt.Sprintf(" and %d more", len(objs)-maxReferrers)
+		}
+		out = append(out, Problem{Object: "Policy " + name, Message: msg})
+	}
+	return out
+}
