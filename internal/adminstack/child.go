@@ -185,7 +185,26 @@ func childStack(a *v1alpha1.AdminStack, r *atmos.Record) (child, []string) {
 		ObjectMeta: childObjectMeta(a, ObjectName(r.Stack, r.Component), r),
 		Spec:       spec,
 	}
+	requestFirstRun(s, d.RunOnCreate, settings.str("commit_sha", d.CommitSHA))
 	return child{stack: s, record: r, native: d.NativeStackDependencies}, problems
+}
+
+// requestFirstRun asks for the first tracked run of a new child when
+// runOnCreate is set: of commitSHA when one is given, else of the branch head
+// (through the run-requested-at annotation, which the Stack controller acts
+// on once).
+func requestFirstRun(s *v1alpha1.Stack, runOnCreate bool, commitSHA string) {
+	if !runOnCreate {
+		return
+	}
+	if commitSHA != "" {
+		s.Spec.CommitSHA = commitSHA
+		return
+	}
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[v1alpha1.AnnotationRunRequestedAt] = "on-create"
 }
 
 // hooks reads the before_*/after_* command lists of settings.spacelift.

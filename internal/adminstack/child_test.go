@@ -345,3 +345,24 @@ func TestChildAdminStack(t *testing.T) {
 		t.Errorf("spec (-want +got):\n%s", diff)
 	}
 }
+
+func TestRequestFirstRun(t *testing.T) {
+	cases := []struct {
+		name        string
+		runOnCreate bool
+		sha         string
+		wantSHA     string
+		wantAnn     string
+	}{
+		{"off", false, "abc1234", "", ""},
+		{"head of the branch", true, "", "", "on-create"},
+		{"pinned commit", true, "abc1234", "abc1234", ""},
+	}
+	for _, tc := range cases {
+		s := &v1alpha1.Stack{}
+		requestFirstRun(s, tc.runOnCreate, tc.sha)
+		if s.Spec.CommitSHA != tc.wantSHA || s.Annotations[v1alpha1.AnnotationRunRequestedAt] != tc.wantAnn {
+			t.Errorf("%s: commitSHA %q annotation %q", tc.name, s.Spec.CommitSHA, s.Annotations[v1alpha1.AnnotationRunRequestedAt])
+		}
+	}
+}
