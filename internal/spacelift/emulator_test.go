@@ -542,13 +542,13 @@ func TestEmulatorDrift(t *testing.T) {
 		t.Fatalf("%d drifted entities", drifted)
 	}
 
-	page, err := c.SearchStackDriftPage(ctx, SearchInput{Predicates: []QueryPredicate{LabelPredicate("team:web")}})
+	page, err := c.SearchStackSnapshotPage(ctx, SearchInput{Predicates: []QueryPredicate{LabelPredicate("team:web")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	byID := map[string]StackDrift{}
-	for _, d := range page.Items {
-		byID[d.StackID] = d
+	for _, s := range page.Items {
+		byID[s.Drift.StackID] = s.Drift
 	}
 	app, quiet := byID["app"], byID["quiet"]
 	if app.DriftDetection == nil || app.LatestRun == nil || app.LatestRun.ID != runID || app.Resources != 3 || app.DriftedResources != 2 {
@@ -558,14 +558,14 @@ func TestEmulatorDrift(t *testing.T) {
 		t.Fatalf("drift of quiet %+v", quiet)
 	}
 	var n int
-	for p, err := range c.StackDriftPages(ctx, LabelPredicate("team:*")) {
+	for p, err := range c.StackSnapshotPages(ctx, LabelPredicate("team:*")) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		n += len(p.Items)
 	}
 	if n != 2 {
-		t.Fatalf("%d stacks in drift pages", n)
+		t.Fatalf("%d stacks in snapshot pages", n)
 	}
 }
 

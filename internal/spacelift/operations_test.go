@@ -73,10 +73,9 @@ func everyCall() []clientCall {
 			}
 			return nil
 		}},
-		{"SearchStackDriftPage", func(ctx context.Context, c *Client) error { return ignore(c.SearchStackDriftPage(ctx, search)) }},
 		{"SearchStackSnapshotPage", func(ctx context.Context, c *Client) error { return ignore(c.SearchStackSnapshotPage(ctx, search)) }},
-		{"StackDriftPages", func(ctx context.Context, c *Client) error {
-			for _, err := range c.StackDriftPages(ctx, LabelPredicate("a")) {
+		{"StackSnapshotPages", func(ctx context.Context, c *Client) error {
+			for _, err := range c.StackSnapshotPages(ctx, LabelPredicate("a")) {
 				return err
 			}
 			return nil

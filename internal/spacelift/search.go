@@ -71,60 +71,6 @@ type StackDrift struct {
 	DriftedResources int
 }
 
-type stackDriftFields struct {
-	ID           string `graphql:"id"`
-	State        string `graphql:"state"`
-	Integrations *struct {
-		DriftDetection *driftDetectionFields `graphql:"driftDetection"`
-	} `graphql:"integrations"`
-	ProposedRuns []runFields `graphql:"proposedRuns"`
-	Entities     []struct {
-		Drifted *int64 `graphql:"drifted"`
-	} `graphql:"entities"`
-}
-
-func (f *stackDriftFields) drift() StackDrift {
-	d := StackDrift{StackID: f.ID, State: StackState(f.State), Resources: len(f.Entities)}
-	if f.Integrations != nil {
-		d.DriftDetection = f.Integrations.DriftDetection.integration()
-	}
-	d.LatestRun = newestDriftDetectionRun(f.ProposedRuns)
-	for _, e := range f.Entities {
-		if e.Drifted != nil {
-			d.DriftedResources++
-		}
-	}
-	return d
-}
-
-// SearchStackDriftPage reads, for one page of the stacks matching input,
-// what is needed to report drift: the newest drift detection run and the
-// drifted resource count of each stack, in a single request.
-func (c *Client) SearchStackDriftPage(ctx context.Context, input SearchInput) (*Page[StackDrift], error) {
-	var q struct {
-		Search struct {
-			Edges []struct {
-				Node stackDriftFields `graphql:"node"`
-			} `graphql:"edges"`
-			PageInfo pageInfoFields `graphql:"pageInfo"`
-		} `graphql:"searchStacks(input: $input)"`
-	}
-	if err := c.do(ctx, query("SearchStackDrift"), &q, map[string]any{"input": withPageSize(input)}); err != nil {
-		return nil, err
-	}
-	p := &Page[StackDrift]{EndCursor: deref(q.Search.PageInfo.EndCursor), HasNextPage: q.Search.PageInfo.HasNextPage}
-	for i := range q.Search.Edges {
-		p.Items = append(p.Items, q.Search.Edges[i].Node.drift())
-	}
-	return p, nil
-}
-
-// StackDriftPages iterates over SearchStackDriftPage pages for the stacks
-// matching all predicates.
-func (c *Client) StackDriftPages(ctx context.Context, predicates ...QueryPredicate) iter.Seq2[*Page[StackDrift], error] {
-	return pages(ctx, SearchInput{Predicates: predicates}, c.SearchStackDriftPage)
-}
-
 func withPageSize(in SearchInput) SearchInput {
 	if in.First == nil {
 		in.First = ptr(DefaultPageSize)
