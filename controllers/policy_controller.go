@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -128,40 +127,16 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 }
 
 func (r *PolicyReconciler) connect(ctx context.Context, s *policyScope) error {
-	cl, err := r.Credentials.For(ctx, s.obj.Namespace, s.obj.Spec.CredentialsRef)
-	if ce, ok := asCredentialsError(err); ok {
-		s.stalled = &condition{ce.reason, ce.msg}
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	s.endpoint = cl.Endpoint()
-	if r.NewAPI != nil {
-		s.api = r.NewAPI(cl)
-	} else {
-		s.api = cl
-	}
-	return nil
+	var err error
+	s.api, s.endpoint, s.stalled, err = connect(ctx, r.Credentials, s.obj.Namespace, s.obj.Spec.CredentialsRef,
+		r.NewAPI, func(c *spacelift.Client) PolicyAPI { return c })
+	return err
 }
 
 func (r *PolicyReconciler) classify(s *policyScope, err error) (ctrl.Result, error) {
-	if ce, ok := asCredentialsError(err); ok {
-		s.stalled = &condition{ce.reason, ce.msg}
-		return ctrl.Result{}, nil
-	}
-	if spacelift.IsInvalidInput(err) {
-		s.stalled = &condition{spaceliftv1alpha1.ReasonRejectedBySpacelift, "Spacelift rejected the policy: " + err.Error()}
-		return ctrl.Result{}, nil
-	}
-	if apierrors.IsConflict(err) {
-		return ctrl.Result{RequeueAfter: time.Second}, nil
-	}
-	s.transient = true
-	if d, ok := spacelift.RetryAfter(err); ok {
-		return ctrl.Result{RequeueAfter: d}, nil
-	}
-	return ctrl.Result{}, err
+	v := judge(err, "policy")
+	s.stalled, s.transient = v.stalled, v.transient
+	return v.result, v.err
 }
 
 // resolveBody reads the body (from the spec or its ConfigMap) and checks that

@@ -157,45 +157,21 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 // connect finds the Spacelift client for the object. It sets stalled when the
 // credentials need a person.
 func (r *StackReconciler) connect(ctx context.Context, s *stackScope) error {
-	cl, err := r.Credentials.For(ctx, s.obj.Namespace, s.obj.Spec.CredentialsRef)
-	if ce, ok := asCredentialsError(err); ok {
-		s.stalled = &condition{ce.reason, ce.msg}
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	s.endpoint = cl.Endpoint()
-	if r.NewAPI != nil {
-		s.api = r.NewAPI(cl)
-	} else {
-		s.api = cl
-	}
-	return nil
+	var err error
+	s.api, s.endpoint, s.stalled, err = connect(ctx, r.Credentials, s.obj.Namespace, s.obj.Spec.CredentialsRef,
+		r.NewAPI, func(c *spacelift.Client) StackAPI { return c })
+	return err
 }
 
 // classify turns a phase error into the scope's state and the reconcile
 // result: terminal errors stall, transient ones are returned for backoff.
 func (r *StackReconciler) classify(ctx context.Context, s *stackScope, err error) (ctrl.Result, error) {
-	if ce, ok := asCredentialsError(err); ok {
-		s.stalled = &condition{ce.reason, ce.msg}
-		return ctrl.Result{}, nil
+	v := judge(err, "stack")
+	s.stalled, s.transient = v.stalled, v.transient
+	if v.transient && v.err == nil {
+		log.FromContext(ctx).Info("Spacelift is rate limiting; retrying later", "after", v.result.RequeueAfter.String())
 	}
-	if spacelift.IsInvalidInput(err) {
-		s.stalled = &condition{spaceliftv1alpha1.ReasonRejectedBySpacelift, "Spacelift rejected the stack: " + err.Error()}
-		r.Recorder.Event(s.obj, corev1.EventTypeWarning, spaceliftv1alpha1.ReasonRejectedBySpacelift, err.Error())
-		return ctrl.Result{}, nil
-	}
-	if apierrors.IsConflict(err) {
-		return ctrl.Result{RequeueAfter: time.Second}, nil
-	}
-	if d, ok := spacelift.RetryAfter(err); ok {
-		s.transient = true
-		log.FromContext(ctx).Info("Spacelift is rate limiting; retrying later", "after", d.String())
-		return ctrl.Result{RequeueAfter: d}, nil
-	}
-	s.transient = true
-	return ctrl.Result{}, err
+	return v.result, v.err
 }
 
 // resolveRefs turns references to Policy and Stack objects, Secrets and
