@@ -32,6 +32,20 @@ func (r *rootResolver) Viewer(ctx context.Context) *viewerView {
 	return &viewerView{ID: graphql.ID(ri.subject), Name: ri.subject}
 }
 
+// debugInfoView is the DebugInfo type; the emulator stands in for the SaaS,
+// which reports no self-hosted version.
+type debugInfoView struct {
+	SelfHostedVersion *string
+}
+
+// DebugInfo resolves debugInfo. It needs a token, as on the real service.
+func (r *rootResolver) DebugInfo(ctx context.Context) (*debugInfoView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	return &debugInfoView{}, nil
+}
+
 func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error) {
 	if !authorized(ctx) {
 		return nil, errUnauthorized
