@@ -91,6 +91,8 @@ type stackData struct {
 	CanWrite                     bool        `json:"canWrite"`
 	Starred                      bool        `json:"starred"`
 	LockedBy                     *string     `json:"lockedBy,omitempty"`
+	LockedAt                     *int32      `json:"lockedAt,omitempty"`
+	LockNote                     *string     `json:"lockNote,omitempty"`
 	CreatedAt                    int32       `json:"createdAt"`
 	State                        string      `json:"state"`
 	StateSetAt                   *int32      `json:"stateSetAt,omitempty"`

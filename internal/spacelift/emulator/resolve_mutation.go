@@ -431,6 +431,124 @@ func (r *rootResolver) setDisabled(ctx context.Context, id graphql.ID, disabled 
 	return r.s.stackViewLocked(rec), nil
 }
 
+type stackLockArgs struct {
+	ID   graphql.ID
+	Note *string
+}
+
+// lockedByOther reports who holds a stack's lock when it is not the caller.
+func lockedByOther(rec *stackRecord, subject string) (string, bool) {
+	if rec.LockedBy == nil || *rec.LockedBy == subject {
+		return "", false
+	}
+	return *rec.LockedBy, true
+}
+
+// StackLock gives the caller exclusive use of a stack. Taking a lock the
+// caller already holds replaces its note.
+func (r *rootResolver) StackLock(ctx context.Context, args stackLockArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	subject := info(ctx).subject
+	if holder, ok := lockedByOther(rec, subject); ok {
+		return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
+	}
+	at := unix(s.nowLocked())
+	rec.LockedBy, rec.LockedAt, rec.LockNote = &subject, &at, nil
+	if args.Note != nil && *args.Note != "" {
+		note := *args.Note
+		rec.LockNote = &note
+	}
+	return s.stackViewLocked(rec), nil
+}
+
+// StackUnlock releases the caller's lock.
+func (r *rootResolver) StackUnlock(ctx context.Context, args idArg) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	if holder, ok := lockedByOther(rec, info(ctx).subject); ok {
+		return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
+	}
+	rec.LockedBy, rec.LockedAt, rec.LockNote = nil, nil, nil
+	return s.stackViewLocked(rec), nil
+}
+
+type setCurrentCommitArgs struct {
+	ID  graphql.ID
+	Sha string
+}
+
+// isGitObjectName accepts full or abbreviated SHA-1 and SHA-256 object names.
+func isGitObjectName(sha string) bool {
+	if len(sha) < 4 || len(sha) > 64 {
+		return false
+	}
+	for _, c := range sha {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// StackSetCurrentCommit pins the tracked commit. Spacelift looks the commit
+// up in the VCS; the emulator has none, so it takes any well-formed sha and
+// makes up the rest of the commit as it does for branch heads.
+func (r *rootResolver) StackSetCurrentCommit(ctx context.Context, args setCurrentCommitArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	if !isGitObjectName(args.Sha) {
+		return nil, fmt.Errorf("%q is not a commit sha", args.Sha)
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	commit := fakeCommit(rec.Repository, rec.Branch, s.nowLocked())
+	commit.Hash = strings.ToLower(args.Sha)
+	commit.Message = "Emulated commit " + commit.Hash
+	setBy := info(ctx).subject
+	rec.TrackedCommit, rec.TrackedCommitSetBy = commit, &setBy
+	return s.stackViewLocked(rec), nil
+}
+
+// StackSyncCommit undoes StackSetCurrentCommit: the tracked commit follows
+// the head of the tracked branch again.
+func (r *rootResolver) StackSyncCommit(ctx context.Context, args idArg) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.st.Stacks[args.ID]
+	if !ok {
+		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	rec.TrackedCommit, rec.TrackedCommitSetBy = fakeCommit(rec.Repository, rec.Branch, s.nowLocked()), nil
+	return s.stackViewLocked(rec), nil
+}
+
 type configInput struct {
 	ID          graphql.ID
 	Type        string

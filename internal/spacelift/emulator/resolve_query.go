@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -69,6 +70,30 @@ func (r *rootResolver) Stacks(ctx context.Context) []*stackView {
 		out = append(out, r.s.stackViewLocked(st))
 	}
 	return out
+}
+
+type runStackArgs struct{ RunID graphql.ID }
+
+// errRunNotFound is the error text spacectl looks for to tell a missing
+// run from a failed request.
+var errRunNotFound = errors.New("not found")
+
+// RunStack finds the stack a run belongs to.
+func (r *rootResolver) RunStack(ctx context.Context, args runStackArgs) (*stackView, error) {
+	if !authorized(ctx) {
+		return nil, errUnauthorized
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	run, ok := r.s.st.Runs[args.RunID]
+	if !ok {
+		return nil, errRunNotFound
+	}
+	st, ok := r.s.st.Stacks[run.StackID]
+	if !ok {
+		return nil, errRunNotFound
+	}
+	return r.s.stackViewLocked(st), nil
 }
 
 type searchArgs struct{ Input searchInput }
@@ -388,33 +413,27 @@ func (r *rootResolver) Spaces(ctx context.Context) []*spaceData {
 	return out
 }
 
-func copyPool(wp *workerPoolData) *workerPoolData {
-	c := *wp
-	c.Labels = cloneStrings(c.Labels)
-	return &c
-}
-
-func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolData, error) {
+func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolView, error) {
 	if !authorized(ctx) {
 		return nil, errUnauthorized
 	}
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	if wp, ok := r.s.st.WorkerPools[args.ID]; ok {
-		return copyPool(wp), nil
+		return r.s.workerPoolViewLocked(wp), nil
 	}
 	return nil, nil
 }
 
-func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolData {
+func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolView {
 	if !authorized(ctx) {
-		return []*workerPoolData{}
+		return []*workerPoolView{}
 	}
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	out := []*workerPoolData{}
+	out := []*workerPoolView{}
 	for _, wp := range sortedValues(r.s.st.WorkerPools) {
-		out = append(out, copyPool(wp))
+		out = append(out, r.s.workerPoolViewLocked(wp))
 	}
 	return out
 }

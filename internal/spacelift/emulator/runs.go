@@ -426,6 +426,9 @@ func (r *rootResolver) RunTrigger(ctx context.Context, args runTriggerArgs) (*ru
 	if st.Deleting {
 		return nil, fmt.Errorf("stack %q is being deleted", args.Stack)
 	}
+	if holder, locked := lockedByOther(st, info(ctx).subject); locked {
+		return nil, fmt.Errorf("stack %q is locked by %s", args.Stack, holder)
+	}
 	typ := "TRACKED"
 	if args.RunType != nil {
 		typ = *args.RunType

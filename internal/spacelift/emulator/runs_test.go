@@ -8,15 +8,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
+// states lists a run's states oldest first; the API serves history newest first.
 func states(r runResult) []string {
 	var out []string
-	for _, h := range r.Stack.Run.History {
+	for _, h := range slices.Backward(r.Stack.Run.History) {
 		out = append(out, h.State)
 	}
 	return out
@@ -64,7 +66,7 @@ func TestTrackedRunWaitsForConfirmationAndRecordsMetadata(t *testing.T) {
 
 	h.Advance(5 * time.Second)
 	got = c.run(stack, runID)
-	if got.Stack.Run.State != "FINISHED" || !got.Stack.Run.History[len(got.Stack.Run.History)-1].Terminal {
+	if got.Stack.Run.State != "FINISHED" || !got.Stack.Run.History[0].Terminal {
 		t.Fatalf("after confirm: %v", states(got))
 	}
 	if want := []string{`{"trigger":"operator"}`, "approved-by-ci"}; !equal(got.Stack.Run.UserProvidedMetadata, want) {

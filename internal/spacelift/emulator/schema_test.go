@@ -64,15 +64,43 @@ var realShapedDocuments = map[string]string{
   stack(id: $stack) { run(id: $run) { history { hasLogs note state stateVersion terminal timestamp username } } }
 }`,
 	"spacectl resources": `query($id: ID!) {
-  stack(id: $id) { id labels space name entities { id address creator { id } drifted name parent thirdPartyMetadata type updater { id } } }
+  stack(id: $id) { id labels space name entities {
+    id address creator { id } drifted name parent thirdPartyMetadata type updater { id }
+    vendor { ` + entityVendorSelection + ` }
+  } }
 }`,
 	"spacectl dependencies": `query($id: ID!) {
   stack(id: $id) { id dependsOn { id stack { id name } dependsOnStack { id name } } isDependedOnBy { id stack { id name } } }
 }`,
-	"spacectl api key exchange": `mutation($id: ID!, $secret: String!) { apiKeyUser(id: $id, secret: $secret) { jwt validUntil } }`,
-	"spacectl run confirm":      `mutation($stack: ID!, $run: ID!) { runConfirm(stack: $stack, run: $run) { id } }`,
-	"spacectl run discard":      `mutation($stack: ID!, $run: ID!) { runDiscard(stack: $stack, run: $run) { id } }`,
-	"spacectl enable":           `mutation($stack: ID!) { stackEnable(id: $stack) { id isDisabled } }`,
+	"spacectl environment list": envListDoc,
+	"spacectl run logs":         runLogsDoc,
+	"spacectl run stack":        runStackDoc,
+	"spacectl policy list": `query($input: SearchInput!) {
+  searchPolicies(input: $input) {
+    edges { node { id name description body spaceDetails { id name accessLevel } createdAt updatedAt type labels } }
+    pageInfo { endCursor hasNextPage hasPreviousPage }
+  }
+}`,
+	"spacectl policy show":        `query($policyId: ID!) { policy(id: $policyId) { id name description body spaceDetails { id name accessLevel } createdAt updatedAt type labels } }`,
+	"spacectl worker pool list":   workerPoolListDoc,
+	"spacectl worker list":        `query($workerPool: ID!) { workerPool(id: $workerPool) { workers { id busy drained metadata } } }`,
+	"spacectl task list":          taskListDoc,
+	"spacectl lock":               `mutation($stack: ID!, $note: String!) { stackLock(id: $stack, note: $note) { id } }`,
+	"spacectl unlock":             `mutation($stack: ID!) { stackUnlock(id: $stack) { id } }`,
+	"spacectl set current commit": `mutation($stack: ID!, $sha: String!) { stackSetCurrentCommit(id: $stack, sha: $sha) { trackedCommit { hash message } } }`,
+	"spacectl sync commit":        `mutation($stack: ID!) { stackSyncCommit(id: $stack) { id } }`,
+	"spacectl deploy": `mutation($stack: ID!, $sha: String, $type: RunType, $runtimeConfig: RuntimeConfigInput, $forceApply: ForceApplyMode) {
+  runTrigger(stack: $stack, commitSha: $sha, runType: $type, runtimeConfig: $runtimeConfig, forceApply: $forceApply) { id }
+}`,
+	"spacectl setvar":             `mutation($stack: ID!, $config: ConfigInput!) { stackConfigAdd(stack: $stack, config: $config) { id writeOnly value } }`,
+	"spacectl mount":              `mutation($stack: ID!, $config: ConfigInput!) { stackConfigAdd(stack: $stack, config: $config) { id writeOnly type } }`,
+	"spacectl environment delete": `mutation($stack: ID!, $id: ID!) { stackConfigDelete(stack: $stack, id: $id) { id } }`,
+	"spacectl stack delete":       `mutation($id: ID!, $destroyResources: Boolean!) { stackDelete(id: $id, destroyResources: $destroyResources) { id } }`,
+	"spacectl disable":            `mutation($stack: ID!) { stackDisable(id: $stack) { id isDisabled } }`,
+	"spacectl api key exchange":   `mutation($id: ID!, $secret: String!) { apiKeyUser(id: $id, secret: $secret) { jwt validUntil } }`,
+	"spacectl run confirm":        `mutation($stack: ID!, $run: ID!) { runConfirm(stack: $stack, run: $run) { id } }`,
+	"spacectl run discard":        `mutation($stack: ID!, $run: ID!) { runDiscard(stack: $stack, run: $run) { id } }`,
+	"spacectl enable":             `mutation($stack: ID!) { stackEnable(id: $stack) { id isDisabled } }`,
 	"provider run trigger": `mutation($stack: ID!, $sha: String, $runType: RunType!, $runtimeConfig: RuntimeConfigInput) {
   runTrigger(stack: $stack, commitSha: $sha, runType: $runType, runtimeConfig: $runtimeConfig) { id }
 }`,

@@ -46,18 +46,68 @@ func (s *Server) spaceLocked(id graphql.ID) *spaceData {
 	return &spaceData{ID: id, Name: string(id), Labels: []string{}}
 }
 
-func (v *stackView) WorkerPool() *workerPoolData {
+// AccessLevel is the caller's access to the space. The emulator knows one
+// principal, the API key holder, and treats it as an admin everywhere.
+func (*spaceData) AccessLevel() string { return "ADMIN" }
+
+func (v *stackView) WorkerPool() *workerPoolView {
 	if v.workerPoolID == nil {
 		return nil
 	}
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
 	if wp, ok := v.s.st.WorkerPools[*v.workerPoolID]; ok {
-		c := *wp
-		c.Labels = cloneStrings(c.Labels)
-		return &c
+		return v.s.workerPoolViewLocked(wp)
 	}
-	return &workerPoolData{ID: *v.workerPoolID, Name: string(*v.workerPoolID), Labels: []string{}, Space: "root"}
+	return &workerPoolView{workerPoolData: workerPoolData{ID: *v.workerPoolID, Name: string(*v.workerPoolID), Labels: []string{}, Space: "root"}, s: v.s}
+}
+
+// workerPoolView is a private worker pool. The emulator moves runs along by
+// itself, so a pool never has workers.
+type workerPoolView struct {
+	workerPoolData
+	s *Server
+}
+
+func (s *Server) workerPoolViewLocked(wp *workerPoolData) *workerPoolView {
+	c := *wp
+	c.Labels = cloneStrings(c.Labels)
+	return &workerPoolView{workerPoolData: c, s: s}
+}
+
+func (v *workerPoolView) SpaceDetails() *spaceData {
+	v.s.mu.Lock()
+	defer v.s.mu.Unlock()
+	return v.s.spaceLocked(v.Space)
+}
+
+func (*workerPoolView) Deleted() bool { return false }
+
+type workerView struct {
+	ID       graphql.ID
+	Busy     bool
+	Drained  bool
+	Metadata string
+}
+
+func (*workerPoolView) Workers() []*workerView { return []*workerView{} }
+
+func (*workerPoolView) WorkersCount() int32 { return 0 }
+
+func (*workerPoolView) BusyWorkers() int32 { return 0 }
+
+// PendingRuns counts the runs on the pool's stacks that wait for a worker.
+func (v *workerPoolView) PendingRuns() int32 {
+	v.s.mu.Lock()
+	defer v.s.mu.Unlock()
+	var n int32
+	for _, r := range v.s.st.Runs {
+		st, ok := v.s.st.Stacks[r.StackID]
+		if ok && r.State == "READY" && st.WorkerPoolID != nil && *st.WorkerPoolID == v.ID {
+			n++
+		}
+	}
+	return n
 }
 
 type vcsIntegrationView struct {
@@ -191,20 +241,69 @@ type stackContextAttachmentView struct {
 	Priority           int32
 }
 
+// stackContextAttachmentViewLocked describes an attachment from the stack's
+// side; nil when the context is gone.
+func (s *Server) stackContextAttachmentViewLocked(a resolvedAttachment) *stackContextAttachmentView {
+	c, ok := s.st.Contexts[a.Target]
+	if !ok {
+		return nil
+	}
+	return &stackContextAttachmentView{
+		ID: a.ID, ContextID: c.ID, ContextName: c.Name, ContextDescription: c.Description,
+		ContextLabels: cloneStrings(c.Labels), Config: configViews(c.Config),
+		IsAutoattached: a.auto, Priority: a.Priority,
+	}
+}
+
 func (v *stackView) AttachedContexts() []*stackContextAttachmentView {
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
 	var out []*stackContextAttachmentView
 	for _, a := range v.s.contextAttachmentsLocked(v.ID) {
-		c, ok := v.s.st.Contexts[a.Target]
-		if !ok {
+		if cv := v.s.stackContextAttachmentViewLocked(a); cv != nil {
+			out = append(out, cv)
+		}
+	}
+	return orEmpty(out)
+}
+
+// runtimeConfigView is one element of the environment a run sees and where
+// it comes from; Context is nil for the stack's own elements.
+type runtimeConfigView struct {
+	Context *stackContextAttachmentView
+	Element *configView
+}
+
+// RuntimeConfig merges the stack's own config with that of its explicitly
+// attached contexts, in precedence order (the stack first, then contexts by
+// ascending priority), keeping the first element of each id. Autoattached
+// contexts are left out: spacectl lists those from attachedContexts and
+// would otherwise show them twice.
+func (v *stackView) RuntimeConfig() []*runtimeConfigView {
+	v.s.mu.Lock()
+	defer v.s.mu.Unlock()
+	rec, ok := v.s.st.Stacks[v.ID]
+	if !ok {
+		return []*runtimeConfigView{}
+	}
+	seen := map[graphql.ID]bool{}
+	var out []*runtimeConfigView
+	add := func(ctx *stackContextAttachmentView, elements []*configView) {
+		for _, el := range elements {
+			if !seen[el.ID] {
+				seen[el.ID] = true
+				out = append(out, &runtimeConfigView{Context: ctx, Element: el})
+			}
+		}
+	}
+	add(nil, configViews(rec.Config))
+	for _, a := range v.s.contextAttachmentsLocked(v.ID) {
+		if a.auto {
 			continue
 		}
-		out = append(out, &stackContextAttachmentView{
-			ID: a.ID, ContextID: c.ID, ContextName: c.Name, ContextDescription: c.Description,
-			ContextLabels: cloneStrings(c.Labels), Config: configViews(c.Config),
-			IsAutoattached: a.auto, Priority: a.Priority,
-		})
+		if cv := v.s.stackContextAttachmentViewLocked(a); cv != nil {
+			add(cv, cv.Config)
+		}
 	}
 	return orEmpty(out)
 }
@@ -505,11 +604,20 @@ type runsArgs struct{ Before *graphql.ID }
 // runsPageSize is how many runs stack.runs returns per page.
 const runsPageSize = 50
 
-func (v *stackView) Runs(args runsArgs) []*runView { return v.runs(args, false) }
+// Runs lists tracked runs: everything but proposed runs and tasks.
+func (v *stackView) Runs(args runsArgs) []*runView {
+	return v.runs(args, func(typ string) bool { return typ != "PROPOSED" && typ != "TASK" })
+}
 
-func (v *stackView) ProposedRuns(args runsArgs) []*runView { return v.runs(args, true) }
+func (v *stackView) ProposedRuns(args runsArgs) []*runView {
+	return v.runs(args, func(typ string) bool { return typ == "PROPOSED" })
+}
 
-func (v *stackView) runs(args runsArgs, proposed bool) []*runView {
+func (v *stackView) Tasks(args runsArgs) []*runView {
+	return v.runs(args, func(typ string) bool { return typ == "TASK" })
+}
+
+func (v *stackView) runs(args runsArgs, kind func(runType string) bool) []*runView {
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
 	all := v.s.stackRunsLocked(v.ID) // newest first
@@ -520,7 +628,7 @@ func (v *stackView) runs(args runsArgs, proposed bool) []*runView {
 			seenBefore = r.ID == *args.Before
 			continue
 		}
-		if (r.Type == "PROPOSED") != proposed {
+		if !kind(r.Type) {
 			continue
 		}
 		out = append(out, v.s.runViewLocked(r))
@@ -544,6 +652,7 @@ type entityView struct {
 	entityData
 	CreatorRun *runView `graphql:"creator"`
 	UpdaterRun *runView `graphql:"updater"`
+	vendorKind entityVendorKind
 }
 
 func (v *stackView) Entities() []*entityView {
@@ -554,8 +663,9 @@ func (v *stackView) Entities() []*entityView {
 	if !ok {
 		return []*entityView{}
 	}
+	vendor := entityVendorOf(rec.Vendor)
 	for _, e := range rec.Entities {
-		ev := &entityView{entityData: e.entityData}
+		ev := &entityView{entityData: e.entityData, vendorKind: vendor}
 		if e.Drifted != nil {
 			d := *e.Drifted
 			ev.Drifted = &d
@@ -578,8 +688,45 @@ type runView struct {
 	Finished     bool
 }
 
+// Command is null: the emulator cannot start tasks, the only runs with one.
+func (*runView) Command() *string { return nil }
+
+type runLogsArgs struct {
+	State        string
+	StateVersion *int32
+	Token        *string
+}
+
+type runLogsView struct {
+	Exists    bool
+	Finished  bool
+	HasMore   bool
+	Messages  []*logMessageView
+	NextToken *string
+}
+
+type logMessageView struct {
+	Message   string
+	Timestamp int32
+}
+
+// Logs answers for a state the run went through. Nothing executes in the
+// emulator, so such a log is complete and empty; a client that waits for
+// finished stops at once.
+func (v *runView) Logs(args runLogsArgs) *runLogsView {
+	for _, h := range v.History {
+		if h.State == args.State && (args.StateVersion == nil || *args.StateVersion == h.StateVersion) {
+			return &runLogsView{Exists: true, Finished: true, Messages: []*logMessageView{}}
+		}
+	}
+	return nil
+}
+
+// runViewLocked snapshots a run. History is served newest first, as
+// Spacelift does (spacectl walks it backwards to print it in order).
 func (s *Server) runViewLocked(r *runRecord) *runView {
 	v := &runView{runData: r.runData.clone(), Finished: terminalRunStates[r.State]}
+	slices.Reverse(v.History)
 	v.CanRetry = v.Finished && r.Type == "TRACKED"
 	if runs := s.stackRunsLocked(r.StackID); len(runs) > 0 {
 		v.IsMostRecent = runs[0].ID == r.ID
