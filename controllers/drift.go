@@ -60,11 +60,30 @@ func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelif
 	if err := c.refreshLocked(ctx, api, set); err != nil {
 		return spacelift.StackSnapshot{}, false, err
 	}
+	if _, dirty := set.dirty[id]; dirty && set.refreshIsCheaper(c.now(), c.MaxAge) {
+		set.at = time.Time{}
+		if err := c.refreshLocked(ctx, api, set); err != nil {
+			return spacelift.StackSnapshot{}, false, err
+		}
+	}
 	if _, dirty := set.dirty[id]; dirty {
 		return spacelift.StackSnapshot{}, false, nil
 	}
 	snap, ok := set.byID[id]
 	return snap, ok, nil
+}
+
+// directReadCost is about how many requests reading one stack directly takes
+// (the stack, config, policies, contexts, dependencies, AWS integrations).
+const directReadCost = 6
+
+// refreshIsCheaper reports whether refreshing the snapshots now costs fewer
+// requests than reading every dirty stack directly, and the snapshots are at
+// least a quarter of maxAge old (so that a burst of writes does not refresh
+// them over and over).
+func (s *stackSnapshots) refreshIsCheaper(now time.Time, maxAge time.Duration) bool {
+	pages := (len(s.byID) + spacelift.DefaultPageSize - 1) / spacelift.DefaultPageSize
+	return len(s.dirty)*directReadCost > pages && now.Sub(s.at) >= maxAge/4
 }
 
 // Drift returns the drift state of stack id from the snapshots, dirty or not:

@@ -345,3 +345,32 @@ func TestRoleBindingDiff(t *testing.T) {
 		t.Errorf("create %v delete %v check %v", created, ch.Delete, ch.Check)
 	}
 }
+
+func TestRefreshIsCheaper(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	set := func(stacks, dirty int, age time.Duration) *stackSnapshots {
+		s := &stackSnapshots{byID: map[string]spacelift.StackSnapshot{}, dirty: map[string]time.Time{}, at: now.Add(-age)}
+		for i := range stacks {
+			s.byID[fmt.Sprint(i)] = spacelift.StackSnapshot{}
+		}
+		for i := range dirty {
+			s.dirty[fmt.Sprint(i)] = now
+		}
+		return s
+	}
+	cases := []struct {
+		name string
+		s    *stackSnapshots
+		want bool
+	}{
+		{"one dirty stack among 5000: read it directly", set(5000, 1, time.Minute), false},
+		{"many dirty stacks: one refresh is cheaper", set(5000, 50, time.Minute), true},
+		{"cheaper but just refreshed", set(5000, 50, time.Second), false},
+		{"small account, two dirty stacks", set(40, 2, time.Minute), true},
+	}
+	for _, tc := range cases {
+		if got := tc.s.refreshIsCheaper(now, 20*time.Second); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
