@@ -78,12 +78,14 @@ func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelif
 const directReadCost = 6
 
 // refreshIsCheaper reports whether refreshing the snapshots now costs fewer
-// requests than reading every dirty stack directly, and the snapshots are at
-// least a quarter of maxAge old (so that a burst of writes does not refresh
-// them over and over).
+// requests than reading every dirty stack directly. Unless the direct reads
+// would cost more than four refreshes, the snapshots must also be a quarter
+// of maxAge old, so that a trickle of writes does not refresh them over and
+// over.
 func (s *stackSnapshots) refreshIsCheaper(now time.Time, maxAge time.Duration) bool {
 	pages := (len(s.byID) + spacelift.DefaultPageSize - 1) / spacelift.DefaultPageSize
-	return len(s.dirty)*directReadCost > pages && now.Sub(s.at) >= maxAge/4
+	direct := len(s.dirty) * directReadCost
+	return direct > pages && (now.Sub(s.at) >= maxAge/4 || direct > 4*pages)
 }
 
 // Drift returns the drift state of stack id from the snapshots, dirty or not:

@@ -366,6 +366,7 @@ func TestRefreshIsCheaper(t *testing.T) {
 		{"one dirty stack among 5000: read it directly", set(5000, 1, time.Minute), false},
 		{"many dirty stacks: one refresh is cheaper", set(5000, 50, time.Minute), true},
 		{"cheaper but just refreshed", set(5000, 50, time.Second), false},
+		{"just refreshed, but direct reads cost over four refreshes", set(5000, 70, time.Second), true},
 		{"small account, two dirty stacks", set(40, 2, time.Minute), true},
 	}
 	for _, tc := range cases {
