@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -381,7 +382,7 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.WatchesRawSource(source.Channel(r.Webhooks.ch, handler.EnqueueRequestsFromMapFunc(r.byStackID)))
 	}
 	return b.
-		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, runRequestChanged))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Secret"))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy"))).
@@ -389,6 +390,18 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }
+
+// runRequestChanged passes updates that change a run request annotation. The
+// operator's own annotations (id, create-pending, link, digests) do not
+// trigger a reconcile: the reconcile that wrote them already acted.
+var runRequestChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	for _, k := range []string{spaceliftv1alpha1.AnnotationRunRequestedAt, spaceliftv1alpha1.AnnotationProposeRequestedAt, spaceliftv1alpha1.AnnotationConfirmRun} {
+		if e.ObjectOld.GetAnnotations()[k] != e.ObjectNew.GetAnnotations()[k] {
+			return true
+		}
+	}
+	return false
+}}
 
 // referencing maps an object of kind to the Stacks in its namespace that
 // reference it.
