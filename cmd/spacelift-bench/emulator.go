@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+)
+
+// The emulator runs in a child process (this binary, subcommand "emulator"),
+// so that its state and its log of every request stay out of the heap and
+// the RSS measured for the operator. The bench reads request counts through
+// /bench/summary, which the child computes from emulator.Operations(), so
+// that the log itself never crosses the process boundary.
+
+// Environment variables that hand the API key to the child without putting
+// the secret on its command line.
+const (
+	envKeyID     = "SPACELIFT_BENCH_API_KEY_ID"
+	envKeySecret = "SPACELIFT_BENCH_API_KEY_SECRET" //nolint:gosec // a variable name
+)
+
+// opSummary counts recorded GraphQL requests.
+type opSummary struct {
+	// Total is every /graphql request the emulator recorded (a request
+	// refused by an injected fault or the rate limit is not recorded).
+	Total int `json:"total"`
+	// Logins are apiKeyUser mutations: token exchanges, not writes.
+	Logins int `json:"logins"`
+	// Writes are the other mutations.
+	Writes int `json:"writes"`
+	// ByOperation counts requests by operation name.
+	ByOperation map[string]int `json:"byOperation"`
+	// WritesByOperation counts the writes by operation name.
+	WritesByOperation map[string]int `json:"writesByOperation,omitempty"`
+	// ByStatus counts requests by the HTTP status they were answered with.
+	ByStatus map[string]int `json:"byStatus"`
+}
+
+func summarize(ops []emulator.Operation) opSummary {
+	s := opSummary{ByOperation: map[string]int{}, WritesByOperation: map[string]int{}, ByStatus: map[string]int{}}
+	for _, op := range ops {
+		s.Total++
+		s.ByOperation[op.Name]++
+		s.ByStatus[fmt.Sprint(op.Status)]++
+		if op.Type != "mutation" {
+			continue
+		}
+		if isLogin(op) {
+			s.Logins++
+			continue
+		}
+		s.Writes++
+		s.WritesByOperation[op.Name]++
+	}
+	return s
+}
+
+// isLogin reports whether op is the apiKeyUser token exchange.
+func isLogin(op emulator.Operation) bool {
+	for _, f := range op.Fields {
+		if f == "apiKeyUser" {
+			return true
+		}
+	}
+	return strings.EqualFold(op.Name, "ApiKeyUser")
+}
+
+// serveEmulator is the child process: it serves an emulator on a loopback
+// port and prints "listening <addr>" once it accepts connections.
+func serveEmulator(args []string) int {
+	fs := flag.NewFlagSet("spacelift-bench emulator", flag.ContinueOnError)
+	latency := fs.Duration("latency", 20*time.Millisecond, "delay added to every /graphql request")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	emu, err := emulator.New(emulator.Options{
+		APIKeyID: os.Getenv(envKeyID), APIKeySecret: os.Getenv(envKeySecret),
+		Latency: *latency, RunStepDuration: 200 * time.Millisecond,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "emulator:", err)
+		return 1
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "emulator:", err)
+		return 1
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", emu)
+	mux.HandleFunc("GET /bench/summary", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(summarize(emu.Operations()))
+	})
+	mux.HandleFunc("POST /bench/clear", func(w http.ResponseWriter, _ *http.Request) {
+		emu.ClearOperations()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go emu.RunScheduler(ctx, 250*time.Millisecond)
+	go func() { _ = srv.Serve(lis) }()
+	fmt.Printf("listening %s\n", lis.Addr())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	_ = emu.Close()
+	return 0
+}
+
+// emulatorProcess is a running emulator child.
+type emulatorProcess struct {
+	cmd  *exec.Cmd
+	url  string
+	http *http.Client
+}
+
+// startEmulator starts the child and waits for its address.
+func startEmulator(latency time.Duration, keyID, keySecret string) (*emulatorProcess, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this executable: %w", err)
+	}
+	cmd := exec.Command(self, "emulator", "-latency", latency.String())
+	cmd.Env = append(os.Environ(), envKeyID+"="+keyID, envKeySecret+"="+keySecret)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the emulator process: %w", err)
+	}
+	p := &emulatorProcess{cmd: cmd, http: &http.Client{Timeout: 2 * time.Minute}}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
+				addr <- a
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			p.stop()
+			return nil, errors.New("the emulator process exited before listening")
+		}
+		p.url = "http://" + a
+	case <-time.After(30 * time.Second):
+		p.stop()
+		return nil, errors.New("the emulator process did not start listening within 30s")
+	}
+	return p, nil
+}
+
+// clear forgets the recorded requests.
+func (p *emulatorProcess) clear() error {
+	resp, err := p.http.Post(p.url+"/bench/clear", "application/json", nil)
+	if err != nil {
+		return fmt.Errorf("clearing emulator operations: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("clearing emulator operations: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// summary counts the requests recorded since the last clear.
+func (p *emulatorProcess) summary() (opSummary, error) {
+	var s opSummary
+	resp, err := p.http.Get(p.url + "/bench/summary")
+	if err != nil {
+		return s, fmt.Errorf("reading emulator operations: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return s, fmt.Errorf("reading emulator operations: HTTP %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		return s, fmt.Errorf("decoding emulator operations: %w", err)
+	}
+	return s, nil
+}
+
+// stop ends the child this bench started and waits for it.
+func (p *emulatorProcess) stop() {
+	if p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// topOperations formats the most frequent operations, for the log.
+func topOperations(m map[string]int, n int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var all []kv
+	for k, v := range m {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
+	var parts []string
+	for i, e := range all {
+		if i == n {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s=%d", e.k, e.v))
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package faultsuite
+
+// raceDetector is true when the tests are built with -race.
+const raceDetector = false
