@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -88,8 +89,10 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		obj.Status.Conditions = kstatusConditions(syncOutcome{deleting: s.deleting, stalled: s.stalled, transient: s.transient,
 			suspended: obj.Spec.Suspend, synced: s.synced, what: "policy " + s.id}, obj.Status.Conditions, obj.Generation)
 		obj.Status.ObservedGeneration = obj.Generation
-		if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
+			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+			}
 		}
 		if retErr != nil {
 			result = ctrl.Result{}

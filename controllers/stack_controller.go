@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -109,8 +111,10 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		applyStackStatus(obj, s)
 		obj.Status.Conditions = stackConditions(s, obj.Status.Conditions)
 		obj.Status.ObservedGeneration = obj.Generation
-		if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
+			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+			}
 		}
 		if retErr != nil {
 			result = ctrl.Result{}
@@ -227,7 +231,7 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 		if known {
 			return false, nil
 		}
-		owned := containsString(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name))
+		owned := slices.Contains(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name))
 		if !owned && !s.obj.Spec.AdoptExisting {
 			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
 				"a Spacelift stack with id %q already exists and is not managed by this object: set spec.adoptExisting to take it over, or change spec.name", s.id)}
@@ -419,15 +423,6 @@ func (r *StackReconciler) referencing(kind string) handler.MapFunc {
 		}
 		return reqs
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // summarizeDiff names the changed fields, for events.
