@@ -1,8 +1,10 @@
 package controllers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -371,6 +373,29 @@ func TestRefreshIsCheaper(t *testing.T) {
 	}
 	for _, tc := range cases {
 		if got := tc.s.refreshIsCheaper(now, 20*time.Second); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestLandedAnyway(t *testing.T) {
+	refused := &spacelift.Error{Kind: spacelift.KindInvalidInput, Operation: "PolicyAttach", Messages: []string{"already attached"}}
+	transient := &spacelift.Error{Kind: spacelift.KindTransient, Operation: "PolicyAttach"}
+	present := func(context.Context) (bool, error) { return true, nil }
+	absent := func(context.Context) (bool, error) { return false, nil }
+	cases := []struct {
+		name   string
+		err    error
+		exists func(context.Context) (bool, error)
+		want   error
+	}{
+		{"success stays success", nil, absent, nil},
+		{"refused, but the attachment exists: done", refused, present, nil},
+		{"refused and absent: a real rejection", refused, absent, refused},
+		{"transient errors are not re-checked", transient, present, transient},
+	}
+	for _, tc := range cases {
+		if got := landedAnyway(context.Background(), tc.err, tc.exists); !errors.Is(got, tc.want) && got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}

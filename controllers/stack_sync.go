@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -52,7 +54,12 @@ func (r *StackReconciler) syncPolicies(ctx context.Context, s *stackScope) (bool
 		}
 	}
 	for _, id := range ch.Attach {
-		if _, err := s.api.AttachPolicy(ctx, id, s.id); err != nil {
+		_, err := s.api.AttachPolicy(ctx, id, s.id)
+		err = landedAnyway(ctx, err, func(ctx context.Context) (bool, error) {
+			got, err := s.api.ListStackPolicies(ctx, s.id)
+			return slices.ContainsFunc(got, func(a spacelift.StackPolicyAttachment) bool { return a.PolicyID == id }), err
+		})
+		if err != nil {
 			return true, fmt.Errorf("attaching policy %s to stack %q: %w", id, s.id, err)
 		}
 	}
@@ -100,6 +107,10 @@ func (r *StackReconciler) syncDriftDetection(ctx context.Context, s *stackScope)
 		}
 	case got == nil:
 		_, err = s.api.CreateDriftDetection(ctx, s.id, *want)
+		err = landedAnyway(ctx, err, func(ctx context.Context) (bool, error) {
+			st, err := s.api.GetStack(ctx, s.id)
+			return err == nil && st.DriftDetection != nil, err
+		})
 	default:
 		_, err = s.api.UpdateDriftDetection(ctx, s.id, *want)
 	}
@@ -128,10 +139,20 @@ func (r *StackReconciler) syncDependencies(ctx context.Context, s *stackScope) (
 		if !ok {
 			s.wrote = true
 			created, err := s.api.CreateStackDependency(ctx, s.id, want.stackID)
+			if err == nil {
+				dep = *created
+			}
+			err = landedAnyway(ctx, err, func(ctx context.Context) (bool, error) {
+				deps, err := s.api.ListStackDependencies(ctx, s.id)
+				i := slices.IndexFunc(deps, func(d spacelift.StackDependency) bool { return d.DependsOnStackID == want.stackID })
+				if i >= 0 {
+					dep = deps[i]
+				}
+				return i >= 0, err
+			})
 			if err != nil {
 				return true, fmt.Errorf("making stack %q depend on %q: %w", s.id, want.stackID, err)
 			}
-			dep = *created
 		}
 		if err := syncReferences(ctx, s, dep, want); err != nil {
 			return true, err
@@ -240,6 +261,10 @@ func (r *StackReconciler) syncWebhooks(ctx context.Context, s *stackScope) (bool
 		case !ok:
 			s.wrote = true
 			_, err = s.api.CreateWebhook(ctx, s.id, in)
+			err = landedAnyway(ctx, err, func(ctx context.Context) (bool, error) {
+				st, err := s.api.GetStack(ctx, s.id)
+				return err == nil && slices.ContainsFunc(st.Webhooks, func(h spacelift.Webhook) bool { return h.Endpoint == in.Endpoint }), err
+			})
 		case have.Enabled != in.Enabled || have.RetryOnFailure != w.spec.RetryOnFailure || digests[w.spec.Endpoint] != digest:
 			s.wrote = true
 			_, err = s.api.UpdateWebhook(ctx, s.id, have.ID, in)
@@ -266,6 +291,25 @@ func observed[T any](ctx context.Context, s *stackScope, part func(*spacelift.St
 		return part(s.snapshot), nil
 	}
 	return list(ctx, s.id)
+}
+
+// landedAnyway turns a create that Spacelift refused as invalid input into
+// success when what it asked for exists after all: a request whose answer was
+// lost, or that was held up in the network, can land after the operator
+// re-read the stack and asked again, and the second request is then refused
+// ("already attached"). exists reads the stack directly.
+func landedAnyway(ctx context.Context, err error, exists func(context.Context) (bool, error)) error {
+	if !spacelift.IsInvalidInput(err) {
+		return err
+	}
+	ok, readErr := exists(ctx)
+	if readErr != nil {
+		return errors.Join(err, readErr)
+	}
+	if ok {
+		return nil
+	}
+	return err
 }
 
 // logChange logs at debug level what a sync phase changed.
