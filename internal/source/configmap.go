@@ -2,6 +2,30 @@
 // mounted as directories, or a directory of a Git repository at a branch,
 // tag or commit. Each read yields an Artifact: a read-only fs.FS and the
 // revision it was read at.
+//
+// # What a Git source may reach
+//
+// The URL comes from a tenant's AdminStack (spec.source.git.url), so by
+// default a Git reader (GitOptions) refuses, with a permanent error that
+// names the field and the flag that would allow it:
+//   - file:// URLs and local paths, which read the operator's own disk
+//     (allowed by --allow-local-git-sources, for tests and the demo);
+//   - Git remote helpers (ext::, fd::) and protocols other than http, https
+//     and ssh, always;
+//   - hosts that are, or resolve to, loopback, private, link-local, shared
+//     (100.64.0.0/10) or unspecified addresses (allowed by
+//     --allow-private-git-hosts, for a Git server inside the cluster). The
+//     URL's host is checked before any request, and every HTTP(S)
+//     connection is checked again when it is dialed (redirects, DNS answers
+//     that changed), as is the address of an SSH server before its host
+//     key is accepted. Configured HTTP(S) proxies are dialed as they are.
+//
+// A failed HTTP response is described by its status code only: its body is
+// dropped unread, and an answer that is not the Git protocol (an HTML page)
+// is reported as such without quoting it. Sizes are bounded per file
+// (--git-max-file-bytes), for the files under the requested path
+// (--git-max-checkout-bytes) and for what one fetch transfers over HTTP(S)
+// (--git-max-fetch-bytes); the error names the path and the limit.
 package source
 
 import (

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -28,10 +29,6 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/skeema/knownhosts"
 )
-
-// MaxTreeBytes bounds the size of the files read from one repository
-// directory; atmos trees are YAML, and a larger tree is probably the wrong path.
-const MaxTreeBytes = 64 << 20
 
 // GitAuth are the credentials of a repository, as a Secret holds them.
 type GitAuth struct {
@@ -83,9 +80,15 @@ func permanent(format string, args ...any) error {
 // is resolved with one ls-remote, and cloned (shallowly, into memory) only
 // when it points at a new commit; a commit is cloned once. Only the files
 // under the requested path are kept. It is safe for concurrent use.
+//
+// What a request may reach is limited by GitOptions (see the package
+// documentation of the rules): local repositories and non-public hosts are
+// refused unless allowed, failed responses are described by their status
+// only, and files, the tree and the transfer are bounded in size.
 type Git struct {
-	max int
-	now func() time.Time
+	opts GitOptions
+	http *http.Transport
+	now  func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]*list.Element
@@ -106,14 +109,26 @@ type gitEntry struct {
 }
 
 // NewGit returns a cache of at most maxEntries trees (requests that differ in
-// URL, revision, path or credentials are different entries).
+// URL, revision, path or credentials are different entries) with the safe
+// defaults of GitOptions.
 func NewGit(maxEntries int) *Git {
-	return &Git{max: max(maxEntries, 1), now: time.Now, entries: map[string]*list.Element{}, lru: list.New()}
+	return NewGitWithOptions(GitOptions{MaxEntries: maxEntries})
+}
+
+// NewGitWithOptions returns a Git reader configured by opts; zero fields take
+// their defaults.
+func NewGitWithOptions(opts GitOptions) *Git {
+	opts = opts.withDefaults()
+	return &Git{opts: opts, http: newHTTPTransport(opts.AllowPrivateHosts), now: time.Now,
+		entries: map[string]*list.Element{}, lru: list.New()}
 }
 
 // Fetch returns the tree at req.Path of the requested revision, with the
 // commit SHA as its revision.
 func (g *Git) Fetch(ctx context.Context, req GitRequest) (Artifact, error) {
+	if _, err := g.opts.checkURL(ctx, req.URL); err != nil {
+		return Artifact{}, err
+	}
 	e := g.entry(req)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -127,8 +142,11 @@ func (g *Git) Fetch(ctx context.Context, req GitRequest) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
+	if keys, ok := auth.(*gitssh.PublicKeys); ok && !g.opts.AllowPrivateHosts {
+		keys.HostKeyCallback = refusePrivateSSH(keys.HostKeyCallback)
+	}
 	if req.Commit == "" {
-		head, err := resolveRemote(ctx, req, auth)
+		head, err := g.resolveRemote(ctx, req, auth)
 		if err != nil {
 			return Artifact{}, err
 		}
@@ -141,7 +159,7 @@ func (g *Git) Fetch(ctx context.Context, req GitRequest) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
-	files, err := readTree(commit, req.Path)
+	files, err := readTree(commit, req.Path, g.opts.MaxFileBytes, g.opts.MaxCheckoutBytes)
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -161,7 +179,7 @@ func (g *Git) entry(req GitRequest) *gitEntry {
 	}
 	e := &gitEntry{key: key}
 	g.entries[key] = g.lru.PushFront(e)
-	for g.lru.Len() > g.max {
+	for g.lru.Len() > g.opts.MaxEntries {
 		oldest := g.lru.Back()
 		g.lru.Remove(oldest)
 		delete(g.entries, oldest.Value.(*gitEntry).key)
@@ -260,13 +278,21 @@ func knownHostsDB(data []byte) (*knownhosts.HostKeyDB, error) {
 	return knownhosts.NewDB(f.Name())
 }
 
+// fetchContext returns the context of one exchange with the remote, which
+// carries this reader's HTTP transport and limits, and its record.
+func (g *Git) fetchContext(ctx context.Context) (context.Context, *fetchState) {
+	s := &fetchState{transport: g.http, maxBytes: g.opts.MaxFetchBytes}
+	return withFetchState(ctx, s), s
+}
+
 // resolveRemote returns the commit SHA the requested branch or tag (or the
 // default branch) points at, with one ls-remote.
-func resolveRemote(ctx context.Context, req GitRequest, auth transport.AuthMethod) (string, error) {
+func (g *Git) resolveRemote(ctx context.Context, req GitRequest, auth transport.AuthMethod) (string, error) {
 	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{req.URL}})
-	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth, PeelingOption: git.AppendPeeled})
+	fctx, state := g.fetchContext(ctx)
+	refs, err := remote.ListContext(fctx, &git.ListOptions{Auth: auth, PeelingOption: git.AppendPeeled})
 	if err != nil {
-		return "", classify(fmt.Errorf("listing references of %s: %w", redact(req.URL), err))
+		return "", describeFetchError("listing references of "+redact(req.URL), req.URL, err, state)
 	}
 	byName := make(map[plumbing.ReferenceName]*plumbing.Reference, len(refs))
 	for _, r := range refs {
@@ -307,9 +333,10 @@ func (g *Git) clone(ctx context.Context, req GitRequest, auth transport.AuthMeth
 	g.mu.Lock()
 	g.clones++
 	g.mu.Unlock()
-	repo, err := git.CloneContext(ctx, memory.NewStorage(), nil, opts)
+	fctx, state := g.fetchContext(ctx)
+	repo, err := git.CloneContext(fctx, memory.NewStorage(), nil, opts)
 	if err != nil {
-		return nil, classify(fmt.Errorf("cloning %s: %w", redact(req.URL), err))
+		return nil, describeFetchError("cloning "+redact(req.URL), req.URL, err, state)
 	}
 	if req.Commit != "" {
 		return findCommit(repo, req.Commit)
@@ -370,8 +397,9 @@ func peel(repo *git.Repository, hash plumbing.Hash) (*object.Commit, error) {
 }
 
 // readTree reads the regular files under dir of the commit's tree, with
-// paths relative to dir.
-func readTree(c *object.Commit, dir string) (fstest.MapFS, error) {
+// paths relative to dir. A file larger than maxFile, or files adding up to
+// more than maxTotal, are permanent errors that name the path and the limit.
+func readTree(c *object.Commit, dir string, maxFile, maxTotal int64) (fstest.MapFS, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("reading the tree of %s: %w", c.Hash, err)
@@ -387,8 +415,13 @@ func readTree(c *object.Commit, dir string) (fstest.MapFS, error) {
 		if f.Mode != filemode.Regular && f.Mode != filemode.Executable {
 			return nil
 		}
-		if total += f.Size; total > MaxTreeBytes {
-			return permanent("the files under %q exceed %d bytes", dir, MaxTreeBytes)
+		if f.Size > maxFile {
+			return permanent("file %q in commit %s is %d bytes, more than the limit of %d bytes per file (--%s)",
+				path.Join(dir, f.Name), c.Hash, f.Size, maxFile, FlagMaxFileBytes)
+		}
+		if total += f.Size; total > maxTotal {
+			return permanent("the files under %q in commit %s add up to more than the limit of %d bytes (--%s); point spec.source.git.path at the atmos directory",
+				"/"+dir, c.Hash, maxTotal, FlagMaxCheckoutBytes)
 		}
 		r, err := f.Reader()
 		if err != nil {
@@ -406,20 +439,6 @@ func readTree(c *object.Commit, dir string) (fstest.MapFS, error) {
 		return nil, err
 	}
 	return files, nil
-}
-
-// classify marks errors that need a person as permanent.
-func classify(err error) error {
-	for _, p := range []error{
-		transport.ErrAuthenticationRequired, transport.ErrAuthorizationFailed,
-		transport.ErrRepositoryNotFound, transport.ErrEmptyRemoteRepository,
-		transport.ErrInvalidAuthMethod, plumbing.ErrReferenceNotFound,
-	} {
-		if errors.Is(err, p) {
-			return &PermanentError{Err: err}
-		}
-	}
-	return err
 }
 
 // redact hides a password embedded in a URL, for messages.

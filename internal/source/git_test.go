@@ -41,6 +41,11 @@ func newTestRepo(t *testing.T) *testRepo {
 
 func (r *testRepo) url() string { return "file://" + r.dir }
 
+// localGit is a reader that may read the file:// test repositories.
+func localGit(maxEntries int) *Git {
+	return NewGitWithOptions(GitOptions{MaxEntries: maxEntries, AllowLocal: true})
+}
+
 // commit writes files (an empty content deletes the file), commits everything
 // and returns the commit SHA.
 func (r *testRepo) commit(files map[string]string) string {
@@ -139,7 +144,7 @@ func TestGitFetchRevisions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.URL = r.url()
-			got, err := NewGit(4).Fetch(context.Background(), tc.req)
+			got, err := localGit(4).Fetch(context.Background(), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +173,7 @@ func TestGitFetchErrors(t *testing.T) {
 		{"missing repository", GitRequest{URL: "file://" + filepath.Join(t.TempDir(), "none")}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewGit(4).Fetch(context.Background(), tc.req)
+			_, err := localGit(4).Fetch(context.Background(), tc.req)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -182,7 +187,7 @@ func TestGitFetchErrors(t *testing.T) {
 func TestGitCache(t *testing.T) {
 	r := newTestRepo(t)
 	first := r.commit(map[string]string{"atmos.yaml": "v: 1"})
-	g := NewGit(2)
+	g := localGit(2)
 	now := time.Unix(0, 0)
 	g.now = func() time.Time { return now }
 	ctx := context.Background()
