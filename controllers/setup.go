@@ -6,6 +6,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/stackwright/spacelift-operator/internal/source"
 )
 
 // Dependencies are what the reconcilers share besides the manager.
@@ -20,6 +22,9 @@ type Dependencies struct {
 	// Webhooks, when set, carries stacks named by verified Spacelift
 	// webhooks to the Stack controller.
 	Webhooks *WebhookEvents
+	// Git reads AdminStacks' Git sources; nil uses source.NewGit's safe
+	// defaults (no local repositories, no non-public hosts).
+	Git *source.Git
 }
 
 // SetupAll registers the Stack, Policy and AdminStack reconcilers, and the
@@ -31,7 +36,7 @@ func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 			Recorder: mgr.GetEventRecorderFor("stack-controller"), Cache: cache, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
 		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
 			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
-		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o},
+		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Git: d.Git},
 	}
 	if d.Signer != nil {
 		reconcilers["SigningKey"] = &SigningKeyPublisher{Client: mgr.GetClient(), Signer: d.Signer, ConfigMap: d.PublicKeys}
