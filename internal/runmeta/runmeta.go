@@ -4,47 +4,73 @@
 // Spacelift lets the caller of runTrigger and runConfirm attach a free-form
 // string to a run with the Spacelift-User-Provided-Run-Metadata HTTP header.
 // Each call appends one entry to the run's user_provided_metadata list, which
-// initialization policies see as input.run.user_provided_metadata. The operator
-// puts a signed Metadata document there so that a policy on a private worker
-// can check, through the worker-only exec helper and the `verify-run`
-// subcommand, that the run was created by the operator and not by someone else
+// approval and initialization policies see as input.run.user_provided_metadata.
+// The operator puts a signed token there, so that a policy can check, by
+// itself, that the run was created by the operator and not by someone else
 // holding Spacelift credentials.
 //
-// # Wire format
+// # Wire format: a compact JWS
 //
-// A document is a compact JSON object (see Encode) with short keys:
+// An entry is a JSON Web Signature in compact serialization (RFC 7515),
+// header.payload.signature, each part unpadded base64url. The header is
 //
-//	{"v":1,"src":"spacelift-operator","ns":"infra","name":"network","uid":"…",
-//	 "gen":3,"kind":"Stack","stack":"network-prod","sha":"…","type":"TRACKED",
-//	 "ts":"2025-06-02T10:00:00Z","nonce":"…","kid":"…","sig":"…"}
+//	{"alg":"EdDSA","kid":"c0f7e4f326234b7d","typ":"spacelift-run+jwt"}
 //
-// # Canonical encoding
+// alg EdDSA is Ed25519 (RFC 8037) over the operator's ed25519 signing key;
+// kid is KeyID of its public key; typ (TokenType) tells these tokens from any
+// other JWT signed by the same key. The payload holds the claims
 //
-// The signature covers CanonicalBytes: a sequence of netstrings
-// (decimal byte length, ':', the bytes, ',') in this fixed order:
+//	{"iss":"spacelift-operator","jti":"f0YsOfrJgeVEEX66JLWz7g",
+//	 "iat":1748858400,"exp":1748862000,
+//	 "ns":"infra","name":"network","uid":"0f6b…","gen":3,"kind":"Stack",
+//	 "stack":"network-prod","sha":"7d62…","type":"TRACKED"}
 //
-//	"spacelift-operator/run-metadata"  (domain separator)
-//	v, src, ns, name, uid, gen, kind, stack, sha, type, ts, nonce, kid
+// iss is the issuer (Issuer); jti 128 random bits for replay detection; iat
+// and exp the issue and expiry time in Unix seconds (exp is iat +
+// TokenLifetime); ns, name, uid, gen and kind identify the Kubernetes object;
+// stack is the Spacelift stack id; sha the commit the run was asked for
+// (absent when the operator asked for the tracked branch's head); type the
+// run type: TRACKED or PROPOSED for the entry attached by runTrigger, CONFIRM
+// for the one attached by runConfirm.
 //
-// Integers are written in base 10 without leading zeros; strings are their
-// UTF-8 bytes. Every field except the signature is covered, absent optional
-// fields are covered as empty strings (or 0), and the length prefixes make the
-// encoding unambiguous whatever bytes a field contains.
+// When the operator runs without a signing key it sends the same claims as an
+// unsecured JWS (RFC 7519 section 6): header {"alg":"none",
+// "typ":"spacelift-run+jwt"} and an empty signature. Verifiers report it as
+// unsigned instead of as foreign metadata.
 //
-// # Freshness and replay
+// Encode is deterministic (fixed key order, no insignificant whitespace) and
+// Parse accepts only that canonical encoding, so a parsed Metadata always
+// re-encodes to the bytes that were signed.
 //
-// Verify rejects documents older than a caller-chosen maximum age and
-// documents dated more than MaxClockSkew in the future. Replays within the
-// maximum age are the worker's concern: every document carries a random
-// 128-bit nonce, so a worker can keep a cache of the nonces it has accepted
-// for at least the maximum age and reject repeats.
+// # Verifying inside a policy
+//
+// OPA (1.8.0 and later) verifies these tokens natively:
+//
+//	io.jwt.decode_verify(entry, {"cert": jwks, "alg": "EdDSA",
+//	    "iss": "spacelift-operator", "time": input.run.created_at})
+//
+// with jwks the JSON Web Key Set of the published public keys (MarshalJWKS;
+// the operator publishes it as jwks.json next to the PEM files). The policy
+// samples in config/samples/policies build on that.
+//
+// # Freshness, replay and rotation
+//
+// A verifier checks the age of iat against its own maximum age (policies use
+// the run's created_at as the reference time, so that a run waiting for a
+// review does not age out) and rejects tokens dated more than MaxClockSkew in
+// the future. A token binds the stack, commit and run type, so copying it to
+// another stack or commit fails; the jti lets a verifier refuse a token that
+// it has seen before (the policy samples refuse a jti that appears twice on
+// one run). Key rotation keeps retired keys published for KeyRetention (see
+// RotatePublishedKeys), so a token signed just before a rotation still
+// verifies.
 package runmeta
 
 import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strconv"
+	"regexp"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -56,30 +82,31 @@ const (
 	// user_provided_metadata list.
 	HeaderName = "Spacelift-User-Provided-Run-Metadata"
 
-	// CurrentVersion is the only document version this package produces and
-	// accepts.
-	CurrentVersion = 1
+	// Issuer is the "iss" claim of tokens written by the operator.
+	Issuer = "spacelift-operator"
 
-	// Source is the value of the "src" field in documents written by the
-	// operator.
-	Source = "spacelift-operator"
+	// TokenType is the "typ" header parameter of run tokens.
+	TokenType = "spacelift-run+jwt"
 
-	// MaxClockSkew is how far in the future a document's timestamp may be
-	// before Verify rejects it with ErrFromFuture.
+	// Algorithm is the JWS "alg" of signed run tokens: Ed25519 (RFC 8037).
+	Algorithm = "EdDSA"
+
+	// TokenLifetime is how long after iat a token expires ("exp").
+	TokenLifetime = time.Hour
+
+	// MaxClockSkew is how far in the future a token's iat may be before
+	// Verify rejects it with ErrFromFuture.
 	MaxClockSkew = 2 * time.Minute
 
-	// MaxEncodedLen bounds the length of a document accepted by Parse.
+	// MaxEncodedLen bounds the length of a token accepted by Parse.
 	MaxEncodedLen = 4096
 
-	// nonceBytes is the size of the random nonce (128 bits).
-	nonceBytes = 16
-
-	// domain separates these signatures from any other use of the key.
-	domain = "spacelift-operator/run-metadata"
+	// idBytes is the size of the random jti (128 bits).
+	idBytes = 16
 )
 
 // Run types recorded in Metadata.RunType. TRACKED and PROPOSED are the
-// Spacelift run types; CONFIRM marks the document attached when the operator
+// Spacelift run types; CONFIRM marks the token attached when the operator
 // confirms an unconfirmed tracked run.
 const (
 	RunTypeTracked  = "TRACKED"
@@ -87,118 +114,74 @@ const (
 	RunTypeConfirm  = "CONFIRM"
 )
 
-// Metadata is the document the operator attaches to a Spacelift run.
+// keyIDPattern is the form of KeyID.
+var keyIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// Metadata holds the claims of a run token, plus the key id and signature
+// that Sign sets and Parse reads.
 type Metadata struct {
-	// Version is the document format version; always CurrentVersion.
-	Version int `json:"v"`
-	// Source names the producer; Source for documents written by the operator.
-	Source string `json:"src"`
+	// Issuer is the "iss" claim; Issuer for tokens written by the operator.
+	Issuer string
+	// ID is the "jti" claim: 128 random bits, unpadded base64url.
+	ID string
+	// IssuedAt is the "iat" claim, whole seconds in UTC.
+	IssuedAt time.Time
+	// ExpiresAt is the "exp" claim, whole seconds in UTC, after IssuedAt.
+	ExpiresAt time.Time
 	// Namespace of the Kubernetes object on whose behalf the run was created.
-	Namespace string `json:"ns"`
+	Namespace string
 	// Name of the Kubernetes object on whose behalf the run was created.
-	Name string `json:"name"`
+	Name string
 	// UID of the Kubernetes object; optional.
-	UID string `json:"uid,omitempty"`
+	UID string
 	// Generation of the Kubernetes object that the run reflects; optional.
-	Generation int64 `json:"gen,omitempty"`
+	Generation int64
 	// Kind of the Kubernetes object, e.g. "Stack"; optional.
-	Kind string `json:"kind,omitempty"`
+	Kind string
 	// StackID is the Spacelift stack id (slug) the run belongs to.
-	StackID string `json:"stack"`
-	// CommitSHA is the commit the run was created for; optional.
-	CommitSHA string `json:"sha,omitempty"`
+	StackID string
+	// CommitSHA is the commit the run was created for; empty when the
+	// operator asked for the head of the tracked branch.
+	CommitSHA string
 	// RunType is one of the RunType constants (or another upper-case word).
-	RunType string `json:"type"`
-	// Timestamp is when the document was made, RFC 3339 in UTC with whole
-	// seconds, e.g. "2025-06-02T10:00:00Z" (see FormatTimestamp).
-	Timestamp string `json:"ts"`
-	// Nonce is 128 random bits, unpadded base64url, for worker-side replay
-	// caches.
-	Nonce string `json:"nonce"`
-	// KeyID identifies the signing key (see KeyID); set by Sign.
-	KeyID string `json:"kid,omitempty"`
-	// Signature is the unpadded base64url ed25519 signature over
-	// CanonicalBytes; set by Sign, empty in an unsigned document.
-	Signature string `json:"sig,omitempty"`
+	RunType string
+	// KeyID is the "kid" header parameter (see KeyID); set by Sign, empty
+	// in an unsigned token.
+	KeyID string
+	// Signature is the unpadded base64url Ed25519 signature of the JWS
+	// signing input; set by Sign, empty in an unsigned token.
+	Signature string
 }
 
-// FormatTimestamp renders t the way Metadata.Timestamp requires: RFC 3339,
-// UTC, truncated to whole seconds.
-func FormatTimestamp(t time.Time) string {
-	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
-// NewNonce returns 128 bits from crypto/rand, unpadded base64url.
-func NewNonce() string {
-	b := make([]byte, nonceBytes)
+// NewID returns 128 bits from crypto/rand, unpadded base64url, for the jti.
+func NewID() string {
+	b := make([]byte, idBytes)
 	_, _ = rand.Read(b) // crypto/rand.Read never returns an error.
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Stamp prepares m for signing at time now: it sets Version, Source (when
-// empty), Timestamp and a fresh Nonce.
+// Stamp prepares m for signing at time now: it sets Issuer (when empty),
+// IssuedAt (now in UTC, whole seconds), ExpiresAt (TokenLifetime later) and a
+// fresh ID.
 func (m *Metadata) Stamp(now time.Time) {
-	m.Version = CurrentVersion
-	if m.Source == "" {
-		m.Source = Source
+	if m.Issuer == "" {
+		m.Issuer = Issuer
 	}
-	m.Timestamp = FormatTimestamp(now)
-	m.Nonce = NewNonce()
+	m.IssuedAt = now.UTC().Truncate(time.Second)
+	m.ExpiresAt = m.IssuedAt.Add(TokenLifetime)
+	m.ID = NewID()
 }
 
-// Time returns the parsed Timestamp. It fails with ErrMalformed unless the
-// timestamp is in the canonical form produced by FormatTimestamp.
-func (m *Metadata) Time() (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, m.Timestamp)
-	if err != nil || FormatTimestamp(t) != m.Timestamp {
-		return time.Time{}, fmt.Errorf("%w: field %q is not an RFC 3339 UTC timestamp with whole seconds", ErrMalformed, "ts")
-	}
-	return t, nil
-}
-
-// CanonicalBytes returns the byte string that Sign signs and Verify checks:
-// every field except Signature, as netstrings in a fixed order (see the
-// package documentation).
-func (m *Metadata) CanonicalBytes() []byte {
-	fields := []string{
-		domain,
-		strconv.Itoa(m.Version),
-		m.Source,
-		m.Namespace,
-		m.Name,
-		m.UID,
-		strconv.FormatInt(m.Generation, 10),
-		m.Kind,
-		m.StackID,
-		m.CommitSHA,
-		m.RunType,
-		m.Timestamp,
-		m.Nonce,
-		m.KeyID,
-	}
-	var b []byte
-	for _, f := range fields {
-		b = strconv.AppendInt(b, int64(len(f)), 10)
-		b = append(b, ':')
-		b = append(b, f...)
-		b = append(b, ',')
-	}
-	return b
-}
-
-// validate checks everything about m except the signature and key id, which
-// an unsigned document lacks. It returns an error wrapping ErrMalformed that
-// names the offending field.
+// validate checks the claims and, when present, the form of the key id. It
+// returns an error wrapping ErrMalformed that names the offending claim.
 func (m *Metadata) validate() error {
-	if m.Version != CurrentVersion {
-		return fmt.Errorf("%w: unsupported version %d (want %d)", ErrMalformed, m.Version, CurrentVersion)
-	}
 	fields := []struct {
 		key      string
 		value    string
 		required bool
 	}{
-		{"src", m.Source, true},
+		{"iss", m.Issuer, true},
+		{"jti", m.ID, true},
 		{"ns", m.Namespace, true},
 		{"name", m.Name, true},
 		{"uid", m.UID, false},
@@ -206,32 +189,34 @@ func (m *Metadata) validate() error {
 		{"stack", m.StackID, true},
 		{"sha", m.CommitSHA, false},
 		{"type", m.RunType, true},
-		{"ts", m.Timestamp, true},
-		{"nonce", m.Nonce, true},
-		{"kid", m.KeyID, false}, // required with a signature; see Verify
-		{"sig", m.Signature, false},
 	}
 	for _, f := range fields {
 		if f.required && f.value == "" {
-			return fmt.Errorf("%w: field %q is empty", ErrMalformed, f.key)
+			return fmt.Errorf("%w: claim %q is empty", ErrMalformed, f.key)
 		}
 		if !utf8.ValidString(f.value) {
-			return fmt.Errorf("%w: field %q is not valid UTF-8", ErrMalformed, f.key)
+			return fmt.Errorf("%w: claim %q is not valid UTF-8", ErrMalformed, f.key)
 		}
 		for _, r := range f.value {
 			if unicode.IsControl(r) {
-				return fmt.Errorf("%w: field %q contains a control character", ErrMalformed, f.key)
+				return fmt.Errorf("%w: claim %q contains a control character", ErrMalformed, f.key)
 			}
 		}
 	}
 	if m.Generation < 0 {
-		return fmt.Errorf("%w: field %q is negative", ErrMalformed, "gen")
+		return fmt.Errorf("%w: claim %q is negative", ErrMalformed, "gen")
 	}
-	if _, err := m.Time(); err != nil {
-		return err
+	if id, err := base64.RawURLEncoding.DecodeString(m.ID); err != nil || len(id) != idBytes {
+		return fmt.Errorf("%w: claim %q is not %d bytes of unpadded base64url", ErrMalformed, "jti", idBytes)
 	}
-	if n, err := base64.RawURLEncoding.DecodeString(m.Nonce); err != nil || len(n) != nonceBytes {
-		return fmt.Errorf("%w: field %q is not %d bytes of unpadded base64url", ErrMalformed, "nonce", nonceBytes)
+	if m.IssuedAt.IsZero() || m.IssuedAt.Unix() <= 0 {
+		return fmt.Errorf("%w: claim %q is missing; call Stamp before signing", ErrMalformed, "iat")
+	}
+	if !m.ExpiresAt.After(m.IssuedAt) {
+		return fmt.Errorf("%w: claim %q is not after %q", ErrMalformed, "exp", "iat")
+	}
+	if m.KeyID != "" && !keyIDPattern.MatchString(m.KeyID) {
+		return fmt.Errorf("%w: header %q is not 16 lower-case hex characters", ErrMalformed, "kid")
 	}
 	return nil
 }
