@@ -289,6 +289,9 @@ func (c *Client) send(ctx context.Context, cl call, header http.Header, token st
 		err = gc.Query(ctx, v, vars, graphql.OperationName(cl.name))
 	}
 	err = c.classify(ctx, cl.name, err, rec)
+	if !cl.mutation {
+		err = readFailure(err)
+	}
 	c.metrics.observe(cl.name, err, time.Since(start))
 	if e := (*Error)(nil); errors.As(err, &e) && e.RetryAfter > 0 {
 		c.pause(e.RetryAfter)
@@ -420,6 +423,24 @@ func (c *Client) classify(ctx context.Context, op string, err error, rec *record
 	e.Messages = messages
 	e.Kind = classifyMessages(messages, codes)
 	return e
+}
+
+// readFailure reclassifies the failure of a query. A query is the operator's
+// own document, never the user's input: an answer the client cannot decode,
+// a value outside an enum, or a validation error means that the API and the
+// client disagree for now (an API deploy, an emulator bug), not that the spec
+// is wrong. Such failures are transient, so callers back off and recover on
+// their own instead of stalling. A missing object, rejected credentials, a
+// rate limit and a wrong endpoint (HTTP 404) keep their kinds.
+func readFailure(err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if (e.Kind == KindInvalidInput || e.Kind == KindUnknown) && e.StatusCode != http.StatusNotFound {
+		e.Kind = KindTransient
+	}
+	return err
 }
 
 // graphQLErrorMessages extracts the error messages of a GraphQL response

@@ -41,13 +41,18 @@ func TestErrorClassification(t *testing.T) {
 		}, IsUnauthorized, 200},
 		{"HTTP 401", func(w http.ResponseWriter) { writeStatus(w, http.StatusUnauthorized, "unauthorized") }, IsUnauthorized, 401},
 		{"HTTP 403", func(w http.ResponseWriter) { writeStatus(w, http.StatusForbidden, "forbidden") }, IsUnauthorized, 403},
+		// A failed read is never the user's input at fault.
 		{"validation error", func(w http.ResponseWriter) {
 			writeJSON(w, map[string]any{"errors": []any{map[string]any{"message": `Cannot query field "nope" on type "Stack".`}}})
-		}, IsInvalidInput, 200},
-		{"user error", func(w http.ResponseWriter) {
-			writeJSON(w, map[string]any{"data": nil, "errors": []any{map[string]any{"message": "name can't be empty"}}})
-		}, IsInvalidInput, 200},
-		{"HTTP 400", func(w http.ResponseWriter) { writeStatus(w, http.StatusBadRequest, "bad query") }, IsInvalidInput, 400},
+		}, IsTransient, 200},
+		{"value outside an enum", func(w http.ResponseWriter) {
+			writeJSON(w, map[string]any{"data": nil, "errors": []any{map[string]any{"message": `Enum "StackState" cannot represent value: "WAITING"`}}})
+		}, IsTransient, 200},
+		{"undecodable answer", func(w http.ResponseWriter) {
+			writeJSON(w, map[string]any{"data": map[string]any{"stack": map[string]any{"id": 7, "labels": "x"}}})
+		}, IsTransient, 0},
+		{"HTTP 400", func(w http.ResponseWriter) { writeStatus(w, http.StatusBadRequest, "bad query") }, IsTransient, 400},
+		{"HTTP 404", func(w http.ResponseWriter) { writeStatus(w, http.StatusNotFound, "no such account") }, IsInvalidInput, 404},
 		{"HTTP 503", func(w http.ResponseWriter) { writeStatus(w, http.StatusServiceUnavailable, "down") }, IsTransient, 503},
 		{"HTTP 500", func(w http.ResponseWriter) { http.Error(w, "<html>oops</html>", http.StatusInternalServerError) }, IsTransient, 500},
 		{"internal error message", func(w http.ResponseWriter) {
@@ -554,5 +559,32 @@ func TestTokenLifetimeIsMeasuredOnTheAPIClock(t *testing.T) {
 	}
 	if n := exchanged.Load(); n != 1 {
 		t.Fatalf("%d exchanges with a skewed API clock, want 1", n)
+	}
+}
+
+// TestMutationRefusalIsInvalidInput: only a mutation refused for its input is
+// terminal; the same answers to a query are transient (TestErrorClassification).
+func TestMutationRefusalIsInvalidInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(w http.ResponseWriter)
+	}{
+		{"user error", func(w http.ResponseWriter) {
+			writeJSON(w, map[string]any{"data": nil, "errors": []any{map[string]any{"message": "name can't be empty"}}})
+		}},
+		{"validation error", func(w http.ResponseWriter) {
+			writeJSON(w, map[string]any{"errors": []any{map[string]any{"message": `Unknown argument "nope" on field "stackDelete".`}}})
+		}},
+		{"HTTP 400", func(w http.ResponseWriter) { writeStatus(w, http.StatusBadRequest, "bad mutation") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) { tt.answer(w) })
+			c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
+			_, err := c.DeleteStack(t.Context(), "x", false)
+			if !IsInvalidInput(err) {
+				t.Fatalf("error %v (kind %v) is not invalid input", err, kindOf(err))
+			}
+		})
 	}
 }
