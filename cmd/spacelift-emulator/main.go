@@ -36,8 +36,6 @@ func run() error {
 		stateFile = flag.String("state-file", "", "JSON file loaded at start and rewritten atomically after every change")
 		tokenTTL  = flag.Duration("token-ttl", time.Hour, "validity of tokens minted by apiKeyUser")
 		runStep   = flag.Duration("run-step", 2*time.Second, "time a run spends in each transient state")
-		anonymous = flag.Bool("anonymous-unauthenticated", false,
-			"answer requests without a valid token like Spacelift does (HTTP 200, viewer null, empty lists) instead of HTTP 401")
 	)
 	flag.Parse()
 	if *errorRate < 0 || *errorRate > 1 {
@@ -47,16 +45,15 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	generatedSecret := *keySecret == ""
 	srv, err := emulator.New(emulator.Options{
-		APIKeyID:                 *keyID,
-		APIKeySecret:             *keySecret,
-		TokenTTL:                 *tokenTTL,
-		RunStepDuration:          *runStep,
-		Latency:                  *latency,
-		ErrorRate:                *errorRate,
-		RateLimit:                *rateLimit,
-		StateFile:                *stateFile,
-		AnonymousUnauthenticated: *anonymous,
-		Logger:                   logger,
+		APIKeyID:        *keyID,
+		APIKeySecret:    *keySecret,
+		TokenTTL:        *tokenTTL,
+		RunStepDuration: *runStep,
+		Latency:         *latency,
+		ErrorRate:       *errorRate,
+		RateLimit:       *rateLimit,
+		StateFile:       *stateFile,
+		Logger:          logger,
 	})
 	if err != nil {
 		return fmt.Errorf("creating emulator: %w", err)

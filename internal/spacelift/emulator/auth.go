@@ -26,18 +26,17 @@ type opInfo struct {
 	secretVars []string
 }
 
-// publicOnly reports whether the operation needs no token: apiKeyUser, plus
-// __typename and introspection.
-func (o opInfo) publicOnly() bool {
-	if len(o.Fields) == 0 {
-		return false
-	}
+// needsToken reports whether the operation selects a top-level field that
+// needs a token. Only apiKeyUser, viewer (null for an anonymous caller),
+// __typename and introspection do not. A document that does not parse needs
+// none: the executor reports its syntax errors.
+func (o opInfo) needsToken() bool {
 	for _, f := range o.Fields {
-		if f != "apiKeyUser" && !strings.HasPrefix(f, "__") {
-			return false
+		if f != "apiKeyUser" && f != "viewer" && !strings.HasPrefix(f, "__") {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // analyze finds the operation to execute and its top-level fields. A document

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,8 +36,8 @@ func TestAPIKeyExchangeAndTokenLifetime(t *testing.T) {
 
 	h.Advance(10 * time.Minute)
 	resp := authed.post(`{ stacks { id } }`, nil)
-	if resp.Status != http.StatusUnauthorized || len(resp.Errors) != 1 || resp.Errors[0].Message != "unauthorized" {
-		t.Errorf("expired token: HTTP %d %+v, want 401 unauthorized", resp.Status, resp.Errors)
+	if resp.Status != http.StatusOK || len(resp.Errors) != 1 || resp.Errors[0].Message != "unauthorized" || string(resp.Data) != "null" {
+		t.Errorf("expired token: HTTP %d data %s errors %+v, want 200, null data and unauthorized", resp.Status, resp.Data, resp.Errors)
 	}
 }
 
@@ -50,11 +51,11 @@ func TestRequestsWithoutValidTokenAreRejected(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := &apiClient{t: t, url: h.GraphQLURL(), token: token}
 			resp := c.post(createStackDoc, stackInputVars("Sneaky", nil))
-			if resp.Status != http.StatusUnauthorized {
-				t.Fatalf("HTTP %d, want 401", resp.Status)
+			if resp.Status != http.StatusOK {
+				t.Fatalf("HTTP %d, want 200 as from Spacelift", resp.Status)
 			}
-			if len(resp.Errors) != 1 || resp.Errors[0].Message != "unauthorized" {
-				t.Fatalf("errors = %+v, want one saying unauthorized", resp.Errors)
+			if len(resp.Errors) != 1 || resp.Errors[0].Message != "unauthorized" || string(resp.Data) != "null" {
+				t.Fatalf("data %s, errors %+v, want null data and one error saying unauthorized", resp.Data, resp.Errors)
 			}
 		})
 	}
@@ -65,18 +66,25 @@ func TestRequestsWithoutValidTokenAreRejected(t *testing.T) {
 	}
 }
 
-func TestAnonymousModeAnswersLikeSpacelift(t *testing.T) {
-	h := newTestHarness(t, func(o *Options) { o.AnonymousUnauthenticated = true })
+func TestAnonymousCallerSeesNoViewerAndNoData(t *testing.T) {
+	h := newTestHarness(t)
 	h.client(t).createStack("Hidden", nil)
 	anon := &apiClient{t: t, url: h.GraphQLURL()}
 
-	var out struct {
-		Viewer *struct{ ID string }
-		Stacks []struct{ ID string }
+	var out struct{ Viewer *struct{ ID string } }
+	anon.ok(`{ viewer { id } }`, nil, &out)
+	if out.Viewer != nil {
+		t.Errorf("anonymous request saw viewer %+v", out.Viewer)
 	}
-	anon.ok(`{ viewer { id } stacks { id } }`, nil, &out)
-	if out.Viewer != nil || len(out.Stacks) != 0 {
-		t.Errorf("anonymous request saw viewer %+v and stacks %+v", out.Viewer, out.Stacks)
+	for _, doc := range []string{`{ viewer { id } stacks { id } }`, `{ stack(id: "hidden") { id } }`, `{ searchStacks(input: {}) { edges { node { id } } } }`} {
+		resp := anon.post(doc, nil)
+		if resp.Status != http.StatusOK || string(resp.Data) != "null" || len(resp.Errors) != 1 || resp.Errors[0].Message != "unauthorized" {
+			t.Errorf("%s: HTTP %d data %s errors %+v, want 200, null data, unauthorized", doc, resp.Status, resp.Data, resp.Errors)
+		}
 	}
-	anon.fails(`{ stack(id: "hidden") { id } }`, nil, "unauthorized")
+	// A document that does not validate gets its validation error, not "unauthorized".
+	resp := anon.post(`{ noSuchField }`, nil)
+	if len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "noSuchField") {
+		t.Errorf("invalid anonymous document: errors %+v, want the validation error", resp.Errors)
+	}
 }

@@ -5,13 +5,11 @@
 // control API under /_emulator/.
 //
 // Authentication: apiKeyUser exchanges the configured API key for an HS256
-// JWT (aud is the endpoint, as spacectl expects). Any other request without
-// a valid, unexpired token is answered with HTTP 401 and
-// {"errors":[{"message":"unauthorized"}]}. The real API is laxer: it runs
-// such requests anonymously and answers HTTP 200, viewer null and empty
-// lists (spacectl issue #79 shows {"data":{"stacks":[]}} for an expired
-// token), which spacectl detects by looking for "unauthorized" in errors and
-// a null viewer. Options.AnonymousUnauthenticated reproduces that behaviour.
+// JWT (aud is the endpoint, as spacectl expects). A request without a valid,
+// unexpired token is answered as the real API answers it: HTTP 200, never
+// 401. Its viewer is null; any other field makes the answer
+// {"data":null,"errors":[{"message":"unauthorized"}]}, which spacectl and
+// the operator's client recognise by the word "unauthorized".
 //
 // Resolver methods are exported only because graph-gophers requires it;
 // their names are the schema's fields.

@@ -64,10 +64,11 @@ type Options struct {
 	StateFile string
 	// Account is the account name put in webhook payloads (default "emulator").
 	Account string
-	// AnonymousUnauthenticated makes requests without a valid token run as an
-	// anonymous viewer the way the real API does (HTTP 200, viewer null,
-	// lists empty, other fields failing with "unauthorized") instead of the
-	// default HTTP 401.
+	// AnonymousUnauthenticated is ignored.
+	//
+	// Deprecated: requests without a valid token are always answered the way
+	// the real API answers them: HTTP 200, an "unauthorized" error and null
+	// data. The field remains so that existing callers still compile.
 	AnonymousUnauthenticated bool
 	// Logger receives request and webhook logs; secrets are never logged.
 	Logger *slog.Logger
@@ -270,13 +271,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if sub, err := s.verifyBearer(r.Header.Get("Authorization")); err == nil {
 		ri.authenticated, ri.subject = true, sub
 	}
-	status := http.StatusOK
-	if !ri.authenticated && !op.publicOnly() && !s.opts.AnonymousUnauthenticated {
-		status = http.StatusUnauthorized
-	}
-	s.record(req, op, ri, status)
-	if status == http.StatusUnauthorized {
-		writeGraphQLError(w, status, "unauthorized")
+	s.record(req, op, ri, http.StatusOK)
+	if !ri.authenticated && op.needsToken() {
+		s.writeUnauthorized(w, req)
 		return
 	}
 
@@ -293,6 +290,22 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("writing response", "err", err)
 	}
 	s.log.Info("graphql", "operation", op.name, "type", op.Type, "errors", len(resp.Errors))
+}
+
+// writeUnauthorized answers a request that needs a token and has none (or an
+// expired or forged one) the way Spacelift does: HTTP 200, data null and an
+// "unauthorized" error. A document that does not validate gets its
+// validation errors instead, as from any GraphQL server.
+func (s *Server) writeUnauthorized(w http.ResponseWriter, req gqlRequest) {
+	body := map[string]any{"data": nil, "errors": []map[string]any{{"message": errUnauthorized.Error()}}}
+	if errs := s.schema.ValidateWithVariables(req.Query, req.Variables); len(errs) > 0 {
+		body = map[string]any{"errors": errs}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(body); err != nil {
+		s.log.Debug("writing response", "err", err)
+	}
+	s.log.Info("graphql", "operation", "unauthenticated", "errors", 1)
 }
 
 // writeGraphQLError answers with a GraphQL-style error body.
