@@ -1,6 +1,10 @@
-// Package verifycmd implements `spacelift-operator verify-run`, which a
-// private Spacelift worker runs (through the initialization policy's exec
-// helper) to check that a run carries metadata signed by the operator.
+// Package verifycmd implements `spacelift-operator verify-run`, which checks
+// outside OPA what the signed-runs policy samples check inside it: that a
+// run carries a run token (a compact JWS, see package runmeta) signed by the
+// operator and bound to the run. CI jobs and workers whose launcher predates
+// EdDSA support in OPA run it on a policy input (--input) or on one token
+// (--metadata), with the operator's published keys as PEM files or as the
+// JSON Web Key Set jwks.json.
 //
 // Exit codes: 0 verified, 1 rejected, 2 usage error (bad flags, unreadable
 // key or input file).
@@ -32,9 +36,6 @@ const maxInputBytes = 32 << 20
 
 // errUsage marks errors that make Run exit with ExitUsage.
 var errUsage = errors.New("usage error")
-
-// ErrCommitMismatch: a document was signed for a commit other than the run's.
-var ErrCommitMismatch = errors.New("run metadata was signed for another commit")
 
 // Run executes verify-run with args (without the subcommand name), reading a
 // policy input from stdin when --input is "-", writing the verdict to stdout
@@ -97,17 +98,17 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	var keyFiles, keyDirs stringList
 	var cfg config
-	fs.Var(&keyFiles, "public-key", "PEM `file` with trusted ed25519 public keys (repeatable)")
-	fs.Var(&keyDirs, "public-key-dir", "`directory` whose non-hidden files are PEM public keys, e.g. a mounted ConfigMap (repeatable)")
-	fs.StringVar(&cfg.input, "input", "", "initialization policy input JSON `file`, or - for stdin")
-	fs.Func("metadata", "one user-provided metadata `string` to verify instead of --input", func(s string) error {
+	fs.Var(&keyFiles, "public-key", "`file` with trusted ed25519 public keys: PEM blocks or a JSON Web Key Set such as jwks.json (repeatable)")
+	fs.Var(&keyDirs, "public-key-dir", "`directory` whose non-hidden files are PEM or JWKS public keys, e.g. the mounted public key ConfigMap (repeatable)")
+	fs.StringVar(&cfg.input, "input", "", "approval or initialization policy input JSON `file` (server- or worker-side), or - for stdin")
+	fs.Func("metadata", "one run token `string` to verify at the current time instead of --input", func(s string) error {
 		cfg.metadata, cfg.hasMeta = s, true
 		return nil
 	})
-	fs.DurationVar(&cfg.maxAge, "max-age", time.Hour, "maximum age of the signed metadata")
-	fs.StringVar(&cfg.source, "source", runmeta.Source, "expected metadata source")
+	fs.DurationVar(&cfg.maxAge, "max-age", time.Hour, "maximum age of the trigger token at the run's creation (with --input) or now (with --metadata)")
+	fs.StringVar(&cfg.source, "source", runmeta.Issuer, "expected issuer (\"iss\" claim) of the run tokens")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: spacelift-operator verify-run (--public-key FILE | --public-key-dir DIR)... (--input FILE|- | --metadata STRING) [--max-age 1h] [--source spacelift-operator]")
+		fmt.Fprintln(fs.Output(), "Usage: spacelift-operator verify-run (--public-key FILE | --public-key-dir DIR)... (--input FILE|- | --metadata TOKEN) [--max-age 1h] [--source spacelift-operator]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -173,7 +174,7 @@ func loadKeys(files, dirs []string) (runmeta.KeySet, error) {
 		if err != nil {
 			return runmeta.KeySet{}, fmt.Errorf("reading public key file: %w", err)
 		}
-		keys, err := runmeta.ParsePublicKeysPEM(data)
+		keys, err := runmeta.ParsePublicKeys(data)
 		if err != nil {
 			return runmeta.KeySet{}, fmt.Errorf("loading %q: %w", p, err)
 		}

@@ -22,6 +22,7 @@ type fixture struct {
 	otherKey string // PEM file with the other public key
 	keyDir   string // ConfigMap-like directory holding both keys
 	notPEM   string // a file that is not PEM
+	jwks     string // JWKS file with the test public key
 	dir      string
 }
 
@@ -49,16 +50,19 @@ func newFixture(t *testing.T) fixture {
 	f.testKey = write("test.pem", pemOf(runmetatest.TestPublicKey()))
 	f.otherKey = write("other.pem", pemOf(runmetatest.OtherPrivateKey().Public().(ed25519.PublicKey)))
 	f.notPEM = write("not.pem", []byte("hello"))
+	f.jwks = write("jwks.json", []byte(runmetatest.JWKS(runmetatest.TestPublicKey())))
 
 	// A ConfigMap volume: the keys live in a hidden timestamped directory,
 	// reached through ..data and per-key symlinks.
 	f.keyDir = filepath.Join(dir, "keys")
 	write("keys/..2025_06_02/current.pem", pemOf(runmetatest.TestPublicKey()))
 	write("keys/..2025_06_02/previous.pem", pemOf(runmetatest.OtherPrivateKey().Public().(ed25519.PublicKey)))
+	write("keys/..2025_06_02/jwks.json", []byte(runmetatest.JWKS(runmetatest.TestPublicKey(), runmetatest.OtherPublicKey())))
 	for _, link := range []struct{ target, name string }{
 		{"..2025_06_02", "..data"},
 		{"..data/current.pem", "current.pem"},
 		{"..data/previous.pem", "previous.pem"},
+		{"..data/jwks.json", "jwks.json"},
 	} {
 		if err := os.Symlink(link.target, filepath.Join(f.keyDir, link.name)); err != nil {
 			t.Fatal(err)
@@ -67,14 +71,15 @@ func newFixture(t *testing.T) fixture {
 	return f
 }
 
-// inputFile writes a policy input whose run carries metadata.
-func (f fixture) inputFile(t *testing.T, metadata []string, edit func(map[string]any)) string {
+// inputFile writes an APPROVAL policy input for the sample run carrying
+// metadata, after edit.
+func (f fixture) inputFile(t *testing.T, metadata []string, edit func(*runmetatest.Run)) string {
 	t.Helper()
-	in := runmetatest.PolicyInput(metadata)
+	r := runmetatest.SampleRun(metadata)
 	if edit != nil {
-		edit(in)
+		edit(&r)
 	}
-	b, err := json.Marshal(in)
+	b, err := json.Marshal(runmetatest.ApprovalInput(r))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,16 +99,22 @@ func TestRun(t *testing.T) {
 	sample := runmetatest.Sample()
 	signed := runmetatest.Signed(sample, key)
 	unsigned := runmetatest.Unsigned(sample)
-	tampered := strings.Replace(signed, `"ns":"infra"`, `"ns":"prod"`, 1)
+	parts := strings.Split(signed, ".")
+	tamperedClaims := sample
+	tamperedClaims.Namespace = "prod"
+	tampered := parts[0] + "." + strings.Split(runmetatest.Unsigned(tamperedClaims), ".")[1] + "." + parts[2]
 	otherSource := sample
-	otherSource.Source = "ci-pipeline"
+	otherSource.Issuer = "ci-pipeline"
 	otherCommit := sample
 	otherCommit.CommitSHA = strings.Repeat("b", 40)
-	confirm := sample
-	confirm.RunType = runmeta.RunTypeConfirm
+	confirm := runmetatest.Signed(runmetatest.SampleConfirm(runmetatest.SampleTime.Add(2*time.Hour), "confirm"), key)
 
+	// With --input the reference time is the run's creation, 5s after
+	// signing, whatever the clock says; with --metadata it is now.
+	now := runmetatest.SampleTime.Add(3 * time.Hour)
 	at := runmetatest.SampleTime.Add(45 * time.Second)
-	ok := "verified: run metadata signed by key " + testKID + " for infra/network (TRACKED, 45s old)\n"
+	ok := "verified: run metadata signed by key " + testKID + " for infra/network (TRACKED, 5s old)\n"
+	okNow := "verified: run metadata signed by key " + testKID + " for infra/network (TRACKED, 45s old)\n"
 	rejected := "verify-run: rejected: "
 
 	tests := []struct {
@@ -113,129 +124,148 @@ func TestRun(t *testing.T) {
 		now        time.Time
 		wantCode   int
 		wantStdout string
-		wantStderr string // exact unless wantPrefix
-		wantPrefix bool
+		wantStderr string
 	}{
 		{
-			name:       "signed sample input file",
-			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "initialization-signed.json")},
-			now:        at,
+			name:       "signed APPROVAL sample input",
+			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "approval-signed.json")},
+			now:        now,
 			wantCode:   ExitVerified,
 			wantStdout: ok,
 		},
 		{
-			name:       "signed input on stdin",
-			args:       []string{"--public-key", f.testKey, "--input", "-"},
-			stdin:      mustRead(t, filepath.Join(sampleDir, "initialization-signed.json")),
-			now:        at,
+			name:       "signed launcher sample input on stdin, keys from the JWKS",
+			args:       []string{"--public-key", f.jwks, "--input", "-"},
+			stdin:      mustRead(t, filepath.Join(sampleDir, "launcher-signed.json")),
+			now:        now,
+			wantCode:   ExitVerified,
+			wantStdout: ok,
+		},
+		{
+			name:       "signed INITIALIZATION sample input",
+			args:       []string{"--public-key-dir", f.keyDir, "--input", filepath.Join(sampleDir, "initialization-signed.json")},
+			now:        now,
 			wantCode:   ExitVerified,
 			wantStdout: ok,
 		},
 		{
 			name:       "unsigned sample input",
-			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "initialization-unsigned.json")},
-			now:        at,
+			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "approval-unsigned.json")},
+			now:        now,
 			wantCode:   ExitRejected,
 			wantStderr: rejected + "entry 0: run metadata is not signed\n",
 		},
 		{
-			name:       "sample input without metadata",
-			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "initialization-no-metadata.json")},
-			now:        at,
-			wantCode:   ExitRejected,
-			wantStderr: rejected + "run has no user-provided metadata\n",
-		},
-		{
-			name:       "other entries are ignored and reported",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{"deploy-metadata", runmetatest.Signed(otherSource, key), signed}, nil)},
-			now:        at,
-			wantCode:   ExitVerified,
-			wantStdout: ok,
-			wantStderr: "verify-run: ignoring entry 0: not spacelift-operator run metadata\n" +
-				"verify-run: ignoring entry 1: not spacelift-operator run metadata\n",
-		},
-		{
-			name:       "a failing entry next to a valid one is reported",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{unsigned, runmetatest.Signed(confirm, key)}, nil)},
-			now:        at,
-			wantCode:   ExitVerified,
-			wantStdout: "verified: run metadata signed by key " + testKID + " for infra/network (CONFIRM, 45s old)\n",
-			wantStderr: "verify-run: not accepted: entry 0: run metadata is not signed\n",
-		},
-		{
-			name:     "only entries from others",
-			args:     []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{"deploy-metadata", "confirm-metadata"}, nil)},
-			now:      at,
-			wantCode: ExitRejected,
-			wantStderr: "verify-run: ignoring entry 0: not spacelift-operator run metadata\n" +
-				"verify-run: ignoring entry 1: not spacelift-operator run metadata\n" +
-				rejected + `run has no metadata from the expected source: none of its 2 user-provided metadata entries has source "spacelift-operator"` + "\n",
-		},
-		{
-			name:       "signed by an untrusted key",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{runmetatest.Signed(sample, other)}, nil)},
-			now:        at,
-			wantCode:   ExitRejected,
-			wantStderr: rejected + `entry 0: run metadata is signed by an unknown key: key id "` + otherKID + `" is not among the trusted key ids [` + testKID + "]\n",
-		},
-		{
-			name:       "tampered",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{tampered}, nil)},
-			now:        at,
+			name:       "forged sample input",
+			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "launcher-forged.json")},
+			now:        now,
 			wantCode:   ExitRejected,
 			wantStderr: rejected + `entry 0: signature does not match: metadata was altered or signed by another key (key id "` + testKID + `")` + "\n",
 		},
 		{
-			name:       "expired",
-			args:       []string{"--public-key", f.testKey, "--max-age", "30m", "--input", f.inputFile(t, []string{signed}, nil)},
-			now:        runmetatest.SampleTime.Add(31 * time.Minute),
+			name:       "stale sample input",
+			args:       []string{"--public-key", f.testKey, "--max-age", "15m", "--input", filepath.Join(sampleDir, "initialization-stale.json")},
+			now:        now,
 			wantCode:   ExitRejected,
-			wantStderr: rejected + "entry 0: run metadata has expired: signed 31m0s ago at 2025-06-02T10:00:00Z, maximum age is 30m0s\n",
+			wantStderr: rejected + "entry 0: run metadata has expired: issued 30m5s ago at 2025-06-02T09:30:00Z, maximum age is 15m0s\n",
+		},
+		{
+			name:       "replayed sample input",
+			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "approval-replayed.json")},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `entry 0: run metadata was signed for another commit: signed for "` + runmetatest.SampleCommit + `", the run is on "` + strings.Repeat("e", 40) + `"` + "\n",
+		},
+		{
+			name:       "wrong-key sample input",
+			args:       []string{"--public-key", f.testKey, "--input", filepath.Join(sampleDir, "approval-wrong-key.json")},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `entry 0: run metadata is signed by an unknown key: key id "` + otherKID + `" is not among the trusted key ids [` + testKID + "]\n",
+		},
+		{
+			name:       "input without metadata",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, nil, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + "run has no user-provided metadata\n",
+		},
+		{
+			name:       "confirmed: a later CONFIRM token and free text",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed, "deploy-metadata", confirm}, nil)},
+			now:        now,
+			wantCode:   ExitVerified,
+			wantStdout: ok,
+			wantStderr: "verify-run: ignoring entry 1: not a spacelift-operator run token\n",
+		},
+		{
+			name:       "first entry from someone else",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{"deploy-metadata", signed}, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `run was not triggered with a run token from the expected issuer "spacelift-operator": its first metadata entry is not one` + "\n",
+		},
+		{
+			name:       "first entry from another issuer",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{runmetatest.Signed(otherSource, key)}, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `run was not triggered with a run token from the expected issuer "spacelift-operator": its first metadata entry is not one` + "\n",
+		},
+		{
+			name:       "tampered",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{tampered}, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `entry 0: signature does not match: metadata was altered or signed by another key (key id "` + testKID + `")` + "\n",
+		},
+		{
+			name:       "replayed onto another stack",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed}, func(r *runmetatest.Run) { r.StackID = "payments-prod" })},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `entry 0: run metadata was signed for another stack: signed for "network-prod", the run is on "payments-prod"` + "\n",
+		},
+		{
+			name:       "replayed onto a proposed run",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed}, func(r *runmetatest.Run) { r.Type = runmeta.RunTypeProposed })},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + "entry 0: run metadata was signed for another run type: signed for a TRACKED run, this is a PROPOSED run\n",
+		},
+		{
+			name:       "the same token twice",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed, confirm, confirm}, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + "entries 1 and 2: run metadata was replayed: both carry token id " + mustParse(t, confirm).ID + "\n",
+		},
+		{
+			name:       "a second trigger token",
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed, runmetatest.Signed(otherCommit, key)}, nil)},
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + `entry 1: run metadata was signed for another commit: signed for "` + otherCommit.CommitSHA + `", the run is on "` + runmetatest.SampleCommit + `"` + "\n",
 		},
 		{
 			name:       "from the future",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed}, nil)},
-			now:        runmetatest.SampleTime.Add(-time.Hour),
+			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{signed}, func(r *runmetatest.Run) { r.CreatedAt = runmetatest.SampleTime.Add(-time.Hour) })},
+			now:        now,
 			wantCode:   ExitRejected,
-			wantStderr: rejected + "entry 0: run metadata is dated in the future: timestamp 2025-06-02T10:00:00Z is 1h0m0s ahead of the verifier's clock (allowed skew 2m0s)\n",
+			wantStderr: rejected + "entry 0: run metadata is dated in the future: issued at 2025-06-02T10:00:00Z, 1h0m0s ahead of the verifier's clock (allowed skew 2m0s)\n",
 		},
 		{
-			name:       "malformed entry from us",
+			name:       "legacy JSON metadata from us",
 			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{`{"src":"spacelift-operator","v":1}`}, nil)},
-			now:        at,
+			now:        now,
 			wantCode:   ExitRejected,
-			wantStderr: rejected + `entry 0: malformed run metadata: field "ns" is empty` + "\n",
-		},
-		{
-			name:     "every entry fails",
-			args:     []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{unsigned, tampered}, nil)},
-			now:      at,
-			wantCode: ExitRejected,
-			wantStderr: rejected + "entry 0: run metadata is not signed; entry 1: signature does not match: " +
-				`metadata was altered or signed by another key (key id "` + testKID + `")` + "\n",
-		},
-		{
-			name:       "signed for another commit",
-			args:       []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{runmetatest.Signed(otherCommit, key)}, nil)},
-			now:        at,
-			wantCode:   ExitRejected,
-			wantStderr: rejected + "entry 0: run metadata was signed for another commit: signed for \"" + otherCommit.CommitSHA + "\", the run is on \"" + runmetatest.SampleCommit + "\"\n",
-		},
-		{
-			name: "worker-side input with another commit",
-			args: []string{"--public-key", f.testKey, "--input", f.inputFile(t, []string{runmetatest.Signed(otherCommit, key)}, func(in map[string]any) {
-				delete(in["run"].(map[string]any), "commit")
-				in["static_run_environment"] = map[string]any{"commit_sha": runmetatest.SampleCommit}
-			})},
-			now:        at,
-			wantCode:   ExitRejected,
-			wantStderr: rejected + "entry 0: run metadata was signed for another commit: signed for \"" + otherCommit.CommitSHA + "\", the run is on \"" + runmetatest.SampleCommit + "\"\n",
+			wantStderr: rejected + `run was not triggered with a run token from the expected issuer "spacelift-operator": its first metadata entry is not one` + "\n",
 		},
 		{
 			name:       "policy input is not JSON",
 			args:       []string{"--public-key", f.testKey, "--input", "-"},
 			stdin:      "{not json",
-			now:        at,
+			now:        now,
 			wantCode:   ExitRejected,
 			wantStderr: rejected + "malformed policy input: invalid JSON at byte 2\n",
 		},
@@ -243,58 +273,66 @@ func TestRun(t *testing.T) {
 			name:       "policy input without run",
 			args:       []string{"--public-key", f.testKey, "--input", "-"},
 			stdin:      `{"stack":{}}`,
-			now:        at,
+			now:        now,
 			wantCode:   ExitRejected,
 			wantStderr: rejected + "malformed policy input: no \"run\" object\n",
 		},
 		{
-			name:       "metadata string",
+			name:       "policy input without a stack",
+			args:       []string{"--public-key", f.testKey, "--input", "-"},
+			stdin:      `{"run":{"user_provided_metadata":["` + signed + `"]}}`,
+			now:        now,
+			wantCode:   ExitRejected,
+			wantStderr: rejected + "malformed policy input: neither stack.id nor static_run_environment.stack_slug names the run's stack\n",
+		},
+		{
+			name:       "token",
 			args:       []string{"--public-key", f.testKey, "--metadata", signed},
 			now:        at,
 			wantCode:   ExitVerified,
-			wantStdout: ok,
+			wantStdout: okNow,
 		},
 		{
-			name:       "metadata string signed with a rotated-out key from a key directory",
+			name:       "token signed with a rotated-out key from a key directory",
 			args:       []string{"--public-key-dir", f.keyDir, "--metadata", runmetatest.Signed(sample, other)},
 			now:        at,
 			wantCode:   ExitVerified,
 			wantStdout: "verified: run metadata signed by key " + otherKID + " for infra/network (TRACKED, 45s old)\n",
 		},
 		{
-			name:       "unsigned metadata string",
+			name:       "expired token",
+			args:       []string{"--public-key", f.testKey, "--max-age", "30m", "--metadata", signed},
+			now:        runmetatest.SampleTime.Add(31 * time.Minute),
+			wantCode:   ExitRejected,
+			wantStderr: rejected + "run metadata has expired: issued 31m0s ago at 2025-06-02T10:00:00Z, maximum age is 30m0s\n",
+		},
+		{
+			name:       "unsigned token",
 			args:       []string{"--public-key", f.testKey, "--metadata", unsigned},
 			now:        at,
 			wantCode:   ExitRejected,
 			wantStderr: rejected + "run metadata is not signed\n",
 		},
 		{
-			name:       "free-text metadata string",
+			name:       "free text",
 			args:       []string{"--public-key", f.testKey, "--metadata", "deploy-metadata"},
 			now:        at,
 			wantCode:   ExitRejected,
-			wantStderr: rejected + "malformed run metadata: not a JSON object\n",
+			wantStderr: rejected + "malformed run metadata: not a compact JWS (header.payload.signature)\n",
 		},
 		{
-			name:       "metadata string from another source",
+			name:       "token from another issuer",
 			args:       []string{"--public-key", f.testKey, "--metadata", runmetatest.Signed(otherSource, key)},
 			now:        at,
 			wantCode:   ExitRejected,
-			wantStderr: rejected + `run metadata comes from another source: source "ci-pipeline", expected "spacelift-operator"` + "\n",
+			wantStderr: rejected + `run metadata comes from another issuer: issuer "ci-pipeline", expected "spacelift-operator"` + "\n",
 		},
 		{
-			name:       "metadata string with a custom expected source",
+			name:       "token with a custom expected issuer",
 			args:       []string{"--public-key", f.testKey, "--source", "ci-pipeline", "--metadata", runmetatest.Signed(otherSource, key)},
 			now:        at,
 			wantCode:   ExitVerified,
-			wantStdout: ok,
-		},
-		{
-			name:       "empty metadata string",
-			args:       []string{"--public-key", f.testKey, "--metadata", ""},
-			now:        at,
-			wantCode:   ExitRejected,
-			wantStderr: rejected + "malformed run metadata: not a JSON object\n",
+			wantStdout: okNow,
 		},
 	}
 	for _, tt := range tests {
@@ -370,4 +408,13 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func mustParse(t *testing.T, token string) *runmeta.Metadata {
+	t.Helper()
+	m, err := runmeta.Parse(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
