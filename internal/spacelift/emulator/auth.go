@@ -107,6 +107,11 @@ var b64 = base64.RawURLEncoding
 // mintToken signs an HS256 JWT for the API key, valid for Options.TokenTTL of
 // emulator time.
 func (s *Server) mintToken(audience string) (token string, validUntil time.Time) {
+	return s.mintTokenFor("api::"+s.opts.APIKeyID, audience)
+}
+
+// mintTokenFor signs a token for any subject.
+func (s *Server) mintTokenFor(subject, audience string) (token string, validUntil time.Time) {
 	s.mu.Lock()
 	now := s.nowLocked()
 	key := s.st.SigningKey
@@ -114,7 +119,7 @@ func (s *Server) mintToken(audience string) (token string, validUntil time.Time)
 	validUntil = now.Add(s.opts.TokenTTL)
 	claims := jwtClaims{
 		Audience:  []string{audience},
-		Subject:   "api::" + s.opts.APIKeyID,
+		Subject:   subject,
 		Issuer:    "api-key",
 		IssuedAt:  now.Unix(),
 		NotBefore: now.Unix(),

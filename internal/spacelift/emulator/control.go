@@ -27,6 +27,7 @@ import (
 //	POST   /_emulator/drift-detection       {"stack":"id"} starts a drift detection run now
 //	POST   /_emulator/plan                  {"stack":"id", PlanSpec...}
 //	POST   /_emulator/seed                  Seed
+//	POST   /_emulator/stack-token           {"stack":"id"} a token to act as the stack's runs do
 //	GET    /_emulator/runs?stack=id         RunInfo list, newest first
 //	GET    /_emulator/webhooks              webhook delivery attempts
 //	POST   /_emulator/reset                 forget everything but the signing key
@@ -86,6 +87,10 @@ type Seed struct {
 	AWSIntegrations []SeedAWSIntegration `json:"awsIntegrations,omitempty"`
 	Roles           []SeedRole           `json:"roles,omitempty"`
 	Outputs         []SeedOutput         `json:"outputs,omitempty"`
+	// AdministrativeStacks are existing stacks to mark with the legacy
+	// administrative flag, as stacks created before Spacelift stopped
+	// accepting it carry it; stackUpdate clears it.
+	AdministrativeStacks []string `json:"administrativeStacks,omitempty"`
 }
 
 // SeedSpace is a space.
@@ -139,8 +144,9 @@ type SeedAWSIntegration struct {
 	AutoattachEnabled           bool     `json:"autoattachEnabled,omitempty"`
 }
 
-// SeedRole is a custom role; the system roles space-admin, space-writer and
-// space-reader always exist.
+// SeedRole is a custom role; the system roles space-admin, space-writer,
+// space-reader and worker-pool-controller always exist. Actions are
+// Spacelift's action names, such as SPACE_ADMIN.
 type SeedRole struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
@@ -220,6 +226,9 @@ func (s *Server) Seed(seed Seed) error {
 			rec.Description = &desc
 		}
 		for _, el := range c.Config {
+			if err := checkEnum("seeded config element "+el.ID+" type", "ConfigType", cmpOr(el.Type, "ENVIRONMENT_VARIABLE")); err != nil {
+				return err
+			}
 			rec.Config = append(rec.Config, &configRecord{ID: graphql.ID(el.ID), Type: cmpOr(el.Type, "ENVIRONMENT_VARIABLE"),
 				Val: el.Value, WriteOnly: el.WriteOnly, CreatedAt: now, Checksum: checksum(el.Value)})
 		}
@@ -244,6 +253,13 @@ func (s *Server) Seed(seed Seed) error {
 		}
 		s.st.Roles[graphql.ID(r.ID)] = &roleData{ID: graphql.ID(r.ID), Slug: Slug(cmpOr(r.Name, r.ID)), Name: cmpOr(r.Name, r.ID),
 			Description: r.Description, Actions: cloneStrings(r.Actions)}
+	}
+	for _, id := range seed.AdministrativeStacks {
+		st, ok := s.st.Stacks[graphql.ID(id)]
+		if !ok {
+			return fmt.Errorf("administrative stack %q: %w", id, errNotFound)
+		}
+		st.Administrative = true
 	}
 	for _, o := range seed.Outputs {
 		st, ok := s.st.Stacks[graphql.ID(o.Stack)]
@@ -445,6 +461,17 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		if err = decode(r, &req); err == nil {
 			err = s.Seed(req)
 			result = map[string]any{}
+		}
+	case "POST /stack-token":
+		var req struct {
+			Stack string `json:"stack"`
+		}
+		if err = decode(r, &req); err == nil {
+			if req.Stack == "" {
+				err = errors.New("stack-token needs a stack id")
+			} else {
+				result = map[string]any{"token": s.StackToken(req.Stack, baseURL(r))}
+			}
 		}
 	case "GET /runs":
 		result = s.Runs(r.URL.Query().Get("stack"))

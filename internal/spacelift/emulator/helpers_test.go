@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/graph-gophers/graphql-go"
 )
 
 var testEpoch = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
@@ -183,3 +185,5 @@ func (c *apiClient) trigger(stack, runType string) string {
 	c.ok(triggerDoc, map[string]any{"stack": stack, "type": runType}, &out)
 	return out.RunTrigger.ID
 }
+
+func graphqlID(s string) graphql.ID { return graphql.ID(s) }

@@ -50,12 +50,10 @@ func newState() *state {
 		RoleBindings:    map[graphql.ID]*roleBindingData{},
 	}
 	st.Spaces["root"] = &spaceData{ID: "root", Name: "root", Description: "The root of all spaces", Labels: []string{}}
-	for _, r := range []struct{ slug, name string }{
-		{"space-admin", "Space admin"},
-		{"space-writer", "Space writer"},
-		{"space-reader", "Space reader"},
-	} {
-		st.Roles[graphql.ID(r.slug)] = &roleData{ID: graphql.ID(r.slug), Slug: r.slug, Name: r.name, IsSystem: true, Actions: []string{}}
+	for _, r := range systemRoles {
+		c := r
+		c.Actions = slices.Clone(r.Actions)
+		st.Roles[c.ID] = &c
 	}
 	return st
 }

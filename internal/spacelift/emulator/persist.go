@@ -62,6 +62,9 @@ func (s *Server) load() error {
 		return fmt.Errorf("decoding state file %s: %w", s.opts.StateFile, err)
 	}
 	fillMaps(st)
+	for _, msg := range repairState(st) {
+		s.log.Warn("repaired state file", "file", s.opts.StateFile, "change", msg)
+	}
 	s.mu.Lock()
 	s.st = st
 	s.mu.Unlock()
@@ -109,4 +112,32 @@ func fillMaps(st *state) {
 	if st.RoleBindings == nil {
 		st.RoleBindings = map[graphql.ID]*roleBindingData{}
 	}
+}
+
+// repairState fixes what older emulator versions could write but the current
+// one never serves: a stack state outside StackState (a stack used to show
+// READY while its run waited for a worker) becomes the state of its blocking
+// run when that is a stack state, NONE otherwise. It returns what it changed.
+func repairState(st *state) []string {
+	var changes []string
+	for _, rec := range sortedValues(st.Stacks) {
+		if enumHas("StackState", rec.State) {
+			continue
+		}
+		fixed := "NONE"
+		var blocker *runRecord
+		for _, r := range st.Runs {
+			if r.StackID == rec.ID && blocksStack(r.Type) && !terminalRunStates[r.State] && (blocker == nil || r.Seq < blocker.Seq) {
+				blocker = r
+			}
+		}
+		if blocker != nil {
+			if s, ok := stackStateOf(blocker.State); ok {
+				fixed = s
+			}
+		}
+		changes = append(changes, fmt.Sprintf("stack %s: state %q is not a StackState, now %s", rec.ID, rec.State, fixed))
+		rec.State = fixed
+	}
+	return changes
 }

@@ -61,8 +61,8 @@ type stackInput struct {
 	Name                         string
 	Repository                   string
 	Branch                       string
-	Administrative               bool
-	Autodeploy                   bool
+	Administrative               *bool
+	Autodeploy                   *bool
 	Autoretry                    *bool
 	Description                  *string
 	Labels                       *[]string
@@ -198,6 +198,9 @@ func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
 	if strings.TrimSpace(in.Branch) == "" {
 		return errors.New("branch can't be empty")
 	}
+	if orFalse(in.Administrative) {
+		return errAdministrativeFlag
+	}
 	space := graphql.ID("root")
 	if in.Space != nil && *in.Space != "" {
 		space = *in.Space
@@ -228,7 +231,7 @@ func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
 	}
 	d := &rec.stackData
 	d.Name, d.Repository, d.Branch = name, in.Repository, in.Branch
-	d.Administrative, d.Autodeploy, d.Autoretry = in.Administrative, in.Autodeploy, orFalse(in.Autoretry)
+	d.Administrative, d.Autodeploy, d.Autoretry = false, orFalse(in.Autodeploy), orFalse(in.Autoretry)
 	d.Description, d.Labels, d.Space = in.Description, list(in.Labels), space
 	d.Namespace, d.Provider, d.RepositoryURL, d.ProjectRoot = deref(in.Namespace), provider, in.RepositoryURL, in.ProjectRoot
 	d.AdditionalProjectGlobs, d.GitSparseCheckoutPaths = list(in.AdditionalProjectGlobs), list(in.GitSparseCheckoutPaths)
@@ -249,6 +252,13 @@ func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
 	}
 	return nil
 }
+
+// errAdministrativeFlag refuses administrative: true in StackInput. Spacelift
+// stopped accepting the flag on stacks on 2026-06-01 in favour of stack role
+// bindings; the wording is the emulator's own (the real message could not be
+// found in public sources), naming the replacement.
+var errAdministrativeFlag = errors.New("administrative: the administrative flag is no longer supported on stacks; " +
+	"attach the Space admin role (" + spaceAdminRoleID + ") to the stack with stackRoleBindingCreate in the space it must manage")
 
 type stackCreateArgs struct {
 	Input         stackInput
@@ -281,6 +291,9 @@ func (r *rootResolver) StackCreate(ctx context.Context, args stackCreateArgs) (*
 	rec := &stackRecord{Config: []*configRecord{}, Webhooks: []*webhookData{}, Entities: []*entityRecord{}, Outputs: []outputData{}}
 	if err := s.applyStackInputLocked(rec, args.Input); err != nil {
 		return nil, fmt.Errorf("could not create stack: %w", err)
+	}
+	if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
+		return nil, err
 	}
 	rec.ID = graphql.ID(id)
 	rec.ManagesStateFile = args.ManageState
@@ -324,6 +337,11 @@ func (r *rootResolver) StackUpdate(ctx context.Context, args stackUpdateArgs) (*
 	if err := s.applyStackInputLocked(&updated, args.Input); err != nil {
 		return nil, fmt.Errorf("could not update stack: %w", err)
 	}
+	for _, space := range []graphql.ID{rec.Space, updated.Space} {
+		if err := s.requireAdminLocked(ctx, space); err != nil {
+			return nil, err
+		}
+	}
 	if updated.Branch != rec.Branch || updated.Repository != rec.Repository {
 		updated.TrackedCommit = fakeCommit(updated.Repository, updated.Branch, s.nowLocked())
 	}
@@ -350,6 +368,9 @@ func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*
 	rec, ok := s.st.Stacks[args.ID]
 	if !ok {
 		return nil, fmt.Errorf("stack %q not found", args.ID)
+	}
+	if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
+		return nil, err
 	}
 	if rec.ProtectFromDeletion {
 		return nil, fmt.Errorf("stack %q is protected from deletion", args.ID)
@@ -732,6 +753,9 @@ func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs
 	if err != nil {
 		return nil, fmt.Errorf("could not create policy: %w", err)
 	}
+	if err := s.requireAdminLocked(ctx, space); err != nil {
+		return nil, err
+	}
 	id := graphql.ID(Slug(in.Name))
 	if _, exists := s.st.Policies[id]; exists {
 		return nil, fmt.Errorf("policy with slug %q already exists", id)
@@ -781,6 +805,11 @@ func (r *rootResolver) PolicyUpdatev2(ctx context.Context, args policyUpdateArgs
 	if err != nil {
 		return nil, fmt.Errorf("could not update policy: %w", err)
 	}
+	for _, sp := range []graphql.ID{p.Space, space} {
+		if err := s.requireAdminLocked(ctx, sp); err != nil {
+			return nil, err
+		}
+	}
 	engine := p.EngineType
 	if in.EngineType != nil {
 		engine = *in.EngineType
@@ -802,6 +831,9 @@ func (r *rootResolver) PolicyDelete(ctx context.Context, args idArg) (*policyVie
 	p, ok := s.st.Policies[args.ID]
 	if !ok {
 		return nil, nil
+	}
+	if err := s.requireAdminLocked(ctx, p.Space); err != nil {
+		return nil, err
 	}
 	v := s.policyViewLocked(p)
 	delete(s.st.Policies, args.ID)
@@ -1251,11 +1283,20 @@ func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBind
 	if _, ok := s.st.Roles[in.RoleID]; !ok {
 		return nil, fmt.Errorf("role %q not found", in.RoleID)
 	}
-	if _, ok := s.st.Stacks[in.StackID]; !ok {
+	st, ok := s.st.Stacks[in.StackID]
+	if !ok {
 		return nil, fmt.Errorf("stack %q not found", in.StackID)
 	}
 	if _, ok := s.st.Spaces[in.SpaceID]; !ok {
 		return nil, fmt.Errorf("space %q not found", in.SpaceID)
+	}
+	if in.SpaceID == "root" && st.Space != "root" {
+		return nil, fmt.Errorf("stack %q is in space %q: only stacks in the root space can get a role in the root space; bind the role in a child space instead", in.StackID, st.Space)
+	}
+	for _, space := range []graphql.ID{st.Space, in.SpaceID} {
+		if err := s.requireAdminLocked(ctx, space); err != nil {
+			return nil, err
+		}
 	}
 	for _, b := range s.st.RoleBindings {
 		if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
@@ -1277,6 +1318,9 @@ func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (
 	b, ok := s.st.RoleBindings[args.ID]
 	if !ok {
 		return nil, nil
+	}
+	if err := s.requireAdminLocked(ctx, b.SpaceID); err != nil {
+		return nil, err
 	}
 	delete(s.st.RoleBindings, args.ID)
 	return &roleBindingView{roleBindingData: *b, s: s}, nil

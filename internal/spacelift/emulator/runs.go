@@ -106,6 +106,12 @@ func (s *Server) newRunLocked(st *stackRecord, typ string, at time.Time, o runOp
 // transitionLocked moves a run to a state at time t, schedules its next step,
 // mirrors tracked runs onto the stack state and queues webhooks.
 func (s *Server) transitionLocked(r *runRecord, state string, t time.Time) {
+	if err := checkEnum("Run.state", "RunState", state); err != nil {
+		// A bug in the state machine; refuse it rather than serve a value
+		// that would fail every read of the run.
+		s.log.Error("refusing a run state outside RunState", "run", r.ID, "err", err)
+		return
+	}
 	r.State = state
 	r.UpdatedAt = unix(t)
 	r.History = append(slices.Clone(r.History), transitionData{
@@ -124,8 +130,8 @@ func (s *Server) transitionLocked(r *runRecord, state string, t time.Time) {
 	if blocksStack(r.Type) && terminalRunStates[state] {
 		s.wakeQueuedLocked(r.StackID, t)
 	}
-	if blocksStack(r.Type) && state != "QUEUED" {
-		st.State = state
+	if stackState, ok := stackStateOf(state); ok && blocksStack(r.Type) {
+		st.State = stackState
 		ts := unix(t)
 		st.StateSetAt = &ts
 	}
@@ -562,12 +568,21 @@ func nextScheduled(schedules []string, tz string, t time.Time) (time.Time, error
 		if err != nil {
 			return time.Time{}, fmt.Errorf("invalid schedule %q: %w", expr, err)
 		}
-		if n := sched.Next(t.In(loc)); next.IsZero() || n.Before(next) {
+		// robfig/cron gives up after five years and returns the zero time.
+		n := sched.Next(t.In(loc))
+		if n.IsZero() {
+			return time.Time{}, fmt.Errorf("%w: %q matches no time in the next five years; check its day-of-month and month fields", errScheduleNeverFires, expr)
+		}
+		if next.IsZero() || n.Before(next) {
 			next = n
 		}
 	}
 	return next.UTC(), nil
 }
+
+// errScheduleNeverFires marks a cron expression such as "0 3 30 2 *" (the
+// 30th of February) that would never start a run.
+var errScheduleNeverFires = errors.New("invalid schedule: the expression never fires")
 
 func (s *Server) setDriftLocked(args driftArgs, create bool) (*driftData, error) {
 	st, ok := s.st.Stacks[args.Stack]
@@ -649,8 +664,12 @@ func (s *Server) fireDriftScheduleLocked(st *stackRecord, at time.Time) {
 		return
 	}
 	next, err := nextScheduled(d.Schedule, d.Timezone, at)
-	if err != nil {
-		st.NextDriftAt = nil
+	if err != nil || !next.After(at) {
+		// A schedule that never fires (only possible in a state file written
+		// before such schedules were refused) must not keep the scheduler
+		// busy: it is parked until the integration is updated.
+		st.NextDriftAt, d.NextSchedule = nil, nil
+		s.log.Warn("drift detection schedule never fires; parked", "stack", st.ID, "schedule", d.Schedule, "err", err)
 		return
 	}
 	st.NextDriftAt = &next

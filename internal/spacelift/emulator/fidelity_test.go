@@ -1,0 +1,264 @@
+package emulator
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStackStateNeverLeavesItsEnumWhileRunsMove(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	id := c.createStack("Walker", nil)
+	run := c.trigger(id, "TRACKED")
+	// Walk the run second by second through every state it passes, reading
+	// the stack's state with a query that fails if the value is outside
+	// StackState, as graph-gophers refuses such values.
+	seen := map[string]bool{}
+	var last string
+	for range 30 {
+		res := c.run(id, run)
+		if !enumHas("StackState", res.Stack.State) {
+			t.Fatalf("stack state %q is not a StackState", res.Stack.State)
+		}
+		seen[res.Stack.Run.State] = true
+		last = res.Stack.Run.State
+		if last == "UNCONFIRMED" {
+			break
+		}
+		h.Advance(time.Second)
+	}
+	if !seen["READY"] || last != "UNCONFIRMED" {
+		t.Fatalf("the run passed %v and ended in %s; want READY on the way and UNCONFIRMED", seen, last)
+	}
+}
+
+func TestEveryRunStateMapsIntoStackStateOrLeavesIt(t *testing.T) {
+	for _, state := range schemaEnums["RunState"] {
+		got, ok := stackStateOf(state)
+		if ok && !enumHas("StackState", got) {
+			t.Errorf("run state %s maps to %q, outside StackState", state, got)
+		}
+		if !ok && enumHas("StackState", state) {
+			t.Errorf("run state %s is a stack state but is not mirrored", state)
+		}
+	}
+	for _, state := range []string{"READY", "QUEUED", "CANCELED", "PERFORMING"} {
+		if _, ok := stackStateOf(state); ok {
+			t.Errorf("%s must not become a stack state", state)
+		}
+	}
+}
+
+func TestTransitionRefusesStatesOutsideRunState(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	id := c.createStack("Guarded", nil)
+	run := c.trigger(id, "TRACKED")
+	h.mu.Lock()
+	r := h.st.Runs[graphqlID(run)]
+	h.transitionLocked(r, "WAITING_FOR_GODOT", h.nowLocked())
+	state := r.State
+	h.mu.Unlock()
+	if state != "QUEUED" {
+		t.Fatalf("state after an invalid transition = %q, want it unchanged (QUEUED)", state)
+	}
+	c.run(id, run) // still readable
+}
+
+func TestRepairStateFixesStackStatesOutsideTheEnum(t *testing.T) {
+	st := newState()
+	st.Stacks["old"] = &stackRecord{stackData: stackData{ID: "old", State: "READY"}}
+	st.Stacks["fine"] = &stackRecord{stackData: stackData{ID: "fine", State: "FINISHED"}}
+	changes := repairState(st)
+	if len(changes) != 1 || st.Stacks["old"].State != "NONE" || st.Stacks["fine"].State != "FINISHED" {
+		t.Fatalf("changes %v, states %s/%s", changes, st.Stacks["old"].State, st.Stacks["fine"].State)
+	}
+}
+
+func TestStackInputAcceptsNullWhereTheRealAPIDoes(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	// The shape Spacelift's own Kubernetes operator sends: autodeploy and
+	// autoretry null.
+	vars := stackInputVars("Lenient", map[string]any{"autodeploy": nil, "autoretry": nil, "administrative": nil})
+	var out struct {
+		StackCreate struct{ ID string } `json:"stackCreate"`
+	}
+	c.ok(createStackDoc, vars, &out)
+	var read struct {
+		Stack struct{ Autodeploy, Administrative bool }
+	}
+	c.ok(`query($id: ID!) { stack(id: $id) { autodeploy administrative } }`, map[string]any{"id": out.StackCreate.ID}, &read)
+	if read.Stack.Autodeploy || read.Stack.Administrative {
+		t.Fatalf("null inputs read back as %+v, want false", read.Stack)
+	}
+}
+
+func TestSchedulesThatNeverFireAreRefused(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	id := c.createStack("Cron", nil)
+	const create = `mutation($stack: ID!, $input: DriftDetectionIntegrationInput!) {
+  stackIntegrationDriftDetectionCreate(stack: $stack, input: $input) { id nextSchedule } }`
+	const update = `mutation($stack: ID!, $input: DriftDetectionIntegrationInput!) {
+  stackIntegrationDriftDetectionUpdate(stack: $stack, input: $input) { id nextSchedule } }`
+	never := map[string]any{"stack": id, "input": map[string]any{"ignoreState": false, "reconcile": false, "schedule": []string{"0 3 30 2 *"}}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.fails(create, never, "never fires")
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("creating an impossible schedule did not return")
+	}
+	fine := map[string]any{"stack": id, "input": map[string]any{"ignoreState": false, "reconcile": false, "schedule": []string{"0 3 * * *"}}}
+	c.ok(create, fine, nil)
+	c.fails(update, never, `"0 3 30 2 *" matches no time`)
+	// The stack still answers, and the valid schedule is kept.
+	var read struct {
+		Stack struct {
+			Integrations struct {
+				DriftDetection struct{ Schedule []string }
+			}
+		}
+	}
+	c.ok(`query($id: ID!) { stack(id: $id) { integrations { driftDetection { schedule } } } }`, map[string]any{"id": id}, &read)
+	if got := read.Stack.Integrations.DriftDetection.Schedule; len(got) != 1 || got[0] != "0 3 * * *" {
+		t.Fatalf("schedule after a refused update = %v", got)
+	}
+}
+
+func TestSchedulerParksAScheduleThatNeverFires(t *testing.T) {
+	// A state file written before such schedules were refused.
+	h := newTestHarness(t)
+	c := h.client(t)
+	id := c.createStack("Parked", nil)
+	h.mu.Lock()
+	st := h.st.Stacks[graphqlID(id)]
+	due := h.nowLocked()
+	st.Drift = &driftData{ID: "d", Schedule: []string{"0 3 30 2 *"}, Timezone: "UTC"}
+	st.NextDriftAt = &due
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Advance(time.Minute)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scheduler did not return")
+	}
+	h.mu.Lock()
+	parked := st.NextDriftAt == nil
+	h.mu.Unlock()
+	if !parked {
+		t.Fatal("a schedule that never fires is still scheduled")
+	}
+	c.run(id, c.trigger(id, "TRACKED"))
+}
+
+func TestAdministrativeFlagIsRefusedAndLegacyFlagMigrates(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	c.fails(createStackDoc, stackInputVars("Admin", map[string]any{"administrative": true}),
+		"the administrative flag is no longer supported on stacks; attach the Space admin role (space-admin)")
+
+	id := c.createStack("Legacy", nil)
+	if err := h.Seed(Seed{AdministrativeStacks: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	const read = `query($id: ID!) { stack(id: $id) { administrative } }`
+	var out struct{ Stack struct{ Administrative bool } }
+	c.ok(read, map[string]any{"id": id}, &out)
+	if !out.Stack.Administrative {
+		t.Fatal("a stack that carries the legacy flag must read back administrative: true")
+	}
+	const update = `mutation($id: ID!, $input: StackInput!) { stackUpdate(id: $id, input: $input) { administrative } }`
+	in := stackInputVars("Legacy", map[string]any{"administrative": true})["input"]
+	c.fails(update, map[string]any{"id": id, "input": in}, "no longer supported")
+	in = stackInputVars("Legacy", nil)["input"]
+	var upd struct{ StackUpdate struct{ Administrative bool } }
+	c.ok(update, map[string]any{"id": id, "input": in}, &upd)
+	if upd.StackUpdate.Administrative {
+		t.Fatal("stackUpdate with administrative: false must clear the legacy flag")
+	}
+}
+
+func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
+	h := newTestHarness(t)
+	admin := h.client(t)
+	if err := h.Seed(Seed{Spaces: []SeedSpace{
+		{ID: "plat", Name: "plat"}, {ID: "plat-dev", Name: "plat-dev", ParentSpace: "plat"}, {ID: "other", Name: "other"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	manager := admin.createStack("Manager", map[string]any{"space": "plat"})
+	asStack := &apiClient{t: t, url: h.GraphQLURL(), token: h.StackToken(manager, h.URL)}
+	child := func(name, space string) map[string]any {
+		return stackInputVars(name, map[string]any{"space": space})
+	}
+
+	// No binding: the stack may not create stacks anywhere.
+	asStack.fails(createStackDoc, child("Child", "plat-dev"), "access denied")
+
+	const bind = `mutation($input: StackRoleBindingInput!) { stackRoleBindingCreate(input: $input) { id role { id slug isSystem } space { id } stackID } }`
+	var b struct {
+		StackRoleBindingCreate struct {
+			ID   string
+			Role struct {
+				ID, Slug string
+				IsSystem bool
+			}
+		} `json:"stackRoleBindingCreate"`
+	}
+	admin.ok(bind, map[string]any{"input": map[string]any{"roleID": "space-admin", "stackID": manager, "spaceID": "plat"}}, &b)
+	if r := b.StackRoleBindingCreate.Role; r.ID != "space-admin" || r.Slug != "space-admin" || !r.IsSystem {
+		t.Fatalf("bound role %+v, want the built-in space-admin", r)
+	}
+	// A stack outside root cannot be given a role in root.
+	admin.fails(bind, map[string]any{"input": map[string]any{"roleID": "space-admin", "stackID": manager, "spaceID": "root"}}, "only stacks in the root space")
+
+	// The binding covers the space and its subspaces, not siblings.
+	asStack.createStack("Child", map[string]any{"space": "plat-dev"})
+	asStack.fails(createStackDoc, child("Elsewhere", "other"), "access denied")
+
+	// The legacy flag takes precedence over bindings and covers the stack's
+	// own space and below.
+	elsewhere := admin.createStack("Other Manager", map[string]any{"space": "other"})
+	if err := h.Seed(Seed{AdministrativeStacks: []string{elsewhere}}); err != nil {
+		t.Fatal(err)
+	}
+	asOther := &apiClient{t: t, url: h.GraphQLURL(), token: h.StackToken(elsewhere, h.URL)}
+	asOther.createStack("Sibling", map[string]any{"space": "other"})
+	asOther.fails(createStackDoc, child("Intruder", "plat"), "access denied")
+}
+
+func TestSystemRolesUseTheirSlugAsID(t *testing.T) {
+	h := newTestHarness(t)
+	var out struct {
+		Roles []struct {
+			ID, Slug, Name string
+			IsSystem       bool
+		}
+	}
+	h.client(t).ok(`{ roles { id slug name isSystem } }`, nil, &out)
+	got := map[string]bool{}
+	for _, r := range out.Roles {
+		if r.ID != r.Slug || !r.IsSystem {
+			t.Errorf("system role %+v: id must equal slug", r)
+		}
+		got[r.ID] = true
+	}
+	for _, want := range []string{"space-admin", "space-writer", "space-reader", "worker-pool-controller"} {
+		if !got[want] {
+			t.Errorf("missing system role %s in %+v", want, out.Roles)
+		}
+	}
+	if !strings.Contains(errAdministrativeFlag.Error(), spaceAdminRoleID) {
+		t.Error("the administrative refusal must name the role to bind")
+	}
+}

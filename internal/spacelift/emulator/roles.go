@@ -1,0 +1,131 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// Roles and who may manage what.
+//
+// Spacelift's built-in roles have their slug as id: the public documentation
+// binds them with role_id = "space-admin" and reads them with the
+// spacelift_role data source by slug. Since 2026-06-01 a stack manages other
+// stacks only through a stack role binding to such a role; the administrative
+// flag is refused on input. A stack that still carries the flag (created
+// before, loaded from a state file) keeps what the flag granted, which takes
+// precedence over its bindings, until an update clears it.
+//
+// The emulator knows two kinds of caller: the API key (an admin everywhere)
+// and a stack, whose runs authenticate with a token minted by
+// Server.StackToken. A stack may change stacks, policies and contexts in a
+// space when it is a Space admin there: through the legacy flag in its own
+// space and below, or through a binding to the Space admin role in that space
+// or one of its parents.
+
+// The built-in roles, by id (which is also the slug).
+const (
+	spaceAdminRoleID           = "space-admin"
+	spaceWriterRoleID          = "space-writer"
+	spaceReaderRoleID          = "space-reader"
+	workerPoolControllerRoleID = "worker-pool-controller"
+)
+
+// systemRoles are seeded into every state.
+var systemRoles = []roleData{
+	{ID: spaceAdminRoleID, Slug: spaceAdminRoleID, Name: "Space admin", IsSystem: true,
+		Description: "Space writer permissions plus creating and modifying stacks, contexts, policies and space settings.",
+		Actions:     []string{"SPACE_ADMIN"}},
+	{ID: spaceWriterRoleID, Slug: spaceWriterRoleID, Name: "Space writer", IsSystem: true,
+		Description: "Space reader permissions plus triggering runs, executing tasks and modifying environment variables.",
+		Actions:     []string{"SPACE_WRITE"}},
+	{ID: spaceReaderRoleID, Slug: spaceReaderRoleID, Name: "Space reader", IsSystem: true,
+		Description: "View stacks, contexts, policies and runs, and comment on runs.",
+		Actions:     []string{"SPACE_READ"}},
+	{ID: workerPoolControllerRoleID, Slug: workerPoolControllerRoleID, Name: "Worker pool controller", IsSystem: true,
+		Description: "What the Kubernetes worker pool controller needs to manage worker pools.",
+		Actions:     []string{"SPACE_READ", "WORKER_POOL_CREATE", "WORKER_POOL_UPDATE", "WORKER_POOL_DELETE"}},
+}
+
+// stackSubjectPrefix starts the subject of a token minted for a stack's runs.
+const stackSubjectPrefix = "stack::"
+
+// stackOf returns the stack a caller acts as, or "" for the API key.
+func stackOf(ctx context.Context) graphql.ID {
+	id, ok := strings.CutPrefix(info(ctx).subject, stackSubjectPrefix)
+	if !ok {
+		return ""
+	}
+	return graphql.ID(id)
+}
+
+// withinLocked reports whether space is ancestor or one of its descendants.
+func (s *Server) withinLocked(space, ancestor graphql.ID) bool {
+	seen := map[graphql.ID]bool{}
+	for cur := space; !seen[cur]; {
+		if cur == ancestor {
+			return true
+		}
+		seen[cur] = true
+		sp, ok := s.st.Spaces[cur]
+		if !ok || sp.ParentSpace == nil {
+			return false
+		}
+		cur = *sp.ParentSpace
+	}
+	return false
+}
+
+// isSpaceAdminRoleLocked reports whether a role grants Space admin.
+func (s *Server) isSpaceAdminRoleLocked(id graphql.ID) bool {
+	r, ok := s.st.Roles[id]
+	if !ok {
+		return false
+	}
+	for _, a := range r.Actions {
+		if a == "SPACE_ADMIN" {
+			return true
+		}
+	}
+	return false
+}
+
+// stackAdminsLocked reports whether stack may manage space: the legacy
+// administrative flag covers the stack's own space and its subspaces and,
+// when set, is the only grant (Spacelift ignores bindings then); otherwise a
+// binding to a Space admin role in space or a parent space does.
+func (s *Server) stackAdminsLocked(stack, space graphql.ID) bool {
+	st, ok := s.st.Stacks[stack]
+	if !ok {
+		return false
+	}
+	if st.Administrative {
+		return s.withinLocked(space, st.Space)
+	}
+	for _, b := range s.st.RoleBindings {
+		if b.StackID == stack && s.isSpaceAdminRoleLocked(b.RoleID) && s.withinLocked(space, b.SpaceID) {
+			return true
+		}
+	}
+	return false
+}
+
+// requireAdminLocked refuses a change in space by a stack that is not a
+// Space admin there. The API key may change anything.
+func (s *Server) requireAdminLocked(ctx context.Context, space graphql.ID) error {
+	stack := stackOf(ctx)
+	if stack == "" || s.stackAdminsLocked(stack, space) {
+		return nil
+	}
+	return fmt.Errorf("access denied: stack %q is not a Space admin in space %q; "+
+		"bind the Space admin role (%s) to it in that space or a parent space", stack, space, spaceAdminRoleID)
+}
+
+// StackToken mints a bearer token with which a caller acts as the stack, the
+// way the runs of a stack call the API through the Terraform provider.
+func (s *Server) StackToken(stack, audience string) string {
+	token, _ := s.mintTokenFor(stackSubjectPrefix+stack, audience)
+	return token
+}
