@@ -26,6 +26,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
@@ -59,6 +60,8 @@ type managerFlags struct {
 	webhookAddr      string
 	webhookSecret    string
 	webhookKey       string
+	// git are the limits of AdminStacks' Git sources.
+	git source.GitOptions
 }
 
 func main() {
@@ -93,6 +96,11 @@ func runManager(args []string) int {
 	fs.StringVar(&f.webhookAddr, "webhook-bind-address", "", "Address of the Spacelift webhook receiver (POST /spacelift/webhook), e.g. :9443; empty disables it.")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "Secret (namespace/name) holding the HMAC secret Spacelift signs webhooks with.")
 	fs.StringVar(&f.webhookKey, "webhook-secret-key", "webhook-secret", "Data key of the HMAC secret in --webhook-secret.")
+	fs.BoolVar(&f.git.AllowLocal, source.FlagAllowLocal, false, "Let AdminStacks read file:// URLs and local paths (spec.source.git.url), i.e. any repository on the operator's disk; for tests and demos only.")
+	fs.BoolVar(&f.git.AllowPrivateHosts, source.FlagAllowPrivateHosts, false, "Let AdminStacks read Git repositories on loopback, private, link-local and other non-public addresses, e.g. a Git server inside the cluster.")
+	fs.Int64Var(&f.git.MaxFileBytes, source.FlagMaxFileBytes, source.DefaultMaxFileBytes, "Largest file an AdminStack's Git source may hold under spec.source.git.path, in bytes.")
+	fs.Int64Var(&f.git.MaxCheckoutBytes, source.FlagMaxCheckoutBytes, source.DefaultMaxCheckoutBytes, "Largest total of the files under an AdminStack's spec.source.git.path, in bytes.")
+	fs.Int64Var(&f.git.MaxFetchBytes, source.FlagMaxFetchBytes, source.DefaultMaxFetchBytes, "Most bytes one Git fetch may receive over HTTP(S), in bytes.")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
@@ -104,6 +112,10 @@ func runManager(args []string) int {
 
 	if f.concurrency < 1 {
 		log.Error(nil, "--concurrency must be at least 1", "concurrency", f.concurrency)
+		return 2
+	}
+	if err := checkGitFlags(f.git); err != nil {
+		log.Error(err, "invalid flags")
 		return 2
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
@@ -174,10 +186,12 @@ func managerOptions(f managerFlags) ctrl.Options {
 // dependencies builds what the reconcilers share from the flags: the
 // Spacelift client cache, the default credentials and the run signer.
 func dependencies(mgr ctrl.Manager, f managerFlags) (controllers.Dependencies, error) {
+	git := f.git
+	git.MaxEntries = gitCacheEntries
 	d := controllers.Dependencies{Credentials: &controllers.Credentials{
 		Reader: mgr.GetClient(),
 		Cache:  spacelift.NewClientCache(spacelift.Options{QPS: f.spaceliftQPS, Burst: f.spaceliftBurst}),
-	}}
+	}, Git: source.NewGitWithOptions(git)}
 	var err error
 	if d.Credentials.Default, err = namespacedName("--credentials-secret", f.credentialsSecret); err != nil {
 		return d, err
@@ -230,6 +244,25 @@ func addWebhookReceiver(mgr ctrl.Manager, f managerFlags, d *controllers.Depende
 		return err
 	}
 	return mgr.Add(webhook.Runnable(f.webhookAddr, rcv.Handler()))
+}
+
+// gitCacheEntries is how many Git trees are kept in memory.
+const gitCacheEntries = 64
+
+// checkGitFlags refuses size limits that are not positive.
+func checkGitFlags(g source.GitOptions) error {
+	for _, l := range []struct {
+		flag  string
+		value int64
+	}{{source.FlagMaxFileBytes, g.MaxFileBytes}, {source.FlagMaxCheckoutBytes, g.MaxCheckoutBytes}, {source.FlagMaxFetchBytes, g.MaxFetchBytes}} {
+		if l.value <= 0 {
+			return fmt.Errorf("--%s must be a positive number of bytes, not %d", l.flag, l.value)
+		}
+	}
+	if g.MaxFileBytes > g.MaxCheckoutBytes {
+		return fmt.Errorf("--%s (%d) must not exceed --%s (%d)", source.FlagMaxFileBytes, g.MaxFileBytes, source.FlagMaxCheckoutBytes, g.MaxCheckoutBytes)
+	}
+	return nil
 }
 
 // namespacedName parses a namespace/name flag value; empty is allowed.

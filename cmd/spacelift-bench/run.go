@@ -34,6 +34,7 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
+	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
@@ -454,7 +455,10 @@ func (e *env) startOperator(ctx context.Context, c *benchConfig, ns string, writ
 		Reader:  mgr.GetClient(),
 		Cache:   spacelift.NewClientCache(spacelift.Options{QPS: c.qps, Burst: c.burst, Metrics: metrics}),
 		Default: types.NamespacedName{Namespace: ns, Name: credentialsSecret},
-	}}
+	},
+		// A Git source is a repository on the local disk (see gitSource).
+		Git: source.NewGitWithOptions(source.GitOptions{MaxEntries: 64, AllowLocal: true}),
+	}
 	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: c.syncInterval, MaxConcurrentReconciles: c.concurrency}, deps); err != nil {
 		return nil, nil, fmt.Errorf("setting up the controllers: %w", err)
 	}

@@ -45,6 +45,7 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
+	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/testenv"
@@ -168,6 +169,9 @@ func start(ctx context.Context, emulatorAddr, dir string) (*devEnv, error) {
 			Default: types.NamespacedName{Namespace: namespace, Name: "spacelift-credentials"}},
 		Signer:     signer,
 		PublicKeys: types.NamespacedName{Namespace: namespace, Name: "spacelift-run-signing-public-keys"},
+		// The whole environment is on this machine: AdminStacks may read
+		// repositories from its disk or from a Git server on localhost.
+		Git: source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true, AllowPrivateHosts: true}),
 	}
 	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: 5 * time.Second, MaxConcurrentReconciles: 4}, deps); err != nil {
 		e.close()

@@ -29,6 +29,7 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
+	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/testenv"
 )
 
@@ -64,8 +65,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The stories serve their Git repositories from the local disk.
 	r := &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Options: controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2}}
+		Options: controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2},
+		Git:     source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true})}
 	if err := r.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
