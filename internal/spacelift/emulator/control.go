@@ -208,7 +208,7 @@ func (s *Server) Seed(seed Seed) error {
 		if wp.ID == "" {
 			return errors.New("seeded worker pool needs an id")
 		}
-		d := &workerPoolData{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now}
+		d := &workerPoolData{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now, UpdatedAt: now}
 		if wp.Description != "" {
 			desc := wp.Description
 			d.Description = &desc

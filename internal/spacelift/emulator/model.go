@@ -285,6 +285,7 @@ type workerPoolData struct {
 	Labels                 []string   `json:"labels"`
 	Space                  graphql.ID `json:"space"`
 	CreatedAt              int32      `json:"createdAt"`
+	UpdatedAt              int32      `json:"updatedAt"`
 	DriftDetectionRunLimit *int32     `json:"driftDetectionRunLimit,omitempty"`
 }
 
@@ -301,6 +302,31 @@ type contextData struct {
 type contextRecord struct {
 	contextData
 	Config []*configRecord `json:"config"`
+	Hooks  hooksData       `json:"hooks"`
+}
+
+// hooksData are the commands a context adds around each phase of a run.
+type hooksData struct {
+	AfterApply    []string `json:"afterApply"`
+	AfterDestroy  []string `json:"afterDestroy"`
+	AfterInit     []string `json:"afterInit"`
+	AfterPerform  []string `json:"afterPerform"`
+	AfterPlan     []string `json:"afterPlan"`
+	AfterRun      []string `json:"afterRun"`
+	BeforeApply   []string `json:"beforeApply"`
+	BeforeDestroy []string `json:"beforeDestroy"`
+	BeforeInit    []string `json:"beforeInit"`
+	BeforePerform []string `json:"beforePerform"`
+	BeforePlan    []string `json:"beforePlan"`
+}
+
+// clone copies every list, turning nil into empty.
+func (h hooksData) clone() hooksData {
+	for _, p := range []*[]string{&h.AfterApply, &h.AfterDestroy, &h.AfterInit, &h.AfterPerform, &h.AfterPlan, &h.AfterRun,
+		&h.BeforeApply, &h.BeforeDestroy, &h.BeforeInit, &h.BeforePerform, &h.BeforePlan} {
+		*p = cloneStrings(*p)
+	}
+	return h
 }
 
 // attachment links a context, policy or AWS integration (Target) to a stack.
@@ -389,9 +415,27 @@ type runData struct {
 	History              []transitionData `json:"history"`
 	Comments             []commentData    `json:"comments"`
 	UserProvidedMetadata []string         `json:"userProvidedMetadata"`
+	// Command is what a task runs; nil for other runs.
+	Command *string `json:"command,omitempty"`
+	// IsPrioritized is set by runPrioritizeSet.
+	IsPrioritized bool         `json:"isPrioritized,omitempty"`
+	Reviews       []reviewData `json:"reviews,omitempty"`
+}
+
+// reviewData is one runReview decision.
+type reviewData struct {
+	ID        graphql.ID `json:"id"`
+	Decision  string     `json:"decision"`
+	Note      *string    `json:"note,omitempty"`
+	Author    string     `json:"author"`
+	Timestamp int32      `json:"timestamp"`
 }
 
 func (d runData) clone() runData {
+	d.Reviews = slices.Clone(d.Reviews)
+	if d.Reviews == nil {
+		d.Reviews = []reviewData{}
+	}
 	d.History = slices.Clone(d.History)
 	d.Comments = slices.Clone(d.Comments)
 	d.UserProvidedMetadata = cloneStrings(d.UserProvidedMetadata)
@@ -433,6 +477,19 @@ type runRecord struct {
 	NextAt    *time.Time `json:"nextAt,omitempty"`
 	Plan      PlanSpec   `json:"plan"`
 	Reconcile bool       `json:"reconcile"`
+	// SkipInit makes a task go from PREPARING straight to PERFORMING.
+	SkipInit bool `json:"skipInit,omitempty"`
+	// ReplanTargets are the resource addresses of a targeted replan.
+	ReplanTargets []string `json:"replanTargets,omitempty"`
+	// Changes are what planning found, resource by resource.
+	Changes []changeData `json:"changes,omitempty"`
+}
+
+// changeData is one resource a run's plan changes.
+type changeData struct {
+	Address string `json:"address"`
+	// Type is ADD, CHANGE or DELETE.
+	Type string `json:"type"`
 }
 
 func cloneStrings(in []string) []string {

@@ -441,7 +441,7 @@ func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolView {
 func (s *Server) contextViewLocked(c *contextRecord) *contextView {
 	d := c.contextData
 	d.Labels = cloneStrings(d.Labels)
-	return &contextView{contextData: d, s: s}
+	return &contextView{contextData: d, hooks: c.Hooks.clone(), s: s}
 }
 
 func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, error) {

@@ -173,8 +173,23 @@ func (s *Server) stepLocked(r *runRecord, t time.Time) bool {
 	case "READY":
 		s.transitionLocked(r, "PREPARING", t)
 	case "PREPARING":
+		if r.Type == "TASK" && r.SkipInit {
+			s.transitionLocked(r, "PERFORMING", t)
+			return true
+		}
 		s.transitionLocked(r, "INITIALIZING", t)
+	case "PERFORMING":
+		s.transitionLocked(r, "FINISHED", t)
+	case "REPLAN_REQUESTED":
+		s.transitionLocked(r, "PREPARING_REPLAN", t)
+	case "PREPARING_REPLAN":
+		r.Plan, r.Changes = targetedPlan(r.Changes, r.ReplanTargets)
+		s.transitionLocked(r, "PLANNING", t)
 	case "INITIALIZING":
+		if r.Type == "TASK" {
+			s.transitionLocked(r, "PERFORMING", t)
+			return true
+		}
 		if r.Type == "DESTROY" {
 			s.transitionLocked(r, "DESTROYING", t)
 			return true
@@ -228,6 +243,9 @@ func (s *Server) planLocked(st *stackRecord, r *runRecord) PlanSpec {
 
 func (s *Server) finishPlanningLocked(st *stackRecord, r *runRecord, t time.Time) {
 	p := r.Plan
+	if r.ReplanTargets == nil {
+		r.Changes = plannedChanges(st, p)
+	}
 	r.Delta = &deltaData{AddCount: p.AddCount, ChangeCount: p.ChangeCount, DeleteCount: p.DeleteCount,
 		Resources: int32(len(st.Entities)) + p.AddCount - p.DeleteCount} //nolint:gosec // small counts
 	if p.FailPlanning {
@@ -416,34 +434,36 @@ func metadataOf(ctx context.Context) *string {
 }
 
 func (r *rootResolver) RunTrigger(ctx context.Context, args runTriggerArgs) (*runView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if st.IsDisabled {
-		return nil, fmt.Errorf("stack %q is disabled", args.Stack)
-	}
-	if st.Deleting {
-		return nil, fmt.Errorf("stack %q is being deleted", args.Stack)
+	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*runView, error) {
+		s := r.s
+		if err := s.canStartRunLocked(ctx, st); err != nil {
+			return nil, err
+		}
+		typ := "TRACKED"
+		if args.RunType != nil {
+			typ = *args.RunType
+		}
+		if typ != "TRACKED" && typ != "PROPOSED" {
+			return nil, fmt.Errorf("run type %s cannot be triggered on a stack by the emulator", typ)
+		}
+		run := s.newRunLocked(st, typ, s.nowLocked(), runOptions{commitSha: args.CommitSha, triggeredBy: info(ctx).subject, metadata: metadataOf(ctx)})
+		return s.runViewLocked(run), nil
+	})
+}
+
+// canStartRunLocked refuses new runs on a stack that is disabled, being
+// deleted or locked by someone else.
+func (s *Server) canStartRunLocked(ctx context.Context, st *stackRecord) error {
+	switch {
+	case st.IsDisabled:
+		return fmt.Errorf("stack %q is disabled", st.ID)
+	case st.Deleting:
+		return fmt.Errorf("stack %q is being deleted", st.ID)
 	}
 	if holder, locked := lockedByOther(st, info(ctx).subject); locked {
-		return nil, fmt.Errorf("stack %q is locked by %s", args.Stack, holder)
+		return fmt.Errorf("stack %q is locked by %s", st.ID, holder)
 	}
-	typ := "TRACKED"
-	if args.RunType != nil {
-		typ = *args.RunType
-	}
-	if typ != "TRACKED" && typ != "PROPOSED" {
-		return nil, fmt.Errorf("run type %s cannot be triggered on a stack by the emulator", typ)
-	}
-	run := s.newRunLocked(st, typ, s.nowLocked(), runOptions{commitSha: args.CommitSha, triggeredBy: info(ctx).subject, metadata: metadataOf(ctx)})
-	return s.runViewLocked(run), nil
+	return nil
 }
 
 type runArgs struct {

@@ -77,7 +77,8 @@ type Options struct {
 }
 
 // Server is the emulator. It implements http.Handler: POST /graphql is the
-// API, /_emulator/ the control API.
+// API, /_emulator/ the control API, GET /state/ serves the downloads
+// stateDownloadUrl hands out.
 type Server struct {
 	opts    Options
 	schema  *graphql.Schema
@@ -196,6 +197,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGraphQL(w, r)
 	case strings.HasPrefix(r.URL.Path, "/_emulator/"):
 		s.serveControl(w, r)
+	case strings.HasPrefix(r.URL.Path, "/state/") && r.Method == http.MethodGet:
+		s.serveState(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"cmp"
+	"encoding/base64"
 	"slices"
 	"strings"
 
@@ -82,6 +83,16 @@ func (v *workerPoolView) SpaceDetails() *spaceData {
 }
 
 func (*workerPoolView) Deleted() bool { return false }
+
+// ManagedByK8sController is false: the emulator has no Kubernetes worker
+// pool controller.
+func (*workerPoolView) ManagedByK8sController() bool { return false }
+
+// Config is the pool's worker credentials. Real ones hold a token and the
+// pool's certificate; the emulator's are a stable stand-in of the same form.
+func (v *workerPoolView) Config() string {
+	return base64.StdEncoding.EncodeToString([]byte(`{"pool":"` + string(v.ID) + `","emulated":true}`))
+}
 
 type workerView struct {
 	ID       graphql.ID
@@ -447,8 +458,14 @@ type stackAwsView struct {
 	Region                      *string
 }
 
+type stackGcpView struct {
+	ServiceAccountEmail *string
+	TokenScopes         []string
+}
+
 type integrationsView struct {
 	Aws            *stackAwsView
+	Gcp            *stackGcpView
 	DriftDetection *driftData
 	Webhooks       []*webhookData
 }
@@ -458,6 +475,7 @@ func (v *stackView) Integrations() *integrationsView {
 	defer v.s.mu.Unlock()
 	out := &integrationsView{
 		Aws:      &stackAwsView{AssumeRolePolicyStatement: `{"Version":"2012-10-17","Statement":[]}`},
+		Gcp:      &stackGcpView{TokenScopes: []string{}},
 		Webhooks: []*webhookData{},
 	}
 	rec, ok := v.s.st.Stacks[v.ID]
@@ -686,10 +704,8 @@ type runView struct {
 	IsMostRecent bool
 	CanRetry     bool
 	Finished     bool
+	changes      []changeData
 }
-
-// Command is null: the emulator cannot start tasks, the only runs with one.
-func (*runView) Command() *string { return nil }
 
 type runLogsArgs struct {
 	State        string
@@ -727,7 +743,8 @@ func (v *runView) Logs(args runLogsArgs) *runLogsView {
 func (s *Server) runViewLocked(r *runRecord) *runView {
 	v := &runView{runData: r.runData.clone(), Finished: terminalRunStates[r.State]}
 	slices.Reverse(v.History)
-	v.CanRetry = v.Finished && r.Type == "TRACKED"
+	v.CanRetry = retryable(r) == nil
+	v.changes = slices.Clone(r.Changes)
 	if runs := s.stackRunsLocked(r.StackID); len(runs) > 0 {
 		v.IsMostRecent = runs[0].ID == r.ID
 	}
@@ -784,7 +801,8 @@ func (v *policyView) AttachedStack(args idArg) *policyStackAttachmentView {
 
 type contextView struct {
 	contextData
-	s *Server
+	hooks hooksData
+	s     *Server
 }
 
 func (v *contextView) SpaceDetails() *spaceData {

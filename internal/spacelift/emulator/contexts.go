@@ -1,0 +1,238 @@
+package emulator
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// Contexts as the Terraform provider manages them (contextCreateV2,
+// contextUpdateV2, contextDelete, contextConfigAdd/Delete) and as spacectl
+// searches them.
+
+type hooksInput struct {
+	AfterApply    *[]string
+	AfterDestroy  *[]string
+	AfterInit     *[]string
+	AfterPerform  *[]string
+	AfterPlan     *[]string
+	AfterRun      *[]string
+	BeforeApply   *[]string
+	BeforeDestroy *[]string
+	BeforeInit    *[]string
+	BeforePerform *[]string
+	BeforePlan    *[]string
+}
+
+func (in *hooksInput) toHooks() hooksData {
+	if in == nil {
+		return hooksData{}.clone()
+	}
+	return hooksData{
+		AfterApply: list(in.AfterApply), AfterDestroy: list(in.AfterDestroy), AfterInit: list(in.AfterInit),
+		AfterPerform: list(in.AfterPerform), AfterPlan: list(in.AfterPlan), AfterRun: list(in.AfterRun),
+		BeforeApply: list(in.BeforeApply), BeforeDestroy: list(in.BeforeDestroy), BeforeInit: list(in.BeforeInit),
+		BeforePerform: list(in.BeforePerform), BeforePlan: list(in.BeforePlan),
+	}
+}
+
+type contextInput struct {
+	Name        string
+	Description *string
+	Hooks       *hooksInput
+	Labels      *[]string
+	Space       *graphql.ID
+}
+
+// applyContextInputLocked writes the whole input over rec.
+func (s *Server) applyContextInputLocked(ctx context.Context, rec *contextRecord, in contextInput) error {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return errors.New("name can't be empty")
+	}
+	space := graphql.ID("root")
+	if in.Space != nil && *in.Space != "" {
+		space = *in.Space
+	}
+	if _, ok := s.st.Spaces[space]; !ok {
+		return fmt.Errorf("space %q not found", space)
+	}
+	if err := s.requireAdminLocked(ctx, space); err != nil {
+		return err
+	}
+	rec.Name, rec.Description, rec.Labels, rec.Space = name, in.Description, list(in.Labels), space
+	rec.Hooks = in.Hooks.toHooks()
+	rec.UpdatedAt = unix(s.nowLocked())
+	return nil
+}
+
+type contextCreateArgs struct{ Input contextInput }
+
+// ContextCreateV2 creates a context whose id is the slug of its name.
+func (r *rootResolver) ContextCreateV2(ctx context.Context, args contextCreateArgs) (*contextView, error) {
+	return locked(ctx, r.s, func() (*contextView, error) {
+		s := r.s
+		id := graphql.ID(Slug(args.Input.Name))
+		if id == "" {
+			return nil, errors.New("could not create context: name can't be empty")
+		}
+		if _, exists := s.st.Contexts[id]; exists {
+			return nil, fmt.Errorf("could not create context: context with slug %q already exists", id)
+		}
+		rec := &contextRecord{contextData: contextData{ID: id, CreatedAt: unix(s.nowLocked())}, Config: []*configRecord{}}
+		if err := s.applyContextInputLocked(ctx, rec, args.Input); err != nil {
+			return nil, fmt.Errorf("could not create context: %w", err)
+		}
+		s.st.Contexts[id] = rec
+		return s.contextViewLocked(rec), nil
+	})
+}
+
+type contextUpdateArgs struct {
+	ID    graphql.ID
+	Input contextInput
+}
+
+// ContextUpdateV2 replaces a context's settings; its config stays.
+func (r *rootResolver) ContextUpdateV2(ctx context.Context, args contextUpdateArgs) (*contextView, error) {
+	return onContext(ctx, r.s, args.ID, func(c *contextRecord) (*contextView, error) {
+		s := r.s
+		if err := s.requireAdminLocked(ctx, c.Space); err != nil {
+			return nil, err
+		}
+		updated := *c
+		if err := s.applyContextInputLocked(ctx, &updated, args.Input); err != nil {
+			return nil, fmt.Errorf("could not update context: %w", err)
+		}
+		*c = updated
+		return s.contextViewLocked(c), nil
+	})
+}
+
+// ContextDelete removes a context and its attachments; a missing context is
+// null, as Spacelift answers.
+func (r *rootResolver) ContextDelete(ctx context.Context, args idArg) (*contextView, error) {
+	return locked(ctx, r.s, func() (*contextView, error) {
+		s := r.s
+		c, ok := s.st.Contexts[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		if err := s.requireAdminLocked(ctx, c.Space); err != nil {
+			return nil, err
+		}
+		v := s.contextViewLocked(c)
+		delete(s.st.Contexts, args.ID)
+		for k, a := range s.st.ContextAttach {
+			if a.Target == args.ID {
+				delete(s.st.ContextAttach, k)
+			}
+		}
+		return v, nil
+	})
+}
+
+type contextConfigAddArgs struct {
+	Context graphql.ID
+	Config  configInput
+}
+
+// ContextConfigAdd adds or replaces an environment variable or mounted file.
+func (r *rootResolver) ContextConfigAdd(ctx context.Context, args contextConfigAddArgs) (*configView, error) {
+	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
+		el, err := newConfigRecord(args.Config, unix(r.s.nowLocked()))
+		if err != nil {
+			return nil, err
+		}
+		c.Config = append(slices.DeleteFunc(slices.Clone(c.Config), func(x *configRecord) bool { return x.ID == el.ID }), el)
+		c.UpdatedAt = unix(r.s.nowLocked())
+		return newConfigView(el), nil
+	})
+}
+
+type contextConfigDeleteArgs struct {
+	Context graphql.ID
+	ID      graphql.ID
+}
+
+// ContextConfigDelete removes a config element; a missing one is null.
+func (r *rootResolver) ContextConfigDelete(ctx context.Context, args contextConfigDeleteArgs) (*configView, error) {
+	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
+		i := slices.IndexFunc(c.Config, func(x *configRecord) bool { return x.ID == args.ID })
+		if i < 0 {
+			return nil, nil
+		}
+		el := c.Config[i]
+		c.Config = slices.Delete(slices.Clone(c.Config), i, i+1)
+		c.UpdatedAt = unix(r.s.nowLocked())
+		return newConfigView(el), nil
+	})
+}
+
+// newConfigRecord validates a ConfigInput.
+func newConfigRecord(in configInput, now int32) (*configRecord, error) {
+	if strings.TrimSpace(string(in.ID)) == "" {
+		return nil, errors.New("config element id can't be empty")
+	}
+	return &configRecord{ID: in.ID, Checksum: checksum(in.Value), CreatedAt: now,
+		Description: in.Description, Type: in.Type, Val: in.Value, WriteOnly: in.WriteOnly}, nil
+}
+
+// Hooks resolves Context.hooks.
+func (v *contextView) Hooks() *hooksData {
+	h := v.hooks.clone()
+	return &h
+}
+
+var contextSearchFields = map[string]searchField[*contextRecord]{
+	"id":     {strings: func(c *contextRecord) []string { return []string{string(c.ID)} }},
+	"name":   {strings: func(c *contextRecord) []string { return []string{c.Name} }},
+	"label":  {strings: func(c *contextRecord) []string { return c.Labels }},
+	"labels": {strings: func(c *contextRecord) []string { return c.Labels }},
+	"space":  {strings: func(c *contextRecord) []string { return []string{string(c.Space)} }},
+}
+
+type contextEdge struct {
+	Cursor string
+	Node   *contextView
+}
+
+type contextsConnection struct {
+	Edges    []*contextEdge
+	PageInfo pageInfo
+}
+
+// SearchContexts pages through contexts like searchStacks does.
+func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*contextsConnection, error) {
+	return locked(ctx, r.s, func() (*contextsConnection, error) {
+		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Contexts), contextSearchFields,
+			func(c *contextRecord) graphql.ID { return c.ID },
+			func(c *contextRecord) string {
+				return strings.Join(append([]string{string(c.ID), c.Name, deref(c.Description)}, c.Labels...), " ")
+			},
+			func(field string, a, b *contextRecord) int {
+				switch field {
+				case "name":
+					return cmp.Compare(a.Name, b.Name)
+				case "createdAt":
+					return cmp.Compare(a.CreatedAt, b.CreatedAt)
+				case "updatedAt":
+					return cmp.Compare(a.UpdatedAt, b.UpdatedAt)
+				}
+				return 0
+			})
+		if err != nil {
+			return nil, err
+		}
+		conn := &contextsConnection{Edges: make([]*contextEdge, len(items)), PageInfo: pi}
+		for i, c := range items {
+			conn.Edges[i] = &contextEdge{Cursor: cursors[i], Node: r.s.contextViewLocked(c)}
+		}
+		return conn, nil
+	})
+}

@@ -1,0 +1,61 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// Resolvers that read or change the state do it through these helpers: they
+// check the caller's token, take the emulator's lock for the whole call and
+// find the object the call is about, with the error Spacelift gives when it
+// does not exist. The function they run is the resolver's own logic and
+// works on records that only it may touch while it runs.
+
+// locked runs fn under the lock for an authenticated caller.
+func locked[T any](ctx context.Context, s *Server, fn func() (T, error)) (T, error) {
+	var zero T
+	if !authorized(ctx) {
+		return zero, errUnauthorized
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fn()
+}
+
+// onStack runs fn under the lock with the stack of the given id.
+func onStack[T any](ctx context.Context, s *Server, id graphql.ID, fn func(st *stackRecord) (T, error)) (T, error) {
+	return locked(ctx, s, func() (T, error) {
+		st, ok := s.st.Stacks[id]
+		if !ok {
+			var zero T
+			return zero, fmt.Errorf("stack %q not found", id)
+		}
+		return fn(st)
+	})
+}
+
+// onRun runs fn under the lock with a run of a stack.
+func onRun[T any](ctx context.Context, s *Server, stack, run graphql.ID, fn func(st *stackRecord, r *runRecord) (T, error)) (T, error) {
+	return onStack(ctx, s, stack, func(st *stackRecord) (T, error) {
+		r, ok := s.st.Runs[run]
+		if !ok || r.StackID != stack {
+			var zero T
+			return zero, fmt.Errorf("run %q not found on stack %q", run, stack)
+		}
+		return fn(st, r)
+	})
+}
+
+// onContext runs fn under the lock with the context of the given id.
+func onContext[T any](ctx context.Context, s *Server, id graphql.ID, fn func(c *contextRecord) (T, error)) (T, error) {
+	return locked(ctx, s, func() (T, error) {
+		c, ok := s.st.Contexts[id]
+		if !ok {
+			var zero T
+			return zero, fmt.Errorf("context %q not found", id)
+		}
+		return fn(c)
+	})
+}
