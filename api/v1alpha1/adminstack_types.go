@@ -36,9 +36,11 @@ type AdminStackSpec struct {
 	// +optional
 	AdminStack AdminStackSettings `json:"adminStack,omitempty"`
 
-	// labels are added to every child stack.
+	// labels are added to every child stack. autoattach:<label> labels
+	// have an effect on policies and contexts only and are refused here.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=set
+	// +kubebuilder:validation:XValidation:rule="self.all(l, !l.startsWith('autoattach:'))",message="autoattach: labels have an effect on policies and contexts only: to receive the policies labelled autoattach:<label>, give the stack the plain label <label>"
 	// +optional
 	Labels []SpaceliftLabel `json:"labels,omitempty"`
 
@@ -47,13 +49,15 @@ type AdminStackSpec struct {
 	// +kubebuilder:default=admin-stack-name
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][-A-Za-z0-9_.]*$`
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[A-Za-z0-9][-A-Za-z0-9_.]*$')",message="adminStackLabel is a label key: letters, digits, '-', '_' and '.', starting with a letter or digit, without ':' (the operator adds :<admin stack name> itself)"
 	// +optional
 	AdminStackLabel string `json:"adminStackLabel,omitempty"`
 
-	// repository is the repository holding the components' code.
+	// repository is the repository holding the components' code, as the VCS
+	// provider names it, e.g. acme/infrastructure.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains('://') && !self.startsWith('git@')",message="repository is the repository name as the VCS provider shows it, e.g. acme/infrastructure, not a clone URL (the atmos configuration's URL goes in source.git.url)"
 	Repository string `json:"repository"`
 
 	// provider is the VCS provider hosting the repository.
@@ -66,6 +70,7 @@ type AdminStackSpec struct {
 	// +kubebuilder:default=components/terraform
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="componentRoot must be relative to the repository root"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|/)[.][.](/|$)')",message="componentRoot may not contain '..': it must stay inside the repository"
 	// +optional
 	ComponentRoot string `json:"componentRoot,omitempty"`
 
@@ -75,13 +80,18 @@ type AdminStackSpec struct {
 	ChildDefaults ChildStackDefaults `json:"childDefaults,omitempty"`
 
 	// childPolicyAttachments are attached to every child stack, in addition to
-	// each component's settings.spacelift.policies.
+	// each component's settings.spacelift.policies. Each policy is listed once.
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.name) || self.exists_one(q, has(q.name) && q.name == p.name))",message="lists a Policy more than once: attach each policy once"
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.id) || self.exists_one(q, has(q.id) && q.id == p.id))",message="lists a policy id more than once: attach each policy once"
 	// +optional
 	ChildPolicyAttachments []PolicyReference `json:"childPolicyAttachments,omitempty"`
 
-	// rootStackPolicyAttachments are attached to the administrative stack itself.
+	// rootStackPolicyAttachments are attached to the administrative stack
+	// itself. Each policy is listed once.
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.name) || self.exists_one(q, has(q.name) && q.name == p.name))",message="lists a Policy more than once: attach each policy once"
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.id) || self.exists_one(q, has(q.id) && q.id == p.id))",message="lists a policy id more than once: attach each policy once"
 	// +optional
 	RootStackPolicyAttachments []PolicyReference `json:"rootStackPolicyAttachments,omitempty"`
 
@@ -97,9 +107,11 @@ type AdminStackSpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// interval is how often the source is polled and Spacelift is checked,
-	// e.g. "10m". Defaults to the operator's --sync-interval.
+	// e.g. "10m"; at least 1m. Defaults to the operator's --sync-interval.
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')",message="interval must be a duration such as 1m, 10m or 1h30m: numbers with the units ms, s, m or h, no spaces and no days (24h is a day)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1m')",message="interval must be at least 1m: Spacelift is polled at most once a minute per object"
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
@@ -134,7 +146,8 @@ type GitSource struct {
 	// url of the repository (https://, ssh:// or git@host:path).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^(https?://|ssh://|git@|file://)`
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^(https?://|ssh://|git@|file://)')",message="url must start with https://, http://, ssh://, git@ (scp-like SSH, git@host:path) or file://, e.g. https://github.com/acme/infrastructure"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:space:]]')",message="url may not contain spaces: percent-encode them as %20"
 	URL string `json:"url"`
 
 	// ref selects what to check out; defaults to the remote's default branch.
@@ -143,48 +156,44 @@ type GitSource struct {
 
 	// path is the directory within the repository that holds atmos.yaml
 	// (the atmos base path is relative to it).
-	// +kubebuilder:validation:MaxLength=1024
 	// +optional
-	Path string `json:"path,omitempty"`
+	Path RelativePath `json:"path,omitempty"`
 
 	// secretRef names a Secret in this namespace with credentials: keys
 	// username and password (HTTPS), or identity and known_hosts (SSH).
 	// +optional
 	SecretRef *LocalObjectReference `json:"secretRef,omitempty"`
 
-	// interval is how often the repository is polled, e.g. "1m".
+	// interval is how often the repository is polled, e.g. "1m"; at least 1s.
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')",message="interval must be a duration such as 1m, 10m or 1h30m: numbers with the units ms, s, m or h, no spaces and no days (24h is a day)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1s')",message="interval must be at least 1s: 0 or a fraction of a second would poll the repository without pause"
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
 }
 
 // GitRef selects a branch, tag or commit.
 type GitRef struct {
-	// branch to track.
-	// +kubebuilder:validation:MaxLength=255
+	// branch to track, e.g. main.
 	// +optional
-	Branch string `json:"branch,omitempty"`
+	Branch GitRefName `json:"branch,omitempty"`
 
-	// tag to check out.
-	// +kubebuilder:validation:MaxLength=255
+	// tag to check out, e.g. v1.2.0.
 	// +optional
-	Tag string `json:"tag,omitempty"`
+	Tag GitRefName `json:"tag,omitempty"`
 
 	// commit SHA to check out.
-	// +kubebuilder:validation:Pattern=`^[0-9a-f]{7,40}$`
 	// +optional
-	Commit string `json:"commit,omitempty"`
+	Commit CommitSHA `json:"commit,omitempty"`
 }
 
 // ConfigMapMount places the keys of a ConfigMap as files in a directory of
 // the atmos tree.
 type ConfigMapMount struct {
 	// name of the ConfigMap in this namespace.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name ObjectName `json:"name"`
 
 	// path is the directory, relative to the tree root, the keys appear in;
 	// empty for the root.
@@ -196,25 +205,32 @@ type ConfigMapMount struct {
 
 // AtmosSettings are the parts of atmos.yaml that matter for stack discovery.
 type AtmosSettings struct {
-	// basePath is the directory of stack manifests (stacks.base_path).
-	// +kubebuilder:validation:MaxLength=1024
+	// basePath is the directory of stack manifests (stacks.base_path),
+	// relative to the directory of atmos.yaml.
 	// +optional
-	BasePath string `json:"basePath,omitempty"`
+	BasePath RelativePath `json:"basePath,omitempty"`
 
-	// includedPaths are globs of top-level stack manifests (stacks.included_paths).
+	// includedPaths are globs of top-level stack manifests
+	// (stacks.included_paths), relative to basePath.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
-	IncludedPaths []string `json:"includedPaths,omitempty"`
+	IncludedPaths []RelativePath `json:"includedPaths,omitempty"`
 
-	// excludedPaths are globs excluded from includedPaths (stacks.excluded_paths).
+	// excludedPaths are globs excluded from includedPaths
+	// (stacks.excluded_paths), relative to basePath.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
-	ExcludedPaths []string `json:"excludedPaths,omitempty"`
+	ExcludedPaths []RelativePath `json:"excludedPaths,omitempty"`
 
 	// namePattern builds stack names from context vars (stacks.name_pattern),
-	// e.g. "{tenant}-{environment}-{stage}".
+	// e.g. "{tenant}-{environment}-{stage}": the tokens {namespace},
+	// {tenant}, {environment} and {stage} joined by "-". atmos ignores any
+	// other part, so other parts are refused.
 	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^[-_.a-z0-9{}]*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[{][{]')",message="namePattern takes {tokens} joined by '-', e.g. {tenant}-{environment}-{stage}, not a Go template: a template belongs in stacks.name_template of atmos.yaml"
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('[{][{]') || self.split('-').all(p, p in ['{namespace}', '{tenant}', '{environment}', '{stage}'])",messageExpression="'namePattern part \"' + self.split('-').filter(p, !(p in ['{namespace}', '{tenant}', '{environment}', '{stage}']))[0] + '\" is not one of the tokens {namespace}, {tenant}, {environment} and {stage}: fix its spelling, or remove it (atmos joins the token values with - and ignores anything else)'",message="namePattern may only join the tokens {namespace}, {tenant}, {environment} and {stage} with '-'"
 	// +optional
 	NamePattern string `json:"namePattern,omitempty"`
 }
@@ -223,18 +239,22 @@ type AtmosSettings struct {
 type ContextFilters struct {
 	// namespaces to include.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Namespaces []string `json:"namespaces,omitempty"`
 	// environments to include.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Environments []string `json:"environments,omitempty"`
 	// tenants to include.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Tenants []string `json:"tenants,omitempty"`
 	// stages to include.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Stages []string `json:"stages,omitempty"`
 	// tags include an instance when at least one pair matches its vars.tags.
@@ -255,18 +275,22 @@ type ContextFilters struct {
 type ExcludedContextFilters struct {
 	// namespaces to exclude.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Namespaces []string `json:"namespaces,omitempty"`
 	// environments to exclude.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Environments []string `json:"environments,omitempty"`
 	// tenants to exclude.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Tenants []string `json:"tenants,omitempty"`
 	// stages to exclude.
 	// +kubebuilder:validation:MaxItems=100
+	// +listType=set
 	// +optional
 	Stages []string `json:"stages,omitempty"`
 	// tags exclude an instance when any pair matches its vars.tags.
@@ -277,9 +301,8 @@ type ExcludedContextFilters struct {
 // AdminStackSettings configure the administrative Spacelift stack.
 type AdminStackSettings struct {
 	// name is the Spacelift name of the admin stack. Defaults to metadata.name.
-	// +kubebuilder:validation:MaxLength=255
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name SpaceliftName `json:"name,omitempty"`
 
 	// description of the admin stack.
 	// +kubebuilder:validation:MaxLength=4096
@@ -289,12 +312,14 @@ type AdminStackSettings struct {
 	// projectRoot of the admin stack.
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="projectRoot must be relative to the repository root"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|/)[.][.](/|$)')",message="projectRoot may not contain '..': it must stay inside the repository"
 	// +optional
 	ProjectRoot string `json:"projectRoot,omitempty"`
 
 	// labels of the admin stack itself.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=set
+	// +kubebuilder:validation:XValidation:rule="self.all(l, !l.startsWith('autoattach:'))",message="autoattach: labels have an effect on policies and contexts only: to receive the policies labelled autoattach:<label>, give the stack the plain label <label>"
 	// +optional
 	Labels []SpaceliftLabel `json:"labels,omitempty"`
 
@@ -304,14 +329,21 @@ type AdminStackSettings struct {
 	Space string `json:"space,omitempty"`
 
 	// roleBindings grant the admin stack roles in spaces, so that it may
-	// manage the child stacks there.
+	// manage the child stacks there; each role and space pair appears once.
+	// Without roleBindings the admin stack gets the Space Admin role on its
+	// space: that binding replaces Spacelift's deprecated administrative
+	// flag, which Spacelift refuses since 2026-06-01.
 	// +kubebuilder:validation:MaxItems=50
+	// +listType=map
+	// +listMapKey=roleID
+	// +listMapKey=spaceID
 	// +optional
 	RoleBindings []StackRoleBinding `json:"roleBindings,omitempty"`
 }
 
 // ChildStackDefaults are the per-child settings used when a component's
 // settings.spacelift section does not set them.
+// +kubebuilder:validation:XValidation:rule="!has(self.terraformVersion) || size(self.terraformVersion) == 0 || self.terraformVersion.matches('^ *(=|!=|>|>=|<|<=|~>)? *v?[0-9]+([.][0-9]+){0,2}(-[-.0-9A-Za-z]+)? *(, *(=|!=|>|>=|<|<=|~>)? *v?[0-9]+([.][0-9]+){0,2}(-[-.0-9A-Za-z]+)? *)*$') || (has(self.terraformVersionMap) && self.terraformVersion in self.terraformVersionMap)",message="terraformVersion must be a version such as 1.5.7, a version constraint such as ~> 1.5.0, or a key of terraformVersionMap",fieldPath=".terraformVersion"
 type ChildStackDefaults struct {
 	// autodeploy applies tracked runs without confirmation.
 	// +optional
@@ -323,9 +355,9 @@ type ChildStackDefaults struct {
 
 	// branch is the tracked Git branch.
 	// +kubebuilder:default=main
-	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:MinLength=1
 	// +optional
-	Branch string `json:"branch,omitempty"`
+	Branch GitRefName `json:"branch,omitempty"`
 
 	// description of the child stacks.
 	// +kubebuilder:validation:MaxLength=4096
@@ -341,10 +373,10 @@ type ChildStackDefaults struct {
 	// +optional
 	ProtectFromDeletion bool `json:"protectFromDeletion,omitempty"`
 
-	// runnerImage is a custom runner image.
-	// +kubebuilder:validation:MaxLength=1024
+	// runnerImage is a custom runner image reference, e.g.
+	// public.ecr.aws/spacelift/runner-terraform:latest.
 	// +optional
-	RunnerImage string `json:"runnerImage,omitempty"`
+	RunnerImage ImageReference `json:"runnerImage,omitempty"`
 
 	// localPreviewEnabled lets users preview local changes with spacectl.
 	// +optional
@@ -356,7 +388,10 @@ type ChildStackDefaults struct {
 	TerraformVersion string `json:"terraformVersion,omitempty"`
 
 	// terraformVersionMap maps names used in settings.spacelift.terraform_version
-	// to concrete versions.
+	// to concrete versions (or version constraints). The values are checked by
+	// the operator, not at admission: a CEL rule over map values of unbounded
+	// length exceeds the apiserver's cost budget.
+	// +kubebuilder:validation:MaxProperties=100
 	// +optional
 	TerraformVersionMap map[string]string `json:"terraformVersionMap,omitempty"`
 
@@ -410,9 +445,8 @@ type ChildStackDefaults struct {
 	RunOnCreate bool `json:"runOnCreate,omitempty"`
 
 	// commitSHA is the commit the first run of a new child uses.
-	// +kubebuilder:validation:Pattern=`^[0-9a-f]{7,40}$`
 	// +optional
-	CommitSHA string `json:"commitSHA,omitempty"`
+	CommitSHA CommitSHA `json:"commitSHA,omitempty"`
 
 	// nativeStackDependencies turns settings.depends_on into Spacelift stack
 	// dependencies; otherwise they stay depends-on labels.

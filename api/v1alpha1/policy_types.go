@@ -52,12 +52,11 @@ const (
 
 // PolicySpec is the desired state of one Spacelift policy.
 // +kubebuilder:validation:XValidation:rule="has(self.body) != has(self.bodyFrom)",message="set exactly one of body and bodyFrom"
+// +kubebuilder:validation:XValidation:rule="self.type != 'LOGIN' || !has(self.labels) || self.labels.all(l, !l.startsWith('autoattach:'))",message="a LOGIN policy applies to the whole account and is never attached to stacks: remove the autoattach: label",fieldPath=".labels"
 type PolicySpec struct {
 	// name is the Spacelift policy name. Defaults to metadata.name.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=255
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name SpaceliftName `json:"name,omitempty"`
 
 	// type is the policy type; it cannot be changed after creation, except
 	// from a deprecated name to its current one.
@@ -73,6 +72,7 @@ type PolicySpec struct {
 	// body is the Rego source of the policy.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=262144
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('[^[:space:]]')",message="body must hold the Rego source of the policy, not only white space"
 	// +optional
 	Body *string `json:"body,omitempty"`
 
@@ -81,17 +81,17 @@ type PolicySpec struct {
 	BodyFrom *PolicyBodySource `json:"bodyFrom,omitempty"`
 
 	// labels are Spacelift labels; `autoattach:<label>` attaches the policy to
-	// every stack carrying <label>.
+	// every stack carrying <label> (`autoattach:*` to every stack).
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=set
+	// +kubebuilder:validation:XValidation:rule="self.all(l, !l.startsWith('autoattach:') || l.size() > 11)",message="autoattach: needs the label of the stacks to attach to after the colon, e.g. autoattach:production (autoattach:* attaches to every stack)"
 	// +optional
 	Labels []SpaceliftLabel `json:"labels,omitempty"`
 
 	// space is the id of the Spacelift space the policy belongs to.
 	// +kubebuilder:default=root
-	// +kubebuilder:validation:MaxLength=255
 	// +optional
-	Space string `json:"space,omitempty"`
+	Space SpaceID `json:"space,omitempty"`
 
 	// description is free-form text shown in Spacelift.
 	// +kubebuilder:validation:MaxLength=4096
@@ -111,9 +111,12 @@ type PolicySpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// interval is how often Spacelift is polled for edits made outside
-	// Kubernetes, e.g. "10m". Defaults to the operator's --sync-interval.
+	// Kubernetes, e.g. "10m"; at least 1m. Defaults to the operator's
+	// --sync-interval.
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')",message="interval must be a duration such as 1m, 10m or 1h30m: numbers with the units ms, s, m or h, no spaces and no days (24h is a day)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1m')",message="interval must be at least 1m: Spacelift is polled at most once a minute per object"
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
 

@@ -23,7 +23,8 @@ type CronSchedule string
 // white space and without commas.
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=255
-// +kubebuilder:validation:Pattern=`^[^\s,]([^,]*[^\s,])?$`
+// +kubebuilder:validation:XValidation:rule="!self.contains(',')",message="a label may not contain commas: write each label as its own list item"
+// +kubebuilder:validation:XValidation:rule="!self.matches('^[[:space:]]|[[:space:]]$')",message="a label may not start or end with white space: remove it"
 // +kubebuilder:validation:XValidation:rule="!self.startsWith('k8s-owner:')",message="labels starting with k8s-owner: are reserved for the operator's ownership label"
 type SpaceliftLabel string
 
@@ -32,23 +33,22 @@ type SpaceliftLabel string
 // +kubebuilder:validation:XValidation:rule="!has(self.provider) || self.provider != 'GIT' || has(self.repositoryURL)",message="repositoryURL is required when provider is GIT"
 type StackSpec struct {
 	// name is the Spacelift stack name. The Spacelift id is derived from it at
-	// creation and does not change when the name changes later.
+	// creation (its ASCII letters and digits, other runs of characters as
+	// "-") and does not change when the name changes later.
 	// Defaults to metadata.name.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=255
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name SpaceliftName `json:"name,omitempty"`
 
 	// repository is the repository name as the VCS provider knows it, e.g.
 	// "infrastructure" or "acme/infrastructure".
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains('://') && !self.startsWith('git@')",message="repository is the repository name as the VCS provider shows it, e.g. acme/infrastructure, not a clone URL (for the GIT provider put the URL in repositoryURL)"
 	Repository string `json:"repository"`
 
-	// branch is the tracked Git branch.
+	// branch is the tracked Git branch, e.g. main.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=255
-	Branch string `json:"branch"`
+	Branch GitRefName `json:"branch"`
 
 	// provider is the VCS provider hosting the repository.
 	// +kubebuilder:default=GITHUB
@@ -58,7 +58,7 @@ type StackSpec struct {
 	// repositoryURL is the HTTPS URL of the repository; required for the
 	// raw GIT provider.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^https://`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^https://[^/?#[:space:]]+/')",message="repositoryURL must be the https:// URL of the repository, e.g. https://git.example.com/acme/infrastructure.git (SSH URLs are not supported)"
 	// +optional
 	RepositoryURL string `json:"repositoryURL,omitempty"`
 
@@ -71,14 +71,16 @@ type StackSpec struct {
 	// the stack runs in.
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/')",message="projectRoot must be relative to the repository root"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|/)[.][.](/|$)')",message="projectRoot may not contain '..': it must stay inside the repository"
 	// +optional
 	ProjectRoot string `json:"projectRoot,omitempty"`
 
-	// additionalProjectGlobs are further path globs whose changes trigger the stack.
+	// additionalProjectGlobs are further path globs, relative to the
+	// repository root, whose changes trigger the stack.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=set
 	// +optional
-	AdditionalProjectGlobs []string `json:"additionalProjectGlobs,omitempty"`
+	AdditionalProjectGlobs []RelativePath `json:"additionalProjectGlobs,omitempty"`
 
 	// description is free-form text shown in Spacelift.
 	// +kubebuilder:validation:MaxLength=4096
@@ -86,20 +88,22 @@ type StackSpec struct {
 	Description string `json:"description,omitempty"`
 
 	// labels are Spacelift labels. The operator adds its ownership label
-	// (k8s-owner:<namespace>/<name>) to them.
+	// (k8s-owner:<namespace>/<name>) to them. autoattach:<label> labels
+	// have an effect on policies and contexts only and are refused here.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=set
+	// +kubebuilder:validation:XValidation:rule="self.all(l, !l.startsWith('autoattach:'))",message="autoattach: labels have an effect on policies and contexts only: to receive the policies labelled autoattach:<label>, give the stack the plain label <label>"
 	// +optional
 	Labels []SpaceliftLabel `json:"labels,omitempty"`
 
 	// space is the id of the Spacelift space the stack belongs to.
 	// +kubebuilder:default=root
-	// +kubebuilder:validation:MaxLength=255
 	// +optional
-	Space string `json:"space,omitempty"`
+	Space SpaceID `json:"space,omitempty"`
 
 	// workerPool is the id of a private worker pool; empty means the public pool.
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[A-Za-z0-9][-_A-Za-z0-9]*$')",message="workerPool must be the id of a private worker pool, such as 01HZX5N1QG7B4T3V6D8K2M9C0E, not its display name; leave it out for the public pool"
 	// +optional
 	WorkerPool string `json:"workerPool,omitempty"`
 
@@ -128,10 +132,10 @@ type StackSpec struct {
 	// +optional
 	ManageState *bool `json:"manageState,omitempty"`
 
-	// runnerImage is a custom runner container image.
-	// +kubebuilder:validation:MaxLength=1024
+	// runnerImage is a custom runner container image reference, e.g.
+	// public.ecr.aws/spacelift/runner-terraform:latest.
 	// +optional
-	RunnerImage string `json:"runnerImage,omitempty"`
+	RunnerImage ImageReference `json:"runnerImage,omitempty"`
 
 	// hooks are shell commands run before and after each run phase.
 	// +optional
@@ -177,19 +181,25 @@ type StackSpec struct {
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=map
 	// +listMapKey=id
+	// +kubebuilder:validation:XValidation:rule="self.all(c, !c.id.matches('[[:space:]]'))",message="a context id has no spaces: use the id of the Spacelift context (shown on its page), not its display name"
 	// +optional
 	Contexts []ContextAttachment `json:"contexts,omitempty"`
 
 	// policies attaches policies, named as Policy objects in this namespace or
-	// as Spacelift policy ids. Policies Spacelift attached automatically
-	// (autoattach labels) are left alone.
+	// as Spacelift policy ids, each once. Policies Spacelift attached
+	// automatically (autoattach labels) are left alone.
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.name) || self.exists_one(q, has(q.name) && q.name == p.name))",message="lists a Policy more than once: attach each policy once"
+	// +kubebuilder:validation:XValidation:rule="self.all(p, !has(p.id) || self.exists_one(q, has(q.id) && q.id == p.id))",message="lists a policy id more than once: attach each policy once"
 	// +optional
 	Policies []PolicyReference `json:"policies,omitempty"`
 
-	// dependencies makes this stack depend on other stacks, optionally passing
-	// their outputs as this stack's inputs.
+	// dependencies makes this stack depend on other stacks, each listed once,
+	// optionally passing their outputs as this stack's inputs. A stack cannot
+	// depend on itself.
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(d, !has(d.stackRef) || self.exists_one(e, has(e.stackRef) && e.stackRef.name == d.stackRef.name))",message="lists a stackRef more than once: list each upstream stack once and put all its references in that entry"
+	// +kubebuilder:validation:XValidation:rule="self.all(d, !has(d.stackID) || self.exists_one(e, has(e.stackID) && e.stackID == d.stackID))",message="lists a stackID more than once: list each upstream stack once and put all its references in that entry"
 	// +optional
 	Dependencies []StackDependency `json:"dependencies,omitempty"`
 
@@ -208,14 +218,22 @@ type StackSpec struct {
 	// +optional
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
-	// administrative is Spacelift's deprecated flag that lets the stack manage
-	// Spacelift resources. Prefer roleBindings.
+	// administrative is deprecated: Spacelift refuses `administrative: true`
+	// since 2026-06-01. It now means "create the stack without the flag and
+	// bind the Space Admin role on the stack's space to it", which is what
+	// roleBindings with that role and space says explicitly; use roleBindings
+	// instead.
 	// +optional
 	Administrative bool `json:"administrative,omitempty"`
 
 	// roleBindings grants the stack roles in spaces (Spacelift stack role
-	// bindings), the replacement of the administrative flag.
+	// bindings), the replacement of the administrative flag. Each role and
+	// space pair appears once.
 	// +kubebuilder:validation:MaxItems=50
+	// +listType=map
+	// +listMapKey=roleID
+	// +listMapKey=spaceID
+	// +kubebuilder:validation:XValidation:rule="self.all(b, b.spaceID.matches('^[A-Za-z0-9][-_A-Za-z0-9]*$'))",message="spaceID must be the id of a Spacelift space, such as root or platform-01HZX5N1QG7B4T3V6D8K2M9C0E: letters, digits, '-' and '_' (a display name with spaces or '/' is not an id)"
 	// +optional
 	RoleBindings []StackRoleBinding `json:"roleBindings,omitempty"`
 
@@ -234,9 +252,8 @@ type StackSpec struct {
 
 	// commitSHA is the commit tracked runs should use. When it changes, the
 	// operator triggers a tracked run of that commit, with signed metadata.
-	// +kubebuilder:validation:Pattern=`^[0-9a-f]{7,40}$`
 	// +optional
-	CommitSHA string `json:"commitSHA,omitempty"`
+	CommitSHA CommitSHA `json:"commitSHA,omitempty"`
 
 	// suspend stops reconciliation; nothing is written to Spacelift until it
 	// is false again.
@@ -244,10 +261,12 @@ type StackSpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// interval is how often Spacelift is polled for edits made outside
-	// Kubernetes and for drift results, e.g. "10m". Defaults to the
-	// operator's --sync-interval.
+	// Kubernetes and for drift results, e.g. "10m"; at least 1m. Defaults to
+	// the operator's --sync-interval.
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')",message="interval must be a duration such as 1m, 10m or 1h30m: numbers with the units ms, s, m or h, no spaces and no days (24h is a day)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1m')",message="interval must be at least 1m: Spacelift is polled at most once a minute per object"
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
@@ -297,10 +316,10 @@ type StackHooks struct {
 
 // TerraformVendor configures a Terraform stack.
 type TerraformVendor struct {
-	// version is the Terraform (or OpenTofu) version or version constraint.
-	// +kubebuilder:validation:MaxLength=64
+	// version is the Terraform (or OpenTofu) version or version constraint,
+	// e.g. "1.9.8" or "~> 1.9.0".
 	// +optional
-	Version string `json:"version,omitempty"`
+	Version ToolVersion `json:"version,omitempty"`
 
 	// workflowTool selects the implementation: TERRAFORM_FOSS, OPEN_TOFU or
 	// CUSTOM (a workflow defined on the runner image).
@@ -325,10 +344,9 @@ type TerraformVendor struct {
 
 // OpenTofuVendor configures a native OpenTofu stack.
 type OpenTofuVendor struct {
-	// version is the OpenTofu version or version constraint.
-	// +kubebuilder:validation:MaxLength=64
+	// version is the OpenTofu version or version constraint, e.g. "1.8.3".
 	// +optional
-	Version string `json:"version,omitempty"`
+	Version ToolVersion `json:"version,omitempty"`
 
 	// workspace is the OpenTofu workspace to select.
 	// +kubebuilder:validation:MaxLength=255
@@ -348,14 +366,12 @@ type OpenTofuVendor struct {
 // TerragruntVendor configures a Terragrunt stack.
 type TerragruntVendor struct {
 	// terraformVersion is the Terraform or OpenTofu version Terragrunt drives.
-	// +kubebuilder:validation:MaxLength=64
 	// +optional
-	TerraformVersion string `json:"terraformVersion,omitempty"`
+	TerraformVersion ToolVersion `json:"terraformVersion,omitempty"`
 
-	// terragruntVersion is the Terragrunt version.
-	// +kubebuilder:validation:MaxLength=64
+	// terragruntVersion is the Terragrunt version, e.g. "0.67.4".
 	// +optional
-	TerragruntVersion string `json:"terragruntVersion,omitempty"`
+	TerragruntVersion ToolVersion `json:"terragruntVersion,omitempty"`
 
 	// tool is the implementation Terragrunt drives.
 	// +kubebuilder:default=TERRAFORM_FOSS
@@ -374,14 +390,17 @@ type TerragruntVendor struct {
 
 // PulumiVendor configures a Pulumi stack.
 type PulumiVendor struct {
-	// loginURL is the Pulumi state backend URL.
+	// loginURL is the Pulumi state backend URL, e.g. https://api.pulumi.com
+	// or s3://my-state-bucket.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[a-z][-+.a-z0-9]*://')",message="loginURL must be a Pulumi backend URL with a scheme, such as https://api.pulumi.com, s3://my-state-bucket or gs://my-state-bucket"
 	LoginURL string `json:"loginURL"`
 
-	// stackName is the Pulumi stack name.
+	// stackName is the Pulumi stack name, e.g. dev or acme/infra/dev.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[-_.A-Za-z0-9]+(/[-_.A-Za-z0-9]+){0,2}$')",message="stackName must be a Pulumi stack name such as dev or acme/infra/dev: letters, digits, '-', '_' and '.', with at most two '/'"
 	StackName string `json:"stackName"`
 }
 
@@ -389,18 +408,24 @@ type PulumiVendor struct {
 type CloudFormationVendor struct {
 	// entryTemplateFile is the template file, relative to projectRoot.
 	// +kubebuilder:validation:MinLength=1
-	EntryTemplateFile string `json:"entryTemplateFile"`
+	EntryTemplateFile RelativePath `json:"entryTemplateFile"`
 
-	// region is the AWS region of the CloudFormation stack.
+	// region is the AWS region of the CloudFormation stack, e.g. eu-west-1.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[a-z]{2}(-[a-z]+)+-[0-9]+$')",message="region must be an AWS region code such as us-east-1 or eu-central-1 (lower case, no spaces)"
 	Region string `json:"region"`
 
 	// stackName is the CloudFormation stack name.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[A-Za-z][-A-Za-z0-9]*$')",message="stackName must be a CloudFormation stack name: letters, digits and '-', starting with a letter"
 	StackName string `json:"stackName"`
 
 	// templateBucket is the S3 bucket templates are uploaded to, as s3://bucket.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.startsWith('s3://')",message="templateBucket must be an S3 URL such as s3://my-template-bucket"
 	TemplateBucket string `json:"templateBucket"`
 }
 
@@ -408,20 +433,20 @@ type CloudFormationVendor struct {
 type KubernetesVendor struct {
 	// namespace is the Kubernetes namespace the stack deploys into.
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="namespace must be a Kubernetes namespace name: lower-case letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
-	// kubectlVersion is the kubectl version the runner uses.
-	// +kubebuilder:validation:MaxLength=64
+	// kubectlVersion is the kubectl version the runner uses, e.g. "1.31.0".
 	// +optional
-	KubectlVersion string `json:"kubectlVersion,omitempty"`
+	KubectlVersion ToolVersion `json:"kubectlVersion,omitempty"`
 }
 
 // AnsibleVendor configures an Ansible stack.
 type AnsibleVendor struct {
 	// playbook is the playbook file, relative to projectRoot.
 	// +kubebuilder:validation:MinLength=1
-	Playbook string `json:"playbook"`
+	Playbook RelativePath `json:"playbook"`
 }
 
 // EnvVar is one environment variable (or, with a name starting with
@@ -431,7 +456,7 @@ type EnvVar struct {
 	// name of the variable, e.g. TF_VAR_region.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^([A-Za-z_][A-Za-z0-9_]*|/mnt/workspace/.+)$`
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^([A-Za-z_][A-Za-z0-9_]*|/mnt/workspace/.+)$')",message="name must be an environment variable name such as TF_VAR_region (letters, digits and '_', not starting with a digit) or the path of a mounted file under /mnt/workspace/"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('(^|/)[.][.](/|$)')",message="a mounted file path may not contain '..'"
 	Name string `json:"name"`
 
@@ -518,9 +543,7 @@ type DependencyReference struct {
 	OutputName string `json:"outputName"`
 
 	// inputName is the environment variable set on this stack, e.g. TF_VAR_vpc_id.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=255
-	InputName string `json:"inputName"`
+	InputName EnvVarName `json:"inputName"`
 }
 
 // DriftDetection configures Spacelift's scheduled drift detection.
@@ -531,15 +554,18 @@ type DriftDetection struct {
 	// +optional
 	Enabled bool `json:"enabled"`
 
-	// schedule lists cron expressions on which drift-detection runs start.
+	// schedule lists cron expressions on which drift-detection runs start,
+	// each once.
 	// +kubebuilder:validation:MaxItems=10
+	// +listType=set
 	// +optional
 	Schedule []CronSchedule `json:"schedule,omitempty"`
 
 	// timezone is the IANA time zone of the schedule, e.g. Europe/Berlin.
+	// The operator checks it against the tz database.
 	// +kubebuilder:default=UTC
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^[A-Za-z]+(/[A-Za-z0-9_+-]+)*$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z]+(/[-A-Za-z0-9_+]+)*$')",message="timezone must be an IANA time zone name such as UTC, Europe/Berlin or America/New_York; a UTC offset such as UTC+2 is not one (Etc/GMT-2 is UTC+2)"
 	// +optional
 	Timezone string `json:"timezone,omitempty"`
 
@@ -573,11 +599,8 @@ type AWSIntegrationAttachment struct {
 
 // Webhook sends Spacelift run-state notifications to an HTTP endpoint.
 type Webhook struct {
-	// endpoint is the URL that receives the notifications.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^https?://`
-	Endpoint string `json:"endpoint"`
+	// endpoint is the http:// or https:// URL that receives the notifications.
+	Endpoint HTTPURL `json:"endpoint"`
 
 	// secretRef selects the Secret key holding the HMAC secret Spacelift signs
 	// the payloads with.
@@ -688,6 +711,7 @@ type RunStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // Stack is one Spacelift stack, kept in sync with its spec.
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.dependencies) || self.spec.dependencies.all(d, !has(d.stackRef) || d.stackRef.name != self.metadata.name)",message="a stack cannot depend on itself: remove the dependency whose stackRef names this Stack",fieldPath=".spec.dependencies"
 type Stack struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
