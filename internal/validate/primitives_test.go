@@ -21,8 +21,8 @@ func TestCronSchedule(t *testing.T) {
 		{"0 */4 * * *", ""},
 		{"30 3 * * MON-FRI", ""},
 		{"0 0 1,15 JAN,JUL ?", ""},
-		{"0 0 29 2 *", ""},   // fires in leap years
-		{"0 3 30 2 1", ""},   // day-of-month and day-of-week are ORed: Mondays in February
+		{"0 0 29 2 *", ""},    // fires in leap years
+		{"0 3 30 2 1", ""},    // day-of-month and day-of-week are ORed: Mondays in February
 		{"  0 4 * * *  ", ""}, // surrounding spaces are fine
 		{"0 3 30 2 *", neverFeb30},
 		{"0 0 31 4,6,9,11 *", `never fires: none of the months "4,6,9,11" has the day-of-month "31"; use a day that the months have (February has 28, or 29 in leap years; April, June, September and November have 30)`},
