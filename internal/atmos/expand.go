@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/template"
 )
 
 // Options control Expand.
@@ -64,6 +63,16 @@ type Record struct {
 
 	// Vars, Settings, Env and Metadata are the instance's merged sections.
 	Vars, Settings, Env, Metadata map[string]any
+
+	// Unevaluated lists, sorted, the dotted paths (e.g. "vars.vpc_id") of the
+	// values in Vars, Settings and Env that atmos's Spacelift processing
+	// leaves unevaluated because they need live infrastructure or a
+	// component run: YAML functions such as "!terraform.output vpc .id",
+	// "!terraform.state", "!store", "!exec", and templates that call
+	// atmos.Component, atmos.Store or atmos.GomplateDatasource. They reach
+	// Spacelift as those literal strings; atmos evaluates them when it runs
+	// the component inside the stack. Nil when there are none.
+	Unevaluated []string
 }
 
 // Expand reads the atmos tree in fsys and returns its Spacelift-enabled
@@ -104,17 +113,46 @@ type expander struct {
 	s           Settings
 }
 
+// effectiveStrategy returns the list merge strategy in effect for a
+// component: the last settings.list_merge_strategy among the settings
+// layers, else base (atmos's effectiveAtmosConfig). An unknown value is
+// skipped here; checkStrategies reports it, as atmos refuses it when it merges.
+func effectiveStrategy(base ListMergeStrategy, settingsLayers ...map[string]any) ListMergeStrategy {
+	out := base
+	for _, l := range settingsLayers {
+		if v, ok := l["list_merge_strategy"].(string); ok && v != "" {
+			if ls, err := parseListMergeStrategy(v); err == nil {
+				out = ls
+			}
+		}
+	}
+	return out
+}
+
+// checkStrategies reports a settings.list_merge_strategy that atmos would
+// refuse in any of the settings layers.
+func checkStrategies(settingsLayers ...map[string]any) error {
+	for _, l := range settingsLayers {
+		if v, ok := l["list_merge_strategy"].(string); ok && v != "" {
+			if _, err := parseListMergeStrategy(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func newExpander(fsys fs.FS, s Settings) (*expander, error) {
 	base, err := s.validate()
 	if err != nil {
 		return nil, err
 	}
 	ls, _ := parseListMergeStrategy(s.ListMergeStrategy)
-	n, err := newNamer(s)
+	n, err := newNamer(s, templateFuncs(s.Environment))
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLoader(fsys, base, ls)
+	l, err := newLoader(fsys, base, s, ls)
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +245,11 @@ type stack struct {
 }
 
 func (e *expander) stack(rel string) (*stack, error) {
-	p, err := e.l.process(rel, nil, nil)
+	p, err := e.l.process(rel, processArgs{}, nil)
 	if err != nil {
 		return nil, err
 	}
-	m := e.l.manifests[rel]
+	m := p.self()
 	st := &stack{m: m, merged: p.merged}
 
 	imports := slices.Clone(p.imports)
@@ -252,7 +290,11 @@ type instance struct {
 
 	vars, settings, env, metadata map[string]any
 	backendType                   string
+	backend                       map[string]any
 	backendKeys                   map[string]bool
+	// ls is the list merge strategy of the instance (atmos.yaml's, or the
+	// last settings.list_merge_strategy among its settings layers).
+	ls ListMergeStrategy
 
 	// h and cm are kept to finish the instance (env, backend) only when it
 	// becomes a record: most instances never do.
@@ -285,6 +327,11 @@ type inheritance struct {
 	backendType                   string
 	chain                         []string
 	visiting                      map[string]bool
+	// final is the first base component found defined in the stack: the
+	// deepest of the first inheritance branch (atmos's final base component).
+	final string
+	// ls is the list merge strategy the component's own settings select.
+	ls ListMergeStrategy
 }
 
 // inherit folds base into the accumulated sections on behalf of component:
@@ -326,10 +373,14 @@ func (h *inheritance) inherit(component, base string) error {
 			return err
 		}
 	}
-	mergeInto(h.vars, mapAt(bm, "vars"), h.e.ls)
-	mergeInto(h.settings, mapAt(bm, "settings"), h.e.ls)
-	mergeInto(h.env, mapAt(bm, "env"), h.e.ls)
-	mergeInto(h.backend, mapAt(bm, "backend"), h.e.ls)
+	if h.final == "" {
+		h.final = base
+	}
+	ls := effectiveStrategy(h.ls, mapAt(bm, "settings"))
+	mergeInto(h.vars, mapAt(bm, "vars"), ls)
+	mergeInto(h.settings, mapAt(bm, "settings"), ls)
+	mergeInto(h.env, mapAt(bm, "env"), ls)
+	mergeInto(h.backend, mapAt(bm, "backend"), ls)
 	if h.e.metaInherit && len(md) > 0 {
 		inheritable := make(map[string]any, len(md))
 		for k, v := range md {
@@ -337,7 +388,7 @@ func (h *inheritance) inherit(component, base string) error {
 				inheritable[k] = v
 			}
 		}
-		mergeInto(h.metadata, inheritable, h.e.ls)
+		mergeInto(h.metadata, inheritable, ls)
 	}
 	h.backendType, _ = bm["backend_type"].(string)
 	h.chain = append([]string{base}, slices.DeleteFunc(h.chain, func(s string) bool { return s == base })...)
@@ -350,16 +401,23 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 	cm, _ := st.components[component].(map[string]any)
 	md := mapAt(cm, "metadata")
 
+	ov := mapAt(cm, "overrides")
 	h := &inheritance{
 		e: e, st: st,
 		vars: map[string]any{}, settings: map[string]any{}, env: map[string]any{},
 		metadata: map[string]any{}, backend: map[string]any{},
 		visiting: map[string]bool{},
+		ls:       effectiveStrategy(e.ls, mapAt(cm, "settings"), mapAt(ov, "settings")),
 	}
+	// The base component, as atmos's processMetadataInheritance settles it:
+	// metadata.component when set, else the final base component of the
+	// top-level component attribute, else none.
+	var topFinal string
 	if c, ok := cm["component"].(string); ok {
 		if err := h.inherit(component, c); err != nil {
 			return nil, in.errorf([]string{"component"}, "%v", err)
 		}
+		topFinal = h.final
 	}
 	inherits, _ := md["inherits"].([]any)
 	for _, x := range inherits {
@@ -375,20 +433,35 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 	}
 	in.chain = h.chain
 
-	ov := mapAt(cm, "overrides")
-	in.vars = merged(e.ls, st.vars, h.vars, mapAt(cm, "vars"), mapAt(ov, "vars"))
-	in.settings = merged(e.ls, st.settings, h.settings, mapAt(cm, "settings"), mapAt(ov, "settings"))
-	if e.metaInherit && len(h.metadata) > 0 {
-		in.metadata = merged(e.ls, h.metadata, md)
-	} else {
-		in.metadata = merged(e.ls, md)
+	if err := checkStrategies(st.settings, h.settings, mapAt(cm, "settings"), mapAt(ov, "settings")); err != nil {
+		return nil, in.errorf([]string{"settings", "list_merge_strategy"}, "%v", err)
 	}
-
+	in.ls = effectiveStrategy(e.ls, st.settings, h.settings, mapAt(cm, "settings"), mapAt(ov, "settings"))
+	in.vars = merged(in.ls, st.vars, h.vars, mapAt(cm, "vars"), mapAt(ov, "vars"))
+	in.settings = merged(in.ls, st.settings, h.settings, mapAt(cm, "settings"), mapAt(ov, "settings"))
+	if gh := e.s.IntegrationsGitHub; len(gh) > 0 || len(mapAt(mapAt(in.settings, "integrations"), "github")) > 0 {
+		integrations, ok := in.settings["integrations"].(map[string]any)
+		if !ok {
+			integrations = map[string]any{}
+		}
+		integrations["github"] = merged(in.ls, gh, mapAt(integrations, "github"))
+		in.settings["integrations"] = integrations
+	}
+	if e.metaInherit && len(h.metadata) > 0 {
+		in.metadata = merged(in.ls, h.metadata, md)
+	} else {
+		in.metadata = merged(in.ls, md)
+	}
+	base := component
+	if c, ok := md["component"].(string); ok {
+		base = c
+	} else if topFinal != "" {
+		base = topFinal
+	}
 	in.h, in.cm = h, cm
 
+	in.base = base
 	if c, ok := in.metadata["component"].(string); ok {
-		in.base = c
-	} else if c, ok := cm["component"].(string); ok {
 		in.base = c
 	}
 	if in.base == component {
@@ -431,7 +504,7 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 // keys (for deps).
 func (in *instance) finish(e *expander) {
 	st, h, cm := in.st, in.h, in.cm
-	in.env = merged(e.ls, st.env, h.env, mapAt(cm, "env"), mapAt(mapAt(cm, "overrides"), "env"))
+	in.env = merged(in.ls, st.env, h.env, mapAt(cm, "env"), mapAt(mapAt(cm, "overrides"), "env"))
 	in.backendType = st.backendType
 	if h.backendType != "" {
 		in.backendType = h.backendType
@@ -446,6 +519,7 @@ func (in *instance) finish(e *expander) {
 				in.backendKeys[k] = true
 			}
 		}
+		in.backend = merged(in.ls, mapAt(st.backend, in.backendType), mapAt(h.backend, in.backendType), mapAt(mapAt(cm, "backend"), in.backendType))
 	}
 }
 
@@ -482,6 +556,7 @@ func (e *expander) record(in *instance, allNames map[string]bool) (Record, error
 	if r.Tags, err = in.tags(); err != nil {
 		return Record{}, err
 	}
+	r.Unevaluated = unevaluated(map[string]any{"vars": r.Vars, "settings": r.Settings, "env": r.Env})
 	r.Deps = in.st.deps(in)
 	if r.Labels, err = e.labels(in, r.Deps, allNames); err != nil {
 		return Record{}, err
@@ -510,7 +585,8 @@ func (in *instance) tags() (map[string]string, error) {
 	}
 	m, isMap := v.(map[string]any)
 	if !isMap {
-		return nil, in.errorf([]string{"vars", "tags"}, "want a mapping, got %s", kindOf(v))
+		// atmos does not check vars; a context filter on tags cannot match.
+		return nil, nil
 	}
 	out := make(map[string]string, len(m))
 	for k, tv := range m {
@@ -523,24 +599,25 @@ func (in *instance) tags() (map[string]string, error) {
 
 // workspace computes the Terraform workspace as atmos does.
 func (e *expander) workspace(in *instance) (string, error) {
-	if !e.workspaces {
+	if !e.workspaces || in.backendType == "http" {
+		// Terraform's http backend has no workspaces.
 		return "default", nil
 	}
 	var ws string
 	if t, ok := in.metadata["terraform_workspace_template"].(string); ok {
-		tmpl, err := template.New("terraform_workspace_template").Option("missingkey=error").Parse(t)
-		if err != nil {
-			return "", in.errorf([]string{"metadata", "terraform_workspace_template"}, "%v", err)
+		backend := in.backend
+		if backend == nil {
+			backend = map[string]any{}
 		}
-		var b strings.Builder
 		data := map[string]any{
 			"vars": in.vars, "settings": in.settings, "env": in.env, "metadata": in.metadata,
-			"component": in.base, "atmos_component": in.component, "atmos_stack": in.prefix,
+			"backend": backend, "backend_type": in.backendType,
 		}
-		if err := tmpl.Execute(&b, data); err != nil {
-			return "", in.errorf([]string{"metadata", "terraform_workspace_template"}, "%v", err)
+		out, err := renderTemplate("terraform_workspace_template", t, data, e.namer.funcs, false)
+		if err != nil {
+			return "", in.errorf([]string{"metadata", "terraform_workspace_template"}, "%v (atmos renders it over the component's vars, settings, env, metadata, backend and backend_type)", err)
 		}
-		ws = b.String()
+		ws = out
 	} else if p, ok := in.metadata["terraform_workspace_pattern"].(string); ok {
 		ws = ReplaceTokens(in.ctx, p)
 	} else if w, ok := in.metadata["terraform_workspace"].(string); ok {
@@ -721,4 +798,38 @@ func unique(in []string) []string {
 		}
 	}
 	return out
+}
+
+// unevaluated returns the sorted dotted paths of the strings below v that
+// hold a live-infrastructure YAML function or template call.
+func unevaluated(v map[string]any) []string {
+	var out []string
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, e := range t {
+				walk(prefix+"."+k, e)
+			}
+		case []any:
+			for i, e := range t {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), e)
+			}
+		case string:
+			if isLiveFunction(t) || strings.Contains(t, "{{") && liveTemplateCall(t) {
+				out = append(out, prefix[1:])
+			}
+		}
+	}
+	for k, e := range v {
+		walk("."+k, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// liveTemplateCall reports whether the template text calls an atmos function
+// that needs live infrastructure.
+func liveTemplateCall(s string) bool {
+	return strings.Contains(s, "atmos.Component") || strings.Contains(s, "atmos.Store") || strings.Contains(s, "atmos.GomplateDatasource")
 }

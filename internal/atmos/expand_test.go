@@ -132,12 +132,20 @@ func TestImportErrors(t *testing.T) {
 			fragments: []string{devStack, "import[0]", "remote import"},
 		},
 		{
-			name: "import context",
+			name: "import context that is not a mapping",
 			files: map[string]string{
 				"stacks/catalog/a.yaml": "vars: {}",
+				devStack:                "import:\n  - path: catalog/a\n    context: [x]\n" + ctxDev,
+			},
+			fragments: []string{devStack, "import[0].context", "want a mapping"},
+		},
+		{
+			name: "import context without a value the imported file needs",
+			files: map[string]string{
+				"stacks/catalog/a.yaml": "vars: {x: '{{ .y }}'}",
 				devStack:                "import:\n  - path: catalog/a\n    context: {x: 1}\n" + ctxDev,
 			},
-			fragments: []string{devStack, "import[0].context", "not supported"},
+			fragments: []string{"stacks/catalog/a.yaml", "templates:", `map has no entry for key "y"`},
 		},
 		{
 			name: "invalid YAML in an import",
@@ -686,11 +694,6 @@ func TestValueErrors(t *testing.T) {
 			files:     map[string]string{devStack: ctxDev + "components: {terraform: {c: {settings: {spacelift: {labels: [a, {b: c}]}}}}}"},
 			fragments: []string{"components.terraform.c.settings.spacelift.labels: item 1: want a string"},
 		},
-		{
-			name:      "tags not a map",
-			files:     map[string]string{devStack: ctx("dev", "tags: [a]") + "components: {terraform: {c: {}}}"},
-			fragments: []string{devStack + ": vars.tags: want a mapping"},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -740,8 +743,16 @@ terraform: {overrides: {vars: {t: team-a-terraform}}}
 	recs := mustExpand(t, files)
 	eq(t, "a.o (team a's overrides)", record(t, recs, "plat-ue1-dev-a").Vars["o"], "team-a")
 	eq(t, "a.t (terraform overrides win over global ones)", record(t, recs, "plat-ue1-dev-a").Vars["t"], "team-a-terraform")
-	eq(t, "b.o (not imported by team a)", record(t, recs, "plat-ue1-dev-b").Vars["o"], "catalog")
-	eq(t, "s.o (defined by the importer)", record(t, recs, "plat-ue1-dev-s").Vars["o"], "stack")
+	// atmos hands the overrides of an imported file back to its importer:
+	// they apply to the importer's own components and to every later import.
+	eq(t, "b.o (imported after team a)", record(t, recs, "plat-ue1-dev-b").Vars["o"], "team-a")
+	eq(t, "s.o (defined by the importer)", record(t, recs, "plat-ue1-dev-s").Vars["o"], "team-a")
+
+	files[devStack] = "import: [teams/b, teams/a]\n" + ctxDev + "components: {terraform: {s: {vars: {o: stack}}}}"
+	recs = mustExpand(t, files)
+	eq(t, "b.o (imported before team a)", record(t, recs, "plat-ue1-dev-b").Vars["o"], "catalog")
+
+	files[devStack] = "import: [teams/a, teams/b]\n" + ctxDev + "components: {terraform: {s: {vars: {o: stack}}}}"
 
 	files[devStack] = "import: [teams/a, teams/b]\n" + ctxDev + "overrides: {vars: {o: stack-override}}\ncomponents: {terraform: {s: {vars: {o: stack}}}}"
 	recs = mustExpand(t, files)
@@ -878,6 +889,7 @@ logs: {level: Info}
 		NamePattern:         "{tenant}-{environment}-{stage}",
 		NameTemplate:        "{{ .vars.stage }}",
 		ListMergeStrategy:   "append",
+		Root:                "infra",
 		WorkspacesEnabled:   &no,
 		MetadataInheritance: &no,
 		Env:                 map[string]string{"A": "b"},

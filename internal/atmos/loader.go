@@ -1,12 +1,19 @@
 package atmos
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
 	"strings"
+	"text/template"
+
+	"gopkg.in/yaml.v3"
 )
 
 // manifest is one parsed stack manifest.
@@ -22,6 +29,10 @@ type manifest struct {
 	raw map[string]any
 	// components is raw's components.terraform.
 	components map[string]any
+	// data is the file's text.
+	data []byte
+	// hasAppend is set when the file uses !append.
+	hasAppend bool
 }
 
 // processed is a manifest merged with everything it imports.
@@ -34,6 +45,10 @@ type processed struct {
 	// order lists the merged manifests in merge order (later wins), the file
 	// itself last; a manifest imported twice appears twice.
 	order []*manifest
+	// inline and importedOverrides are atmos's two layers of overrides that
+	// a processed file hands back to its importer: its own overrides merged
+	// with those it inherited, and those its imports handed back.
+	inline, importedOverrides map[string]any
 }
 
 // loader reads and merges manifests below one stacks base path.
@@ -47,20 +62,33 @@ type loader struct {
 
 	manifests map[string]*manifest    // by rel
 	globs     map[string][]string     // glob pattern -> matches
-	cache     map[string]*processed   // by rel, for files processed without inherited overrides
+	cache     map[string]*processed   // by rel, for files processed without context or overrides
 	compiled  map[string]*globMatcher // compiled globs
+
+	root          string            // atmos base path in the tree (for !include)
+	env           map[string]string // environment for !env, env and getenv
+	funcs         template.FuncMap  // functions of manifest templates
+	localsFuncs   template.FuncMap  // functions of locals
+	templates     bool              // templates.settings.enabled
+	ignoreMissing bool              // templates.settings.ignore_missing_template_values
 }
 
-func newLoader(fsys fs.FS, base string, ls ListMergeStrategy) (*loader, error) {
+func newLoader(fsys fs.FS, base string, s Settings, ls ListMergeStrategy) (*loader, error) {
 	l := &loader{
-		fsys:      fsys,
-		base:      base,
-		ls:        ls,
-		fileSet:   map[string]bool{},
-		manifests: map[string]*manifest{},
-		globs:     map[string][]string{},
-		cache:     map[string]*processed{},
-		compiled:  map[string]*globMatcher{},
+		fsys:          fsys,
+		base:          base,
+		ls:            ls,
+		root:          path.Clean(s.Root),
+		env:           s.Environment,
+		funcs:         templateFuncs(s.Environment),
+		localsFuncs:   localsFuncs(s.Environment),
+		templates:     s.TemplatesEnabled,
+		ignoreMissing: s.IgnoreMissingTemplateValues,
+		fileSet:       map[string]bool{},
+		manifests:     map[string]*manifest{},
+		globs:         map[string][]string{},
+		cache:         map[string]*processed{},
+		compiled:      map[string]*globMatcher{},
 	}
 	err := fs.WalkDir(fsys, base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -168,7 +196,8 @@ func (l *loader) discover(included, excluded []string) ([]string, error) {
 	return out, nil
 }
 
-// manifest parses and validates the base-relative file rel, once.
+// manifest reads and parses the base-relative file rel as written, once.
+// It is validated only after templating (see variant).
 func (l *loader) manifest(rel string) (*manifest, error) {
 	if m, ok := l.manifests[rel]; ok {
 		return m, nil
@@ -178,27 +207,82 @@ func (l *loader) manifest(rel string) (*manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	raw, err := parseManifest(data)
+	m := &manifest{name: strings.TrimSuffix(rel, path.Ext(rel)), rel: rel, file: file, data: data}
+	raw, err := parseManifest(data, file, l.include)
 	if err != nil {
 		return nil, &Error{File: file, Err: fmt.Errorf("parsing YAML: %w", err)}
 	}
-	if err := validateManifest(raw); err != nil {
-		err.File = file
-		return nil, err
-	}
-	ext := path.Ext(rel)
-	m := &manifest{
-		name: strings.TrimSuffix(rel, ext), rel: rel, file: file, raw: raw,
-		components: mapAt(mapAt(raw, "components"), "terraform"),
-	}
+	m.raw = raw
+	m.hasAppend = bytes.Contains(data, []byte("!append"))
+	m.components = mapAt(mapAt(raw, "components"), "terraform")
 	l.manifests[rel] = m
 	return m, nil
 }
 
+// include resolves "!include <path>" and "!include.raw <path>" in the
+// manifest file as atmos does for local files: a path starting with "." or
+// ".." is relative to the manifest's directory, any other path is relative
+// to the atmos base path. YAML and JSON files are parsed, other files are
+// text. Remote files and yq queries are refused: expansion reads nothing
+// outside the tree.
+func (l *loader) include(file, arg string, raw bool) (any, error) {
+	p, query, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	p = strings.Trim(p, `"'`)
+	if p == "" {
+		return nil, errors.New("needs a file path")
+	}
+	if strings.Contains(p, "://") || strings.Contains(p, "::") {
+		return nil, fmt.Errorf("remote file %q: expansion reads only files inside the tree; atmos would download it", p)
+	}
+	if strings.TrimSpace(query) != "" {
+		return nil, fmt.Errorf("yq query %q is not supported; include the whole file or a file holding just the value", strings.TrimSpace(query))
+	}
+	var candidates []string
+	if first, _, _ := strings.Cut(p, "/"); first == "." || first == ".." {
+		candidates = append(candidates, path.Join(path.Dir(file), p))
+	} else if !path.IsAbs(p) {
+		candidates = append(candidates, path.Clean(p), path.Join(l.root, p))
+	}
+	for _, c := range candidates {
+		if !fs.ValidPath(c) {
+			continue
+		}
+		data, err := fs.ReadFile(l.fsys, c)
+		if err != nil {
+			continue
+		}
+		if raw {
+			return string(data), nil
+		}
+		switch strings.ToLower(path.Ext(c)) {
+		case ".yaml", ".yml":
+			var v any
+			if err := yaml.Unmarshal(data, &v); err != nil {
+				return nil, fmt.Errorf("parsing %s: %w", c, err)
+			}
+			return normalize(v), nil
+		case ".json":
+			var v any
+			if err := json.Unmarshal(data, &v); err != nil {
+				return nil, fmt.Errorf("parsing %s: %w", c, err)
+			}
+			return normalize(v), nil
+		case ".hcl", ".tf", ".tfvars", ".env":
+			return nil, fmt.Errorf("%s: including %s files is not supported; atmos would parse them, here use YAML or JSON", c, path.Ext(c))
+		default:
+			return string(data), nil
+		}
+	}
+	return nil, fmt.Errorf("no file %q in the tree (tried %s)", p, strings.Join(candidates, ", "))
+}
+
 // importSpec is one entry of an import list.
 type importSpec struct {
-	path          string
-	skipIfMissing bool
+	path                        string
+	skipIfMissing               bool
+	context                     map[string]any
+	skipTemplates               bool
+	ignoreMissingTemplateValues bool
 }
 
 // imports reads m's import list.
@@ -218,18 +302,29 @@ func imports(m *manifest) ([]importSpec, error) {
 			if !ok || p == "" {
 				return nil, &Error{File: m.file, Key: key + ".path", Err: fmt.Errorf("want a non-empty string, got %s", kindOf(t["path"]))}
 			}
-			if ctx, ok := t["context"]; ok && ctx != nil {
-				if cm, ok := ctx.(map[string]any); !ok || len(cm) > 0 {
-					return nil, &Error{File: m.file, Key: key + ".context", Err: fmt.Errorf("import context (templated imports) is not supported")}
-				}
-			}
 			spec := importSpec{path: p}
-			if v, ok := t["skip_if_missing"]; ok {
-				b, ok := v.(bool)
+			if ctx, ok := t["context"]; ok && ctx != nil {
+				cm, ok := ctx.(map[string]any)
 				if !ok {
-					return nil, &Error{File: m.file, Key: key + ".skip_if_missing", Err: fmt.Errorf("want a boolean, got %s", kindOf(v))}
+					return nil, &Error{File: m.file, Key: key + ".context", Err: fmt.Errorf("want a mapping of template values, got %s", kindOf(ctx))}
 				}
-				spec.skipIfMissing = b
+				spec.context = cm
+			}
+			for _, f := range []struct {
+				name string
+				dst  *bool
+			}{
+				{"skip_if_missing", &spec.skipIfMissing},
+				{"skip_templates_processing", &spec.skipTemplates},
+				{"ignore_missing_template_values", &spec.ignoreMissingTemplateValues},
+			} {
+				if v, ok := t[f.name]; ok && v != nil {
+					b, ok := v.(bool)
+					if !ok {
+						return nil, &Error{File: m.file, Key: key + "." + f.name, Err: fmt.Errorf("want a boolean, got %s", kindOf(v))}
+					}
+					*f.dst = b
+				}
 			}
 			specs = append(specs, spec)
 		default:
@@ -272,94 +367,289 @@ func (l *loader) resolveImport(m *manifest, i int, spec importSpec) ([]string, e
 	return matches, nil
 }
 
-// process merges rel with its imports. parentOverrides are the overrides in
-// effect from the importing files; they win over the file's own.
-func (l *loader) process(rel string, parentOverrides map[string]any, chain []string) (*processed, error) {
-	inherited := len(parentOverrides) > 0
-	if !inherited {
+// processArgs is what an importer hands to a file it imports.
+type processArgs struct {
+	// ctx is the template context (import context, the importer's locals
+	// and sections); empty for top-level stack manifests.
+	ctx map[string]any
+	// inline and importedOverrides are the overrides in effect (see processed).
+	inline, importedOverrides map[string]any
+	// skipTemplates and ignoreMissing are the import's flags.
+	skipTemplates, ignoreMissing bool
+}
+
+func (a processArgs) empty() bool {
+	return len(a.ctx) == 0 && len(a.inline) == 0 && len(a.importedOverrides) == 0 && !a.skipTemplates && !a.ignoreMissing
+}
+
+// variant renders the manifest m for the template context ctx as atmos does
+// when it loads a file: the file's locals are resolved and, with them (or
+// with a context from the importer), the whole file is rendered as a Go
+// template. It returns the manifest to merge and the context its own
+// imports receive.
+func (l *loader) variant(m *manifest, a processArgs) (*manifest, map[string]any, error) {
+	ctx := make(map[string]any, len(a.ctx)+4)
+	for k, v := range a.ctx {
+		if k != "locals" {
+			ctx[k] = v
+		}
+	}
+	out := m
+	if !a.skipTemplates {
+		fl, err := l.resolveFileLocals(m.raw)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				e.File = m.file
+				e.Err = fmt.Errorf("%w (atmos resolves locals when it loads the file and refuses it when one fails)", e.Err)
+			}
+			return nil, nil, err
+		}
+		if fl.has {
+			ctx["locals"] = fl.locals
+			l.renderSections(m.raw, ctx)
+		}
+		if len(ctx) > 0 {
+			rendered, err := l.render(m, ctx, len(a.ctx) > 0, a.ignoreMissing || l.ignoreMissing)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = rendered
+			if fl.has || len(ctx) > 0 {
+				for _, s := range []string{"locals", "vars", "settings", "env"} {
+					if v, ok := ctx[s].(map[string]any); ok && len(v) > 0 {
+						if out == m {
+							out = m.withRaw(maps.Clone(m.raw))
+						}
+						out.raw[s] = v
+					}
+				}
+			}
+		}
+	}
+	if err := validateManifest(out.raw); err != nil {
+		err.File = m.file
+		return nil, nil, err
+	}
+	return out, ctx, nil
+}
+
+// withRaw returns a copy of m with other content.
+func (m *manifest) withRaw(raw map[string]any) *manifest {
+	c := *m
+	c.raw = raw
+	c.components = mapAt(mapAt(raw, "components"), "terraform")
+	return &c
+}
+
+// renderSections renders the templates in the file's settings, then vars,
+// then env with the context so far, each seeing the ones before it, and
+// adds them to ctx; a section whose templates fail is added as written (atmos
+// renders it again later, with the component's context).
+func (l *loader) renderSections(raw, ctx map[string]any) {
+	for _, s := range []string{"settings", "vars", "env"} {
+		sec, ok := raw[s].(map[string]any)
+		if !ok {
+			continue
+		}
+		ctx[s] = l.renderSection(s, sec, ctx)
+	}
+}
+
+// renderSection renders one section's templates over ctx; it returns the
+// section as written when they fail.
+func (l *loader) renderSection(name string, sec, ctx map[string]any) map[string]any {
+	v := substituteFieldRefs(sec, ctx).(map[string]any)
+	text, err := toYAML(v)
+	if err != nil {
+		return sec
+	}
+	if !strings.Contains(text, "{{") {
+		return v
+	}
+	r, err := renderTemplate(name, text, ctx, l.funcs, false)
+	if err != nil {
+		return sec
+	}
+	var back map[string]any
+	if err := yaml.Unmarshal([]byte(r), &back); err != nil {
+		return sec
+	}
+	if back == nil {
+		back = map[string]any{}
+	}
+	return normalize(back).(map[string]any)
+}
+
+// render renders the whole manifest as a Go template over ctx. Values that
+// are exactly one reference to a context value are substituted with the
+// value first (keeping its type). When the rendering fails and the context
+// came only from the file itself, atmos keeps the file as written (its
+// templates are for the component stage); with a context from the importer
+// the failure refuses the file.
+func (l *loader) render(m *manifest, ctx map[string]any, imported, ignoreMissing bool) (*manifest, error) {
+	input := substituteFieldRefs(m.raw, ctx).(map[string]any)
+	text, err := toYAML(input)
+	if err != nil {
+		return nil, &Error{File: m.file, Err: fmt.Errorf("preparing the file for templating: %w", err)}
+	}
+	out, err := renderTemplate(m.file, text, ctx, l.funcs, ignoreMissing)
+	if err != nil {
+		if !imported {
+			return m.withRaw(input), nil
+		}
+		if errors.Is(err, errNeedsLiveInfrastructure) {
+			return nil, &Error{File: m.file, Err: fmt.Errorf("templates: %w; atmos fails the same way when it cannot reach it", err)}
+		}
+		return nil, &Error{File: m.file, Err: fmt.Errorf("templates: %w; atmos needs every value the file's templates use in the import's context: (or ignore_missing_template_values: true on the import)", err)}
+	}
+	raw, err := parseManifest([]byte(out), m.file, nil)
+	if err != nil {
+		return nil, &Error{File: m.file, Err: fmt.Errorf("parsing the file after templating: %w", err)}
+	}
+	return m.withRaw(raw), nil
+}
+
+// process merges rel with its imports, as atmos's stack processor does.
+func (l *loader) process(rel string, a processArgs, chain []string) (*processed, error) {
+	cacheable := a.empty()
+	if cacheable {
 		if p, ok := l.cache[rel]; ok {
 			return p, nil
 		}
 	}
-	m, err := l.manifest(rel)
+	m0, err := l.manifest(rel)
 	if err != nil {
 		return nil, err
 	}
 	if slices.Contains(chain, rel) {
-		return nil, &Error{File: m.file, Err: fmt.Errorf("import cycle: %s -> %s", strings.Join(chain, " -> "), rel)}
+		return nil, &Error{File: m0.file, Err: fmt.Errorf("import cycle: %s -> %s", strings.Join(chain, " -> "), rel)}
+	}
+	m, ctx, err := l.variant(m0, a)
+	if err != nil {
+		return nil, err
+	}
+	if m != m0 {
+		cacheable = false
 	}
 	specs, err := imports(m)
 	if err != nil {
 		return nil, err
 	}
 
-	// Overrides apply to the components defined in this file and in
-	// everything it imports; the importer's win (atmos "overrides" section,
-	// terraform.overrides winning over the global one).
-	effective := parentOverrides
+	// atmos's overrides: the file's own (global, then terraform) merged
+	// under those inherited from its importers apply to everything the file
+	// imports; the overrides its imports hand back apply, below the inline
+	// ones, to the components the file itself defines.
+	inline := a.inline
 	own, ownTF := mapAt(m.raw, "overrides"), mapAt(mapAt(m.raw, "terraform"), "overrides")
 	if len(own) > 0 || len(ownTF) > 0 {
-		effective = merged(l.ls, own, ownTF, parentOverrides)
+		inline = merged(l.ls, own, ownTF, a.inline)
 	}
+	importedOv := a.importedOverrides
 
 	out := &processed{}
-	if len(specs) == 0 && len(effective) == 0 {
-		out.merged = m.raw
-	} else {
-		cow := newCOWMerger(l.ls)
-		dst := cow.newMap()
-		seen := map[string]bool{}
-		childChain := append(slices.Clip(chain), rel)
-		for i, spec := range specs {
-			matches, err := l.resolveImport(m, i, spec)
+	cow := newCOWMerger(l.ls)
+	dst := cow.newMap()
+	seen := map[string]bool{}
+	childChain := append(slices.Clip(chain), rel)
+	hasAppend := m.hasAppend
+	accumulated := map[string]any{}
+	for i, spec := range specs {
+		if strings.Contains(spec.path, "{{") && l.templates && !spec.skipTemplates {
+			data := merged(l.ls, accumulated, spec.context)
+			p, err := renderTemplate("import", spec.path, data, l.funcs, spec.ignoreMissingTemplateValues || l.ignoreMissing)
+			if err != nil {
+				return nil, &Error{File: m.file, Key: fmt.Sprintf("import[%d].path", i), Err: fmt.Errorf("template: %w; atmos needs the value in an earlier import or in this import's context:", err)}
+			}
+			spec.path = p
+		}
+		matches, err := l.resolveImport(m, i, spec)
+		if err != nil {
+			return nil, err
+		}
+		childArgs := processArgs{
+			ctx: ctx, inline: inline, importedOverrides: importedOv,
+			skipTemplates: spec.skipTemplates, ignoreMissing: spec.ignoreMissingTemplateValues,
+		}
+		if len(spec.context) > 0 {
+			childArgs.ctx = merged(l.ls, spec.context, ctx)
+		}
+		var children []*processed
+		for _, match := range matches {
+			child, err := l.process(match, childArgs, childChain)
 			if err != nil {
 				return nil, err
 			}
-			for _, match := range matches {
-				child, err := l.process(match, effective, childChain)
-				if err != nil {
-					return nil, err
-				}
-				cow.merge(dst, child.merged)
-				cm := l.manifests[match]
-				for _, im := range append([]*manifest{cm}, child.imports...) {
-					if !seen[im.rel] {
-						seen[im.rel] = true
-						out.imports = append(out.imports, im)
+			children = append(children, child)
+		}
+		for k, child := range children {
+			if len(child.importedOverrides) > 0 || len(child.inline) > 0 {
+				importedOv = merged(l.ls, importedOv, child.importedOverrides, child.inline)
+			}
+			cow.merge(dst, child.merged)
+			cm := l.manifests[matches[k]]
+			hasAppend = hasAppend || cm.hasAppend
+			for _, im := range append([]*manifest{child.self()}, child.imports...) {
+				if !seen[im.rel] {
+					seen[im.rel] = true
+					out.imports = append(out.imports, im)
+				} else {
+					for j, prev := range out.imports {
+						if prev.rel == im.rel {
+							out.imports[j] = im
+						}
 					}
 				}
-				out.order = append(out.order, child.order...)
+			}
+			out.order = append(out.order, child.order...)
+			for _, s := range []string{"settings", "vars", "env"} {
+				if v, ok := child.merged[s]; ok && v != nil {
+					accumulated = merged(l.ls, accumulated, map[string]any{s: v})
+				}
 			}
 		}
-		cow.merge(dst, m.raw)
-		if len(effective) > 0 {
-			injectOverrides(cow, dst, m.raw, effective)
-		}
-		out.merged = dst
 	}
+	final := merged(l.ls, importedOv, inline)
+	raw := m.raw
+	if len(final) > 0 && len(m.components) > 0 {
+		raw = withOverrides(m.raw, final)
+		m = m.withRaw(raw)
+	}
+	cow.merge(dst, raw)
+	out.merged = dst
+	if hasAppend {
+		if v, changed := unwrapAppends(dst); changed {
+			out.merged = v.(map[string]any)
+		}
+	}
+	out.inline, out.importedOverrides = inline, importedOv
 	out.order = append(out.order, m)
-	if !inherited {
+	if cacheable {
 		l.cache[rel] = out
 	}
 	return out, nil
 }
 
-// injectOverrides merges overrides into the "overrides" key of every
-// Terraform component that the file itself defines, as atmos does.
-func injectOverrides(cow *cowMerger, dst, raw, overrides map[string]any) {
-	own := mapAt(mapAt(raw, "components"), "terraform")
-	if len(own) == 0 {
-		return
-	}
-	components := cow.own(mapAt(dst, "components"))
-	dst["components"] = components
-	comps := cow.own(mapAt(components, "terraform"))
-	components["terraform"] = comps
-	for name := range own {
-		c := cow.own(mapAt(comps, name))
+// self is the processed file's own manifest (last in order).
+func (p *processed) self() *manifest { return p.order[len(p.order)-1] }
+
+// withOverrides returns raw with the overrides section of every Terraform
+// component it defines set to overrides, as atmos does.
+func withOverrides(raw, overrides map[string]any) map[string]any {
+	out := maps.Clone(raw)
+	components := maps.Clone(mapAt(raw, "components"))
+	comps := maps.Clone(mapAt(components, "terraform"))
+	for name, v := range comps {
+		c, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		c = maps.Clone(c)
+		c["overrides"] = overrides
 		comps[name] = c
-		ov := cow.own(mapAt(c, "overrides"))
-		c["overrides"] = ov
-		cow.merge(ov, overrides)
 	}
+	components["terraform"] = comps
+	out["components"] = components
+	return out
 }

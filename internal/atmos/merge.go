@@ -40,6 +40,10 @@ func parseListMergeStrategy(s string) (ListMergeStrategy, error) {
 func mergeInto(dst, src map[string]any, ls ListMergeStrategy) {
 	for k, sv := range src {
 		dv, exists := dst[k]
+		if al, ok := appendList(sv); ok {
+			dst[k] = appended(dv, al, true)
+			continue
+		}
 		if !exists {
 			dst[k] = deepCopy(sv)
 			continue
@@ -70,6 +74,76 @@ func mergeInto(dst, src map[string]any, ls ListMergeStrategy) {
 			}
 		}
 		dst[k] = deepCopy(sv)
+	}
+}
+
+// appendList reports whether v is a list tagged !append, and returns it.
+func appendList(v any) ([]any, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return nil, false
+	}
+	l, ok := m[appendKey].([]any)
+	return l, ok
+}
+
+// appended returns the list dv (when it is one; else an empty list) with al
+// appended; copy deep-copies al's items.
+func appended(dv any, al []any, copy bool) []any {
+	if w, ok := appendList(dv); ok {
+		dv = w
+	}
+	dl, _ := dv.([]any)
+	out := make([]any, 0, len(dl)+len(al))
+	out = append(out, dl...)
+	for _, e := range al {
+		if copy {
+			e = deepCopy(e)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// unwrapAppends returns v with every !append list that had nothing to append
+// to replaced by the plain list, as atmos does once a manifest is merged. It
+// copies only the maps and lists on the way to a change; v is not modified.
+func unwrapAppends(v any) (any, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if l, ok := appendList(t); ok {
+			out, _ := unwrapAppends(l)
+			return out, true
+		}
+		var out map[string]any
+		for k, e := range t {
+			if ne, changed := unwrapAppends(e); changed {
+				if out == nil {
+					out = maps.Clone(t)
+				}
+				out[k] = ne
+			}
+		}
+		if out == nil {
+			return t, false
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, e := range t {
+			if ne, changed := unwrapAppends(e); changed {
+				if out == nil {
+					out = slices.Clone(t)
+				}
+				out[i] = ne
+			}
+		}
+		if out == nil {
+			return t, false
+		}
+		return out, true
+	default:
+		return v, false
 	}
 }
 
@@ -185,6 +259,10 @@ func (c *cowMerger) own(m map[string]any) map[string]any {
 func (c *cowMerger) merge(dst, src map[string]any) {
 	for k, sv := range src {
 		dv, exists := dst[k]
+		if al, ok := appendList(sv); ok {
+			dst[k] = appended(dv, al, false)
+			continue
+		}
 		if !exists {
 			dst[k] = sv
 			continue

@@ -88,14 +88,21 @@ func PatternPrefix(c Context, pattern string) (string, error) {
 type namer struct {
 	pattern string
 	tmpl    *template.Template
+	// funcs are the template functions atmos offers (Sprig, Gomplate, atmos).
+	funcs template.FuncMap
 }
 
-func newNamer(s Settings) (*namer, error) {
-	n := &namer{pattern: s.NamePattern}
+func newNamer(s Settings, funcs template.FuncMap) (*namer, error) {
+	n := &namer{pattern: s.NamePattern, funcs: funcs}
 	if s.NameTemplate != "" {
-		t, err := template.New("name_template").Option("missingkey=error").Parse(s.NameTemplate)
+		t, err := template.New("name_template").Funcs(funcs).Parse(s.NameTemplate)
 		if err != nil {
 			return nil, fmt.Errorf("stacks.name_template: %w", err)
+		}
+		if s.IgnoreMissingTemplateValues {
+			t.Option("missingkey=default")
+		} else {
+			t.Option("missingkey=error")
 		}
 		n.tmpl = t
 	}

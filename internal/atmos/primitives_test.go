@@ -202,14 +202,16 @@ func TestParseManifest(t *testing.T) {
 		{"empty", "", map[string]any{}, false},
 		{"comments only", "# nothing\n", map[string]any{}, false},
 		{"integer keys become strings", "d:\n  1:\n    component: vpc\n", map[string]any{"d": map[string]any{"1": map[string]any{"component": "vpc"}}}, false},
-		{"custom tags are kept", "a: !terraform.output vpc id\nb: !env\n", map[string]any{"a": "!terraform.output vpc id", "b": "!env"}, false},
+		{"atmos functions are kept as strings", "a: !terraform.output vpc id\nb: !env\n", map[string]any{"a": "!terraform.output vpc id", "b": "!env"}, false},
+		{"unknown tags are refused", "a: !nope x\n", nil, true},
+		{"literal drops the tag", "a: !literal \"{{ x }}\"\n", map[string]any{"a": "{{ x }}"}, false},
 		{"anchors and merge keys", "x: &a {b: 1}\ny:\n  <<: *a\n  c: 2\n", map[string]any{"x": map[string]any{"b": 1}, "y": map[string]any{"b": 1, "c": 2}}, false},
 		{"list at top level", "- a\n", nil, true},
 		{"invalid", "a: [\n", nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseManifest([]byte(tt.in))
+			got, err := parseManifest([]byte(tt.in), "m.yaml", nil)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}

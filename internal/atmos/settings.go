@@ -52,6 +52,25 @@ type Settings struct {
 	// StackConfigPathTemplate formats deps: labels; empty means
 	// DefaultStackConfigPathTemplate.
 	StackConfigPathTemplate string
+	// Root is atmos's base path in the tree (atmos.yaml's directory joined
+	// with base_path): "!include" paths that do not start with "." are
+	// relative to it.
+	Root string
+	// TemplatesEnabled is templates.settings.enabled. atmos renders the
+	// templates of imported files whenever they get a context (locals or
+	// import context) regardless; this switch governs templates in import
+	// paths.
+	TemplatesEnabled bool
+	// IgnoreMissingTemplateValues is
+	// templates.settings.ignore_missing_template_values.
+	IgnoreMissingTemplateValues bool
+	// IntegrationsGitHub is atmos.yaml's integrations.github section, the
+	// lowest layer of every component's settings.integrations.github.
+	IntegrationsGitHub map[string]any
+	// Environment is the environment atmos would run with: what "!env" in
+	// locals and the env / getenv template functions read. It is never taken
+	// from the operator's own process environment.
+	Environment map[string]string
 }
 
 // atmosYAML is the on-disk shape of the fields of atmos.yaml that matter.
@@ -75,7 +94,16 @@ type atmosYAML struct {
 	Settings struct {
 		ListMergeStrategy string `yaml:"list_merge_strategy"`
 	} `yaml:"settings"`
-	Env map[string]string `yaml:"env"`
+	Env       map[string]string `yaml:"env"`
+	Templates struct {
+		Settings struct {
+			Enabled                     bool `yaml:"enabled"`
+			IgnoreMissingTemplateValues bool `yaml:"ignore_missing_template_values"`
+		} `yaml:"settings"`
+	} `yaml:"templates"`
+	Integrations struct {
+		GitHub map[string]any `yaml:"github"`
+	} `yaml:"integrations"`
 }
 
 // LoadSettings reads the atmos.yaml at name in fsys. BasePath in the result
@@ -103,6 +131,14 @@ func LoadSettings(fsys fs.FS, name string) (Settings, error) {
 		WorkspacesEnabled:   raw.Components.Terraform.WorkspacesEnabled,
 		MetadataInheritance: raw.Stacks.Inherit.Metadata,
 		Env:                 raw.Env,
+		Root:                path.Join(path.Dir(name), raw.BasePath),
+		TemplatesEnabled:    raw.Templates.Settings.Enabled,
+
+		IgnoreMissingTemplateValues: raw.Templates.Settings.IgnoreMissingTemplateValues,
+		IntegrationsGitHub:          raw.Integrations.GitHub,
+	}
+	if s.IntegrationsGitHub != nil {
+		s.IntegrationsGitHub = normalize(s.IntegrationsGitHub).(map[string]any)
 	}
 	return s, nil
 }
@@ -138,6 +174,21 @@ func (s Settings) Override(o Settings) Settings {
 	}
 	if o.StackConfigPathTemplate != "" {
 		s.StackConfigPathTemplate = o.StackConfigPathTemplate
+	}
+	if o.Root != "" {
+		s.Root = o.Root
+	}
+	if o.TemplatesEnabled {
+		s.TemplatesEnabled = true
+	}
+	if o.IgnoreMissingTemplateValues {
+		s.IgnoreMissingTemplateValues = true
+	}
+	if o.IntegrationsGitHub != nil {
+		s.IntegrationsGitHub = o.IntegrationsGitHub
+	}
+	if o.Environment != nil {
+		s.Environment = o.Environment
 	}
 	return s
 }

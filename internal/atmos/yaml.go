@@ -10,12 +10,40 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// parseManifest decodes one YAML document into a map with string keys at
-// every level. An empty document is an empty map; a document that is not a
-// mapping is an error. Scalars carrying a custom tag (atmos YAML functions
-// such as !terraform.output) are kept as the string "<tag> <value>", so they
-// survive as literals instead of silently losing their tag.
-func parseManifest(data []byte) (map[string]any, error) {
+// atmosTags are the YAML function tags atmos accepts in stack manifests
+// (its function tag registry). Any other local tag makes atmos refuse the
+// manifest.
+var atmosTags = map[string]bool{
+	"!exec": true, "!secret": true, "!store": true, "!store.get": true,
+	"!template": true, "!terraform.output": true, "!terraform.state": true,
+	"!env": true, "!cel": true, "!include": true, "!include.raw": true,
+	"!repo-root": true, "!git.root": true, "!git.sha": true, "!git.branch": true,
+	"!git.ref": true, "!git.repository": true, "!git.owner": true, "!git.name": true,
+	"!git.host": true, "!git.url": true, "!append": true, "!cwd": true,
+	"!unset": true, "!random": true, "!literal": true,
+	"!aws.account_id": true, "!aws.caller_identity_arn": true,
+	"!aws.caller_identity_user_id": true, "!aws.region": true,
+	"!aws.organization_id": true, "!emulator": true, "!version": true,
+	"!tags": true, "!labels": true, "!labels.keys": true, "!labels.values": true,
+}
+
+// appendKey marks a list tagged !append: merging appends it to the inherited
+// list instead of replacing it (atmos's own marker key).
+const appendKey = "__atmos_append__"
+
+// includer resolves !include and !include.raw for the manifest file: it
+// returns the included value (parsed by extension, or the raw text).
+type includer func(file, arg string, raw bool) (any, error)
+
+// parseManifest decodes one YAML document of the manifest file into a map
+// with string keys at every level, handling YAML function tags as atmos does
+// when it loads a stack manifest: !include and !include.raw are replaced by
+// the included file (through inc), !literal is dropped, an !append list is
+// wrapped for the merge, and every other atmos function is kept as the
+// string "<tag> <value>", which atmos's Spacelift processing never
+// evaluates. An unknown tag is an error, as in atmos. An empty document is an
+// empty map; a document that is not a mapping is an error.
+func parseManifest(data []byte, file string, inc includer) (map[string]any, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -27,7 +55,9 @@ func parseManifest(data []byte) (map[string]any, error) {
 	if len(root.Content) == 0 {
 		return map[string]any{}, nil
 	}
-	keepCustomTags(&root)
+	if err := processTags(&root, file, inc); err != nil {
+		return nil, err
+	}
 	var v any
 	if err := root.Decode(&v); err != nil {
 		return nil, err
@@ -42,28 +72,61 @@ func parseManifest(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// keepCustomTags rewrites scalars with a local tag (one "!", not "!!") into
-// plain strings that keep the tag, and drops local tags from collections.
-func keepCustomTags(n *yaml.Node) {
-	if n == nil {
-		return
-	}
-	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		if n.Kind == yaml.ScalarNode {
-			if n.Value == "" {
-				n.Value = n.Tag
-			} else {
-				n.Value = n.Tag + " " + n.Value
+// processTags rewrites the children of n that carry atmos function tags.
+func processTags(n *yaml.Node, file string, inc includer) error {
+	for _, c := range n.Content {
+		tag := strings.TrimSpace(c.Tag)
+		if tag == "" || strings.HasPrefix(tag, "!!") || !strings.HasPrefix(tag, "!") {
+			if err := processTags(c, file, inc); err != nil {
+				return err
 			}
-			n.Tag = "!!str"
-			n.Style = 0
-		} else {
-			n.Tag = ""
+			continue
+		}
+		if !atmosTags[tag] {
+			return fmt.Errorf("line %d: unsupported YAML tag %q: atmos accepts only its functions (!include, !template, !terraform.output, !env, ...)", c.Line, tag)
+		}
+		switch tag {
+		case "!literal":
+			c.Tag = ""
+		case "!append":
+			c.Tag = ""
+			if c.Kind == yaml.SequenceNode {
+				if err := processTags(c, file, inc); err != nil {
+					return err
+				}
+				inner := *c
+				*c = yaml.Node{Kind: yaml.MappingNode, Line: inner.Line, Content: []*yaml.Node{
+					{Kind: yaml.ScalarNode, Tag: "!!str", Value: appendKey}, &inner,
+				}}
+			}
+			continue
+		case "!include", "!include.raw":
+			if inc == nil {
+				return fmt.Errorf("line %d: %s is not allowed here", c.Line, tag)
+			}
+			v, err := inc(file, strings.TrimSpace(c.Value), tag == "!include.raw")
+			if err != nil {
+				return fmt.Errorf("line %d: %s %s: %w", c.Line, tag, strings.TrimSpace(c.Value), err)
+			}
+			var repl yaml.Node
+			if err := repl.Encode(v); err != nil {
+				return fmt.Errorf("line %d: %s %s: %w", c.Line, tag, strings.TrimSpace(c.Value), err)
+			}
+			*c = repl
+			continue
+		default:
+			c.Value = strings.TrimSpace(tag + " " + strings.TrimSpace(c.Value))
+			c.Tag = ""
+			if c.Kind == yaml.ScalarNode {
+				c.Tag = "!!str"
+				c.Style = 0
+			}
+		}
+		if err := processTags(c, file, inc); err != nil {
+			return err
 		}
 	}
-	for _, c := range n.Content {
-		keepCustomTags(c)
-	}
+	return nil
 }
 
 // normalize converts map[any]any (produced for non-string keys such as the
