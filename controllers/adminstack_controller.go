@@ -32,6 +32,7 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
 	"github.com/stackwright/spacelift-operator/internal/source"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
 // AdminStackFieldOwner is the server-side apply field manager of the objects
@@ -64,6 +65,12 @@ type AdminStackReconciler struct {
 	Recorder record.EventRecorder
 	// Git reads Git sources; SetupWithManager provides one when nil.
 	Git *source.Git
+	// Credentials finds the Spacelift client that looks up the worker pools,
+	// spaces and contexts the configuration names.
+	Credentials *Credentials
+	// NewDirectoryAPI turns a client into the API names are looked up with;
+	// tests swap it. Nil means the client itself.
+	NewDirectoryAPI func(*spacelift.Client) DirectoryAPI
 
 	expansions expansionCache
 }
@@ -276,6 +283,9 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 	if len(problems) > 0 {
 		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, adminstack.Summarize(problems, adminStackMaxProblems)}
 		return true, nil
+	}
+	if done, err := r.resolveNames(ctx, s, &d); done || err != nil {
+		return true, err
 	}
 	s.desired = &d
 	for _, obj := range adminDesiredObjects(&d) {

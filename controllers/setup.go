@@ -36,7 +36,7 @@ func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 			Recorder: mgr.GetEventRecorderFor("stack-controller"), Cache: cache, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
 		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
 			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
-		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Git: d.Git},
+		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Git: d.Git, Credentials: d.Credentials},
 	}
 	if d.Signer != nil {
 		reconcilers["SigningKey"] = &SigningKeyPublisher{Client: mgr.GetClient(), Signer: d.Signer, ConfigMap: d.PublicKeys}

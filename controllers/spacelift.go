@@ -57,6 +57,7 @@ type StackAPI interface {
 	CreateStackRoleBinding(ctx context.Context, input spacelift.StackRoleBindingInput) (*spacelift.StackRoleBinding, error)
 	GetStackRoleBinding(ctx context.Context, id string) (*spacelift.StackRoleBinding, error)
 	DeleteStackRoleBinding(ctx context.Context, id string) error
+	ListRoles(ctx context.Context) ([]spacelift.Role, error)
 
 	StackSnapshotPages(ctx context.Context, predicates ...spacelift.QueryPredicate) iter.Seq2[*spacelift.Page[spacelift.StackSnapshot], error]
 	ListRuns(ctx context.Context, stackID, before string) ([]spacelift.Run, error)

@@ -42,6 +42,8 @@ type StackReconciler struct {
 	// Signer signs the metadata of runs the operator triggers; nil sends
 	// unsigned metadata.
 	Signer *RunSigner
+	// Roles turns role slugs into ids.
+	Roles RoleDirectory
 	// Webhooks, when set, enqueues stacks named by Spacelift webhooks.
 	Webhooks *WebhookEvents
 	// NewAPI turns a client into the API the reconciler uses; tests swap it.
@@ -135,8 +137,11 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 			return ctrl.Result{}, err
 		}
 	}
-	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.updateStack, r.syncConfig,
-		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.syncRoleBindings, r.observeDrift, r.syncRuns} {
+	// Role bindings come before the settings, so that a stack that still
+	// carries the administrative flag gets its Space Admin binding before the
+	// flag is turned off.
+	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.syncRoleBindings, r.updateStack, r.syncConfig,
+		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns} {
 		done, err := phase(ctx, s)
 		if s.wrote {
 			r.Cache.MarkDirty(s.api, s.id)

@@ -58,7 +58,6 @@ func desiredStackInput(s *spaceliftv1alpha1.Stack) spacelift.StackInput {
 		Name:                   stackName(s),
 		Repository:             spec.Repository,
 		Branch:                 spec.Branch,
-		Administrative:         spec.Administrative,
 		Autodeploy:             spec.Autodeploy,
 		Autoretry:              spec.Autoretry,
 		Description:            optString(spec.Description),

@@ -113,4 +113,10 @@ const (
 	// ReasonChildrenNotReady accompanies Ready=False on an AdminStack while
 	// some child stacks are not Ready yet.
 	ReasonChildrenNotReady = "ChildrenNotReady"
+
+	// ReasonUnknownName accompanies Stalled=True on an AdminStack whose
+	// configuration names a worker pool, space or context that Spacelift does
+	// not have (or has twice); the message lists every such name and where
+	// it was set.
+	ReasonUnknownName = "UnknownName"
 )

@@ -1,7 +1,8 @@
 // Package adminstacktest walks the AdminStack controller's user stories
 // against a local control plane. Only the AdminStack reconciler runs: child
 // Stacks are not synced to Spacelift, and the tests play the Stack controller
-// by patching child status.
+// by patching child status. An in-process emulator answers the lookups of
+// worker pool, space and context names.
 package adminstacktest
 
 import (
@@ -9,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,10 +32,18 @@ import (
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 	"github.com/stackwright/spacelift-operator/internal/source"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/testenv"
 )
 
-var k8s client.Client
+var (
+	k8s client.Client
+	emu *emulator.Server
+)
+
+// credentialsNamespace holds the operator's default credentials Secret.
+const credentialsNamespace = "spacelift-system"
 
 const (
 	syncInterval = 2 * time.Second
@@ -65,9 +75,16 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	creds, stop, err := startEmulator()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
 	// The stories serve their Git repositories from the local disk.
 	r := &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Options: controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2},
+		Options:     controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2},
+		Credentials: creds,
 		Git:     source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true})}
 	if err := r.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -81,6 +98,31 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 	return m.Run()
+}
+
+// startEmulator serves an emulator and stores its credentials as the
+// operator's default Secret.
+func startEmulator() (*controllers.Credentials, func(), error) {
+	var err error
+	emu, err = emulator.New(emulator.Options{APIKeyID: "test-key", APIKeySecret: "test-secret-value"})
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := httptest.NewServer(emu)
+	ctx := context.Background()
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: credentialsNamespace}}); err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "spacelift-credentials"},
+		StringData: map[string]string{"SPACELIFT_API_KEY_ENDPOINT": srv.URL, "SPACELIFT_API_KEY_ID": "test-key", "SPACELIFT_API_KEY_SECRET": "test-secret-value"}}
+	if err := k8s.Create(ctx, secret); err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	fast := spacelift.Options{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, QPS: 500, Burst: 100}
+	return &controllers.Credentials{Reader: k8s, Cache: spacelift.NewClientCache(fast),
+		Default: client.ObjectKeyFromObject(secret)}, srv.Close, nil
 }
 
 // newNamespace creates a namespace of its own for one test.

@@ -15,7 +15,9 @@ import (
 // the AdminStack controller never calls Spacelift itself.
 //
 // It is administrative through spec.adminStack.roleBindings when some are
-// given, else through the deprecated administrative flag. It gets
+// given, else through a binding of the Space Admin role on its space (on the
+// root space for a root admin, which manages spaces everywhere); Spacelift
+// refuses the administrative flag since 2026-06-01. It gets
 // spec.rootStackPolicyAttachments as policies and is never destroyed:
 // a Destroy deletion policy of the children becomes Delete for it.
 func AdminStackObject(a *v1alpha1.AdminStack) *v1alpha1.Stack {
@@ -26,6 +28,15 @@ func AdminStackObject(a *v1alpha1.AdminStack) *v1alpha1.Stack {
 		labels = append(labels, string(l))
 	}
 	labels = append(labels, orDefault(a.Spec.AdminStackLabel, defaultAdminStackLabel)+":"+AdminName(a))
+	space := orDefault(as.Space, d.Space)
+	bindings := slices.Clone(as.RoleBindings)
+	if len(bindings) == 0 {
+		target := orDefault(space, RootSpace)
+		if a.Spec.RootAdmin {
+			target = RootSpace
+		}
+		bindings = []v1alpha1.StackRoleBinding{{RoleID: SpaceAdminRole, SpaceID: target}}
+	}
 	deletion := d.DeletionPolicy
 	if deletion == v1alpha1.DeletionPolicyDestroy {
 		deletion = v1alpha1.DeletionPolicyDelete
@@ -41,7 +52,7 @@ func AdminStackObject(a *v1alpha1.AdminStack) *v1alpha1.Stack {
 			ProjectRoot:    as.ProjectRoot,
 			Description:    as.Description,
 			Labels:         uniqueLabels(labels),
-			Space:          orDefault(as.Space, d.Space),
+			Space:          space,
 			WorkerPool:     d.WorkerPool,
 			Autodeploy:     d.Autodeploy,
 			Autoretry:      d.Autoretry,
@@ -49,14 +60,21 @@ func AdminStackObject(a *v1alpha1.AdminStack) *v1alpha1.Stack {
 			RunnerImage:    d.RunnerImage,
 			Terraform:      terraformVendor(d, ""),
 			Policies:       uniquePolicies(slices.Clone(a.Spec.RootStackPolicyAttachments)),
-			Administrative: len(as.RoleBindings) == 0,
-			RoleBindings:   slices.Clone(as.RoleBindings),
+			RoleBindings:   bindings,
 			DeletionPolicy: deletion,
 			Interval:       a.Spec.Interval.DeepCopy(),
 			CredentialsRef: a.Spec.CredentialsRef.DeepCopy(),
 		},
 	}
 }
+
+const (
+	// SpaceAdminRole is the slug of Spacelift's built-in Space Admin role; the
+	// Stack controller looks up its id.
+	SpaceAdminRole = "space-admin"
+	// RootSpace is the id of Spacelift's root space.
+	RootSpace = "root"
+)
 
 // childAdminStack builds the AdminStack a root AdminStack a generates for the
 // admin-stack component instance r. The child reads the same source and

@@ -21,6 +21,10 @@ type Desired struct {
 	Stacks []*v1alpha1.Stack
 	// AdminStacks are the child AdminStacks of a root AdminStack, sorted by name.
 	AdminStacks []*v1alpha1.AdminStack
+	// Names are the Spacelift worker pools, spaces and contexts that Admin and
+	// Stacks name, as written; ResolveNames turns them into ids. Child
+	// AdminStacks resolve their own.
+	Names []NameRef
 }
 
 // Selected is how many component instances the children come from.
@@ -91,6 +95,7 @@ func Summarize(problems []Problem, max int) string {
 // be applied as a whole.
 func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (Desired, []Problem) {
 	d := Desired{Admin: AdminStackObject(a)}
+	d.Names = collectNames(a, d.Admin, nil)
 	var problems []Problem
 	selected := Select(a, records)
 	var children []child
@@ -106,6 +111,7 @@ func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (De
 			c, msgs = childStack(a, r)
 			children = append(children, c)
 			d.Stacks = append(d.Stacks, c.stack)
+			d.Names = append(d.Names, collectNames(a, c.stack, r)...)
 		}
 		for _, m := range msgs {
 			problems = append(problems, Problem{Object: describe(r), Message: m})

@@ -267,8 +267,9 @@ func TestAdminStackObject(t *testing.T) {
 	if s.Name != "plat-admin" || s.Spec.Name != "plat" || s.Labels[LabelAdminStack] != "plat" || len(s.OwnerReferences) != 1 {
 		t.Errorf("metadata = %+v, spec.name = %q", s.ObjectMeta, s.Spec.Name)
 	}
-	if !s.Spec.Administrative || len(s.Spec.RoleBindings) != 0 {
-		t.Errorf("administrative = %v, roleBindings = %v; want the flag without role bindings", s.Spec.Administrative, s.Spec.RoleBindings)
+	wantBinding := []v1alpha1.StackRoleBinding{{RoleID: SpaceAdminRole, SpaceID: "default-space"}}
+	if s.Spec.Administrative || !cmp.Equal(s.Spec.RoleBindings, wantBinding) {
+		t.Errorf("administrative = %v, roleBindings = %v; want no flag and %v", s.Spec.Administrative, s.Spec.RoleBindings, wantBinding)
 	}
 	if diff := cmp.Diff([]v1alpha1.SpaceliftLabel{"admin", "admin-stack-name:plat"}, s.Spec.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
@@ -288,6 +289,14 @@ func TestAdminStackObject(t *testing.T) {
 	s = AdminStackObject(a)
 	if s.Spec.Administrative || len(s.Spec.RoleBindings) != 1 || s.Spec.Space != "admin-space" {
 		t.Errorf("administrative = %v, roleBindings = %v, space = %q; want role bindings instead of the flag", s.Spec.Administrative, s.Spec.RoleBindings, s.Spec.Space)
+	}
+
+	a.Spec.AdminStack.RoleBindings = nil
+	a.Spec.RootAdmin = true
+	s = AdminStackObject(a)
+	wantBinding = []v1alpha1.StackRoleBinding{{RoleID: SpaceAdminRole, SpaceID: RootSpace}}
+	if s.Spec.Administrative || !cmp.Equal(s.Spec.RoleBindings, wantBinding) {
+		t.Errorf("root admin: administrative = %v, roleBindings = %v; want %v: the root admin manages every space", s.Spec.Administrative, s.Spec.RoleBindings, wantBinding)
 	}
 }
 

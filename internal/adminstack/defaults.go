@@ -26,9 +26,9 @@ var defaultDriftSchedule = []v1alpha1.CronSchedule{"0 4 * * *"}
 // default. s is a settings.spacelift section of a component, or the vars of
 // an admin-stack component (whose variables have the same names).
 //
-// Worker pools and spaces cannot be looked up by name without Spacelift, so
-// worker_pool_name and space_name are taken as ids when worker_pool_id and
-// space_id are not set.
+// worker_pool_id / worker_pool_name and space_id / space_name are kept as
+// written (an id wins over a name); Build records each as a NameRef, and
+// ResolveNames turns names into ids before anything is applied.
 func withOverrides(d v1alpha1.ChildStackDefaults, s fields) v1alpha1.ChildStackDefaults {
 	d = *d.DeepCopy()
 	d.Autodeploy = s.boolean("autodeploy", d.Autodeploy)

@@ -152,6 +152,10 @@ func everyCall() []clientCall {
 			return ignore(c.CreateStackRoleBinding(ctx, StackRoleBindingInput{RoleID: "space-admin", StackID: "s", SpaceID: "root"}))
 		}},
 		{"GetStackRoleBinding", func(ctx context.Context, c *Client) error { return ignore(c.GetStackRoleBinding(ctx, "b")) }},
+		{"ListWorkerPools", func(ctx context.Context, c *Client) error { return ignore(c.ListWorkerPools(ctx)) }},
+		{"ListSpaces", func(ctx context.Context, c *Client) error { return ignore(c.ListSpaces(ctx)) }},
+		{"ListContexts", func(ctx context.Context, c *Client) error { return ignore(c.ListContexts(ctx)) }},
+		{"ListRoles", func(ctx context.Context, c *Client) error { return ignore(c.ListRoles(ctx)) }},
 		{"DeleteStackRoleBinding", func(ctx context.Context, c *Client) error { return c.DeleteStackRoleBinding(ctx, "b") }},
 		{"TriggerRun", func(ctx context.Context, c *Client) error {
 			return ignore(c.TriggerRun(ctx, "s", RunTypeProposed, "abc123", WithRunMetadata(`{"v":1}`)))

@@ -1,0 +1,88 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/adminstack"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
+)
+
+// DirectoryAPI is the part of the Spacelift API that turns the names of
+// worker pools, spaces and contexts into ids. *spacelift.Client implements it.
+type DirectoryAPI interface {
+	ListWorkerPools(ctx context.Context) ([]spacelift.Named, error)
+	ListSpaces(ctx context.Context) ([]spacelift.Named, error)
+	ListContexts(ctx context.Context) ([]spacelift.Named, error)
+}
+
+// adminStackMaxUnknownNames is how many unknown names a Stalled message lists:
+// enough to fix a tree in one go.
+const adminStackMaxUnknownNames = 20
+
+// directoryTimeout bounds the lookups of one reconcile.
+const directoryTimeout = 30 * time.Second
+
+// resolveNames replaces the worker pools, spaces and contexts that the
+// desired set names with their Spacelift ids, listing each kind once per
+// reconcile. It stops the reconcile when a name is unknown or ambiguous
+// (stalled, every such name listed with where it was set) or when the
+// credentials need a person; a failed list is returned for backoff.
+func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackScope, d *adminstack.Desired) (bool, error) {
+	kinds := d.NeededKinds()
+	if len(kinds) == 0 {
+		return false, nil
+	}
+	api, _, stalled, err := connect(ctx, r.Credentials, s.obj.Namespace, s.obj.Spec.CredentialsRef,
+		r.NewDirectoryAPI, func(c *spacelift.Client) DirectoryAPI { return c })
+	if err != nil {
+		return true, err
+	}
+	if stalled != nil {
+		s.stalled = stalled
+		return true, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, directoryTimeout)
+	defer cancel()
+	dir, err := lookUpDirectory(lctx, api, kinds)
+	if err != nil {
+		if v := judge(err, "lookup"); v.stalled != nil {
+			s.stalled = v.stalled
+			return true, nil
+		}
+		return true, err
+	}
+	if problems := adminstack.ResolveNames(d, dir); len(problems) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonUnknownName, adminstack.Summarize(problems, adminStackMaxUnknownNames)}
+		return true, nil
+	}
+	return false, nil
+}
+
+// lookUpDirectory lists the objects of the given kinds.
+func lookUpDirectory(ctx context.Context, api DirectoryAPI, kinds []adminstack.NameKind) (*adminstack.Directory, error) {
+	objects := map[adminstack.NameKind][]adminstack.SpaceliftObject{}
+	for _, k := range kinds {
+		var list func(context.Context) ([]spacelift.Named, error)
+		switch k {
+		case adminstack.KindWorkerPool:
+			list = api.ListWorkerPools
+		case adminstack.KindSpace:
+			list = api.ListSpaces
+		case adminstack.KindContext:
+			list = api.ListContexts
+		default:
+			return nil, fmt.Errorf("no Spacelift list for %s names", k)
+		}
+		got, err := list(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing %ss: %w", k, err)
+		}
+		for _, o := range got {
+			objects[k] = append(objects[k], adminstack.SpaceliftObject{ID: o.ID, Name: o.Name})
+		}
+	}
+	return adminstack.NewDirectory(objects), nil
+}
