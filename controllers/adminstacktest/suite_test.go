@@ -85,7 +85,7 @@ func runSuite(m *testing.M) int {
 	r := &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Options:     controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2},
 		Credentials: creds,
-		Git:     source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true})}
+		Git:         source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true})}
 	if err := r.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
