@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,14 +13,17 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
 func init() {
@@ -48,6 +52,7 @@ func render(args []string, stdout, stderr io.Writer) int {
 	file := fs.String("f", "", "manifest with one or more AdminStacks (- reads standard input)")
 	dir := fs.String("source", "", "the atmos tree: the directory the ConfigMaps are made from, or a checkout of the Git repository (spec.source.git.path is applied)")
 	namespace := fs.String("namespace", "default", "namespace of AdminStacks whose manifest names none")
+	offline := fs.Bool("offline", false, "do not look up worker pool, space and context names even when SPACELIFT_API_KEY_* are set")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: spacelift-operator render -f adminstack.yaml --source DIR")
 		fmt.Fprintln(stderr, "Prints the Stack and AdminStack objects the AdminStacks would write.")
@@ -65,17 +70,22 @@ func render(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "render: %v\n", err)
 		return 1
 	}
+	names, err := nameResolver(*offline)
+	if err != nil {
+		fmt.Fprintf(stderr, "render: %v\n", err)
+		return 1
+	}
 	var docs []renderedObject
 	failed := false
 	for _, a := range admins {
-		objs, problems, err := renderTree(a, *dir)
+		objs, problems, err := renderTree(a, *dir, names)
 		switch {
 		case err != nil:
 			fmt.Fprintf(stderr, "render: AdminStack %s: %v\n", a.Name, err)
 			failed = true
 		case len(problems) > 0:
 			for _, name := range slices.Sorted(maps.Keys(problems)) {
-				fmt.Fprintf(stderr, "render: AdminStack %s would be Stalled (InvalidSpec):\n", name)
+				fmt.Fprintf(stderr, "render: AdminStack %s would be Stalled:\n", name)
 				for _, p := range sortedProblems(problems[name]) {
 					fmt.Fprintf(stderr, "  - %s\n", p)
 				}
@@ -97,7 +107,64 @@ func render(args []string, stdout, stderr io.Writer) int {
 	for _, d := range docs {
 		fmt.Fprintf(stdout, "---\n%s", d.yaml)
 	}
+	if n := len(names.unresolved); n > 0 {
+		fmt.Fprintf(stderr, "render: ran offline (set SPACELIFT_API_KEY_ENDPOINT, SPACELIFT_API_KEY_ID and SPACELIFT_API_KEY_SECRET to look names up): %d worker pool, space and context values are printed as written, not as Spacelift ids:\n", n)
+		for _, u := range slices.Compact(slices.Sorted(slices.Values(names.unresolved))) {
+			fmt.Fprintf(stderr, "  - %s\n", u)
+		}
+	}
 	return 0
+}
+
+// names looks up the worker pool, space and context names of rendered
+// stacks in Spacelift, or records them as unresolved when offline.
+type names struct {
+	// api is nil offline.
+	api controllers.DirectoryAPI
+	dir map[string]*adminstack.Directory
+	// unresolved lists, offline, each value left as written.
+	unresolved []string
+}
+
+// nameResolver connects to Spacelift with the SPACELIFT_API_KEY_* variables
+// spacectl uses, unless offline is set or they are not all set.
+func nameResolver(offline bool) (*names, error) {
+	creds := spacelift.Credentials{Endpoint: os.Getenv("SPACELIFT_API_KEY_ENDPOINT"),
+		KeyID: os.Getenv("SPACELIFT_API_KEY_ID"), KeySecret: os.Getenv("SPACELIFT_API_KEY_SECRET")}
+	if offline || creds.Endpoint == "" || creds.KeyID == "" || creds.KeySecret == "" {
+		return &names{}, nil
+	}
+	c, err := spacelift.New(creds, spacelift.Options{Metrics: &spacelift.Metrics{}})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Spacelift at %s: %w", creds.Endpoint, err)
+	}
+	return &names{api: c, dir: map[string]*adminstack.Directory{}}, nil
+}
+
+// resolve turns the names of d into ids; problems are unknown names.
+func (n *names) resolve(d *adminstack.Desired) ([]adminstack.Problem, error) {
+	if len(d.Names) == 0 {
+		return nil, nil
+	}
+	if n.api == nil {
+		for _, r := range d.Names {
+			n.unresolved = append(n.unresolved, fmt.Sprintf("%s %q (%s)", r.Kind, r.Value, r.Source))
+		}
+		return nil, nil
+	}
+	kinds := d.NeededKinds()
+	key := fmt.Sprint(kinds)
+	dir, ok := n.dir[key]
+	if !ok {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		if dir, err = controllers.LookUpDirectory(ctx, n.api, kinds); err != nil {
+			return nil, err
+		}
+		n.dir[key] = dir
+	}
+	return adminstack.ResolveNames(d, dir), nil
 }
 
 // renderedObject is one object of the output.
@@ -108,7 +175,7 @@ type renderedObject struct {
 
 // renderTree expands the tree in dir (with spec.source.git.path applied) for
 // one AdminStack and renders its objects; problems are by AdminStack name.
-func renderTree(a *spaceliftv1alpha1.AdminStack, dir string) ([]renderedObject, map[string][]adminstack.Problem, error) {
+func renderTree(a *spaceliftv1alpha1.AdminStack, dir string, names *names) ([]renderedObject, map[string][]adminstack.Problem, error) {
 	if g := a.Spec.Source.Git; g != nil && g.Path != "" {
 		dir = filepath.Join(dir, filepath.FromSlash(g.Path))
 	}
@@ -120,7 +187,7 @@ func renderTree(a *spaceliftv1alpha1.AdminStack, dir string) ([]renderedObject, 
 		return nil, nil, fmt.Errorf("expanding the atmos configuration in %s: %w", dir, err)
 	}
 	problems := map[string][]adminstack.Problem{}
-	objs, err := renderAdminStack(a, records, problems)
+	objs, err := renderAdminStack(a, records, names, problems)
 	if len(problems) > 0 {
 		return nil, problems, err
 	}
@@ -130,8 +197,16 @@ func renderTree(a *spaceliftv1alpha1.AdminStack, dir string) ([]renderedObject, 
 // renderAdminStack renders the objects of one AdminStack and, for a root
 // admin, those of its child AdminStacks (which read the same tree and
 // atmos settings).
-func renderAdminStack(a *spaceliftv1alpha1.AdminStack, records []atmos.Record, problems map[string][]adminstack.Problem) ([]renderedObject, error) {
+func renderAdminStack(a *spaceliftv1alpha1.AdminStack, records []atmos.Record, names *names, problems map[string][]adminstack.Problem) ([]renderedObject, error) {
 	d, found := adminstack.Build(a, records, nil)
+	if len(found) > 0 {
+		problems[a.Name] = found
+		return nil, nil
+	}
+	found, err := names.resolve(&d)
+	if err != nil {
+		return nil, fmt.Errorf("looking up names in Spacelift: %w", err)
+	}
 	if len(found) > 0 {
 		problems[a.Name] = found
 		return nil, nil
@@ -154,7 +229,7 @@ func renderAdminStack(a *spaceliftv1alpha1.AdminStack, records []atmos.Record, p
 		if err := add("AdminStack", c, c.Name); err != nil {
 			return nil, err
 		}
-		objs, err := renderAdminStack(c, records, problems)
+		objs, err := renderAdminStack(c, records, names, problems)
 		if err != nil {
 			return nil, err
 		}

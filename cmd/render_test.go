@@ -69,7 +69,9 @@ func TestRenderSample(t *testing.T) {
 	}
 
 	admin := byName["plat-admin-admin"]
-	if admin.Spec.Name != "plat-admin" || !admin.Spec.Administrative || admin.Spec.Description != "Administrative stack for the plat tenant." {
+	rootAdmin := []spaceliftv1alpha1.StackRoleBinding{{RoleID: "space-admin", SpaceID: "root"}}
+	if admin.Spec.Name != "plat-admin" || admin.Spec.Administrative || !slices.Equal(admin.Spec.RoleBindings, rootAdmin) ||
+		admin.Spec.Description != "Administrative stack for the plat tenant." {
 		t.Errorf("admin stack spec = %+v", admin.Spec)
 	}
 	dr := byName["plat-uw2-prod-vpc"]
@@ -199,7 +201,7 @@ spec:
 		{"unknown flag", []string{"-x"}, 2, "flag provided but not defined"},
 		{"no AdminStack in the manifest", []string{"-f", notAdmin, "--source", badTree}, 1, "holds no spacelift.stackwright.io/v1alpha1 AdminStack"},
 		{"invalid settings", []string{"-f", admin, "--source", badTree}, 1,
-			"AdminStack dev would be Stalled (InvalidSpec):\n  - component \"vpc\" in stack \"dev\": settings.spacelift.autodeploy: want a boolean, got a string"},
+			"AdminStack dev would be Stalled:\n  - component \"vpc\" in stack \"dev\": settings.spacelift.autodeploy: want a boolean, got a string"},
 		{"tree without stacks", []string{"-f", admin, "--source", dir}, 1, "expanding the atmos configuration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackSc
 	}
 	lctx, cancel := context.WithTimeout(ctx, directoryTimeout)
 	defer cancel()
-	dir, err := lookUpDirectory(lctx, api, kinds)
+	dir, err := LookUpDirectory(lctx, api, kinds)
 	if err != nil {
 		if v := judge(err, "lookup"); v.stalled != nil {
 			s.stalled = v.stalled
@@ -61,8 +61,9 @@ func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackSc
 	return false, nil
 }
 
-// lookUpDirectory lists the objects of the given kinds.
-func lookUpDirectory(ctx context.Context, api DirectoryAPI, kinds []adminstack.NameKind) (*adminstack.Directory, error) {
+// LookUpDirectory lists the Spacelift objects of the given kinds, for
+// adminstack.ResolveNames.
+func LookUpDirectory(ctx context.Context, api DirectoryAPI, kinds []adminstack.NameKind) (*adminstack.Directory, error) {
 	objects := map[adminstack.NameKind][]adminstack.SpaceliftObject{}
 	for _, k := range kinds {
 		var list func(context.Context) ([]spacelift.Named, error)
