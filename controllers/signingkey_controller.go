@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,16 +20,22 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
 )
 
-// publicKeysKept is how many public keys the ConfigMap keeps: the current one
-// and the ones before it, so that runs signed just before a rotation still
-// verify.
+// publicKeysKept is how many public keys the ConfigMap keeps at least: the
+// current one and the ones before it. Older keys go only once they retired
+// more than runmeta.KeyRetention ago, so runs signed just before a rotation
+// still verify.
 const publicKeysKept = 3
 
-// annotationKeyOrder lists the key ids in the ConfigMap, newest first.
+// annotationKeyOrder lists the key ids in the ConfigMap, newest first, with
+// their retirement times (runmeta.FormatPublishedKeys).
 const annotationKeyOrder = "spacelift.stackwright.io/key-order"
 
+// jwksKey is the ConfigMap key of the JSON Web Key Set of the published keys.
+const jwksKey = "jwks.json"
+
 // SigningKeyPublisher keeps a ConfigMap with the public half of the run
-// signing key (one PEM file per key id, plus current.pem), so that private
+// signing key (one PEM file per key id, current.pem, and all of them as the
+// JSON Web Key Set jwks.json), so that policies can embed the key set and
 // workers can mount it and verify runs with `spacelift-operator verify-run
 // --public-key-dir`.
 type SigningKeyPublisher struct {
@@ -61,8 +66,7 @@ func (p *SigningKeyPublisher) Reconcile(ctx context.Context, _ ctrl.Request) (ct
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: p.ConfigMap.Name, Namespace: p.ConfigMap.Namespace}}
 	_, err = controllerutil.CreateOrUpdate(ctx, p.Client, cm, func() error {
-		publishKey(cm, runmeta.KeyID(pub), string(pemBytes))
-		return nil
+		return publishKey(cm, runmeta.KeyID(pub), string(pemBytes), time.Now())
 	})
 	if apierrors.IsConflict(err) {
 		return ctrl.Result{RequeueAfter: time.Second}, nil
@@ -73,28 +77,35 @@ func (p *SigningKeyPublisher) Reconcile(ctx context.Context, _ ctrl.Request) (ct
 	return ctrl.Result{}, nil
 }
 
-// publishKey puts the key into cm as current.pem and <kid>.pem, keeping the
-// newest publicKeysKept key ids.
-func publishKey(cm *corev1.ConfigMap, kid, pemText string) {
+// publishKey puts the key into cm as current.pem and <kid>.pem, drops the
+// keys runmeta.RotatePublishedKeys retires for good, and writes jwks.json
+// with every published key, newest first.
+func publishKey(cm *corev1.ConfigMap, kid, pemText string, now time.Time) error {
 	if cm.Data == nil {
 		cm.Data = map[string]string{}
 	}
 	if cm.Annotations == nil {
 		cm.Annotations = map[string]string{}
 	}
-	var order []string
-	if v := cm.Annotations[annotationKeyOrder]; v != "" {
-		order = strings.Split(v, ",")
-	}
-	order = slices.DeleteFunc(order, func(k string) bool { return k == kid })
-	order = append([]string{kid}, order...)
-	for _, old := range order[min(len(order), publicKeysKept):] {
-		delete(cm.Data, old+".pem")
-	}
-	order = order[:min(len(order), publicKeysKept)]
 	cm.Data[kid+".pem"] = pemText
 	cm.Data["current.pem"] = pemText
-	cm.Annotations[annotationKeyOrder] = strings.Join(order, ",")
+	published := runmeta.ParsePublishedKeys(cm.Annotations[annotationKeyOrder])
+	published = slices.DeleteFunc(published, func(k runmeta.PublishedKey) bool { return cm.Data[k.ID+".pem"] == "" })
+	kept, dropped := runmeta.RotatePublishedKeys(published, kid, now, publicKeysKept)
+	for _, old := range dropped {
+		delete(cm.Data, old+".pem")
+	}
+	pems := make([][]byte, 0, len(kept))
+	for _, k := range kept {
+		pems = append(pems, []byte(cm.Data[k.ID+".pem"]))
+	}
+	jwks, err := runmeta.JWKSFromPEM(pems...)
+	if err != nil {
+		return fmt.Errorf("building %s: %w", jwksKey, err)
+	}
+	cm.Data[jwksKey] = string(jwks)
+	cm.Annotations[annotationKeyOrder] = runmeta.FormatPublishedKeys(kept)
+	return nil
 }
 
 // SetupWithManager watches the signing key Secret.
