@@ -29,8 +29,9 @@ type Event struct {
 	StateVersion int
 	// Account is the Spacelift account (subdomain) that sent the delivery.
 	Account string
-	// Timestamp is when the run entered RunState according to the payload;
-	// zero when the payload has no timestamp.
+	// Timestamp is when the run entered RunState according to the payload.
+	// parseEvent leaves it zero when the payload has none; the Receiver
+	// refuses such deliveries, so an enqueued Event always has one.
 	Timestamp time.Time
 	// ReceivedAt is when the receiver accepted the delivery.
 	ReceivedAt time.Time

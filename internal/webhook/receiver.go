@@ -18,34 +18,49 @@
 //
 // # Replay defence
 //
-// A captured delivery stays validly signed forever, so the receiver bounds
-// how long one is accepted:
-//   - When the payload carries a timestamp (Spacelift's default payload has
+// A captured delivery stays validly signed forever, so the receiver accepts
+// a delivery only while it is fresh, and each one only once:
+//   - The payload must carry a timestamp (Spacelift's default payload has
 //     "timestamp", Unix seconds of the state transition, and newer accounts
-//     add "timestamp_millis"), a delivery older than Options.MaxAge, or more
-//     than MaxAge in the future, is rejected with 401.
-//   - The signature of every accepted delivery is remembered until the
-//     payload's timestamp (or the time of receipt, when later or absent) is
-//     MaxAge old; a second delivery with the same signature in that window is
-//     rejected with 401 "replayed delivery". The cache holds at most
-//     Options.ReplayCacheSize signatures and forgets the oldest first.
+//     add "timestamp_millis"; a notification-policy input has
+//     run.updated_at). A delivery without one is rejected with 400, because
+//     nothing would bound how long it can be replayed.
+//   - The timestamp must be at most Options.MaxAge old and at most
+//     Options.MaxClockSkew in the future, else 401.
+//   - The timestamp must not be older than the moment the receiver was
+//     created (New), else 401. Whatever an earlier process accepted was
+//     stamped before it stopped, so a restart cannot re-open the window of
+//     a delivery it had already accepted; and nothing is lost, since the
+//     manager reconciles every Stack when it starts.
+//   - The signature of every accepted delivery is remembered until its
+//     timestamp (or the time of receipt, when later) is MaxAge old; a second
+//     delivery with the same signature in that window is rejected with 401
+//     "replayed delivery". The cache holds at most Options.ReplayCacheSize
+//     signatures and forgets the oldest first.
 //
-// A payload without any timestamp (a custom notification-policy payload) is
-// therefore only protected for MaxAge after it was first accepted. The worst a
-// replay can do is cause one extra reconcile of a Stack, which is harmless.
+// Nothing needs to be persisted for this. Two limits remain, both bounded by
+// a single extra reconcile of a Stack, which is harmless: a sender whose
+// clock runs ahead of ours by d (at most MaxClockSkew) leaves a window of d
+// after a restart in which a delivery accepted just before it can be
+// accepted once more; and the cache is per process, so with several
+// replicas behind one Service (or during a rolling update) another replica
+// may accept a delivery once more while it is fresh.
 //
 // # Responses
 //
 //	204  accepted; Options.Enqueue was called
-//	400  body is not a JSON object with a stack id, or its timestamp is unreadable
+//	400  body is not a JSON object with a stack id, or its timestamp is
+//	     missing or unreadable
 //	401  signature missing, malformed, SHA-1 only or not matching any secret;
-//	     replayed delivery; timestamp outside the accepted window
+//	     replayed delivery; timestamp outside the accepted window or older
+//	     than the receiver
 //	405  method other than POST
 //	413  body larger than Options.MaxBodyBytes
 //
 // Every answer is counted in spacelift_webhook_requests_total{outcome}, with
 // outcome one of accepted, unauthorized, replayed, malformed, too_large and
-// method_not_allowed (a timestamp outside the window counts as replayed).
+// method_not_allowed (a timestamp outside the window, or older than the
+// receiver, counts as replayed; a missing one as malformed).
 package webhook
 
 import (
@@ -77,6 +92,7 @@ const (
 const (
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultMaxAge          = 10 * time.Minute
+	DefaultMaxClockSkew    = 30 * time.Second
 	DefaultReplayCacheSize = 10000
 )
 
@@ -117,13 +133,17 @@ type Options struct {
 	// MaxBodyBytes caps the request body (default DefaultMaxBodyBytes, 1 MiB).
 	MaxBodyBytes int64
 	// MaxAge is the replay window (default DefaultMaxAge, 10 minutes): how
-	// far a payload timestamp may lie in the past (or the future, for clock
-	// skew), and how long accepted signatures are remembered.
+	// far a payload timestamp may lie in the past, and how long accepted
+	// signatures are remembered.
 	MaxAge time.Duration
+	// MaxClockSkew is how far a payload timestamp may lie in the future
+	// (default DefaultMaxClockSkew, 30 seconds); at most MaxAge.
+	MaxClockSkew time.Duration
 	// ReplayCacheSize caps the remembered signatures (default
 	// DefaultReplayCacheSize).
 	ReplayCacheSize int
-	// Now is the clock (default time.Now).
+	// Now is the clock (default time.Now). New reads it once: deliveries
+	// stamped before that moment are refused.
 	Now func() time.Time
 	// Metrics is where spacelift_webhook_requests_total is registered; nil
 	// means nowhere. Registering twice on one registry reuses the collector.
@@ -137,10 +157,13 @@ type Options struct {
 // are about. It is an http.Handler for POST requests; see the package
 // documentation for its answers.
 type Receiver struct {
-	secrets  SecretSource
-	enqueue  func(string, Event)
-	maxBody  int64
-	maxAge   time.Duration
+	secrets SecretSource
+	enqueue func(string, Event)
+	maxBody int64
+	maxAge  time.Duration
+	maxSkew time.Duration
+	// started is when New ran; older deliveries are refused.
+	started  time.Time
 	now      func() time.Time
 	log      logr.Logger
 	requests *prometheus.CounterVec
@@ -160,6 +183,12 @@ func New(opts Options) (*Receiver, error) {
 	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = DefaultMaxAge
+	}
+	if opts.MaxClockSkew <= 0 {
+		opts.MaxClockSkew = DefaultMaxClockSkew
+	}
+	if opts.MaxClockSkew > opts.MaxAge {
+		return nil, fmt.Errorf("webhook receiver: MaxClockSkew %s must not exceed MaxAge %s", opts.MaxClockSkew, opts.MaxAge)
 	}
 	if opts.ReplayCacheSize <= 0 {
 		opts.ReplayCacheSize = DefaultReplayCacheSize
@@ -182,7 +211,7 @@ func New(opts Options) (*Receiver, error) {
 	}
 	return &Receiver{
 		secrets: opts.Secrets, enqueue: opts.Enqueue, maxBody: opts.MaxBodyBytes, maxAge: opts.MaxAge,
-		now: opts.Now, log: opts.Log, requests: requests, replays: newReplayCache(opts.ReplayCacheSize),
+		maxSkew: opts.MaxClockSkew, started: opts.Now(), now: opts.Now, log: opts.Log, requests: requests, replays: newReplayCache(opts.ReplayCacheSize),
 	}, nil
 }
 
@@ -276,20 +305,36 @@ func (r *Receiver) receive(w http.ResponseWriter, req *http.Request) (Event, *re
 	}
 	now := r.now()
 	ev.ReceivedAt = now
+	if rej := r.checkFresh(ev.Timestamp, now); rej != nil {
+		return Event{}, rej
+	}
 	remember := now
-	if !ev.Timestamp.IsZero() {
-		if age := now.Sub(ev.Timestamp); age > r.maxAge || -age > r.maxAge {
-			return Event{}, reject(http.StatusUnauthorized, OutcomeReplayed,
-				fmt.Sprintf("delivery timestamp is outside the accepted window of %s", r.maxAge))
-		}
-		if ev.Timestamp.After(remember) {
-			remember = ev.Timestamp
-		}
+	if ev.Timestamp.After(now) {
+		remember = ev.Timestamp
 	}
 	if !r.replays.add(sig, now, remember.Add(r.maxAge)) {
 		return Event{}, reject(http.StatusUnauthorized, OutcomeReplayed, "replayed delivery")
 	}
 	return ev, nil
+}
+
+// checkFresh applies the timestamp rules of the package documentation.
+func (r *Receiver) checkFresh(ts, now time.Time) *rejection {
+	switch {
+	case ts.IsZero():
+		return reject(http.StatusBadRequest, OutcomeMalformed,
+			"payload has no timestamp (timestamp, timestamp_millis or run.updated_at): deliveries without one cannot be protected against replay")
+	case now.Sub(ts) > r.maxAge:
+		return reject(http.StatusUnauthorized, OutcomeReplayed,
+			fmt.Sprintf("delivery timestamp is older than the accepted window of %s", r.maxAge))
+	case ts.Sub(now) > r.maxSkew:
+		return reject(http.StatusUnauthorized, OutcomeReplayed,
+			fmt.Sprintf("delivery timestamp is more than %s in the future", r.maxSkew))
+	case ts.Before(r.started):
+		return reject(http.StatusUnauthorized, OutcomeReplayed,
+			"delivery timestamp is older than this receiver: it may have been accepted before a restart")
+	}
+	return nil
 }
 
 func tooLargeMsg(limit int64) string {

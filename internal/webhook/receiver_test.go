@@ -49,9 +49,13 @@ type harness struct {
 	events []Event
 }
 
+// harnessStart is when a harness's receiver is created; its clock then
+// reads epoch, so deliveries stamped shortly before epoch are fresh.
+var harnessStart = epoch.Add(-5 * time.Minute)
+
 func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, reg: prometheus.NewRegistry(), clock: &fakeClock{t: epoch}}
+	h := &harness{t: t, reg: prometheus.NewRegistry(), clock: &fakeClock{t: harnessStart}}
 	opts := Options{
 		Secrets: StaticSecrets([]byte(testSecret)),
 		Enqueue: func(stackID string, ev Event) {
@@ -73,6 +77,7 @@ func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.rec = rec
+	h.clock.Advance(epoch.Sub(harnessStart))
 	return h
 }
 
@@ -193,9 +198,15 @@ func TestRejectsBadDeliveries(t *testing.T) {
 			mutate: func(o *Options, _ *http.Request) { o.Secrets = StaticSecrets(nil, []byte{}) },
 			status: 401, outcome: OutcomeUnauthorized, msg: "signature does not match"},
 		{name: "timestamp too old", body: runEvent("demo", "run1", "FINISHED", 4, epoch.Add(-DefaultMaxAge-time.Second)),
-			header: signed, status: 401, outcome: OutcomeReplayed, msg: "outside the accepted window of 10m0s"},
-		{name: "timestamp too far ahead", body: runEvent("demo", "run1", "FINISHED", 4, epoch.Add(DefaultMaxAge+time.Second)),
-			header: signed, status: 401, outcome: OutcomeReplayed, msg: "outside the accepted window"},
+			header: signed, status: 401, outcome: OutcomeReplayed, msg: "older than the accepted window of 10m0s"},
+		{name: "timestamp too far ahead", body: runEvent("demo", "run1", "FINISHED", 4, epoch.Add(DefaultMaxClockSkew+time.Second)),
+			header: signed, status: 401, outcome: OutcomeReplayed, msg: "more than 30s in the future"},
+		{name: "timestamp before the receiver started", body: runEvent("demo", "run1", "FINISHED", 4, harnessStart.Add(-time.Second)),
+			header: signed, status: 401, outcome: OutcomeReplayed, msg: "older than this receiver"},
+		{name: "no timestamp", body: `{"stack":{"id":"demo"},"run":{"id":"run1","type":"TRACKED"},"state":"FINISHED","stateVersion":4}`,
+			header: signed, status: 400, outcome: OutcomeMalformed, msg: "payload has no timestamp"},
+		{name: "null and zero timestamps", body: `{"stack":{"id":"demo"},"timestamp":0,"timestamp_millis":null}`,
+			header: signed, status: 400, outcome: OutcomeMalformed, msg: "payload has no timestamp"},
 		{name: "oversized", body: big, header: signed,
 			mutate: func(o *Options, _ *http.Request) { o.MaxBodyBytes = 256 },
 			status: 413, outcome: OutcomeTooLarge, msg: "larger than 256 bytes"},
@@ -282,20 +293,47 @@ func TestRejectsReplayedDelivery(t *testing.T) {
 	}
 }
 
-// A payload without timestamp is protected by the replay cache alone, for
-// MaxAge after it was accepted.
-func TestReplayWindowWithoutTimestamp(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.MaxAge = time.Minute })
-	body := `{"stack":{"id":"demo"},"run":{"id":"run1","type":"TRACKED"},"state":"FINISHED"}`
+// A delivery accepted before a restart is refused after it: the new
+// receiver knows nothing of the old one's cache, but refuses every delivery
+// stamped before it was created.
+func TestReplayRefusedAcrossRestart(t *testing.T) {
+	h := newHarness(t)
+	body := runEvent("demo", "run1", "FINISHED", 4, epoch.Add(-time.Second))
 	hdr := signedBy(testSecret, body)
-	for _, step := range []struct {
-		advance time.Duration
-		want    int
-	}{{0, 204}, {59 * time.Second, 401}, {time.Second, 204}, {0, 401}} {
-		h.clock.Advance(step.advance)
-		if w := h.do(http.MethodPost, body, hdr); w.Code != step.want {
-			t.Errorf("at %s: %d %q, want %d", h.clock.Now().Sub(epoch), w.Code, w.Body, step.want)
-		}
+	if w := h.do(http.MethodPost, body, hdr); w.Code != http.StatusNoContent {
+		t.Fatalf("first delivery: %d %s", w.Code, w.Body)
+	}
+	h.clock.Advance(time.Second)
+	if w := h.do(http.MethodPost, body, hdr); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "replayed delivery") {
+		t.Errorf("replay before the restart: %d %q, want 401 replayed delivery", w.Code, w.Body)
+	}
+
+	// The process restarts a minute later, well within MaxAge of the
+	// delivery: a new receiver with the same clock.
+	h.clock.Advance(time.Minute)
+	restarted, err := New(Options{Secrets: StaticSecrets([]byte(testSecret)), Now: h.clock.Now,
+		Enqueue: func(_ string, ev Event) { t.Errorf("enqueued %+v after the restart", ev) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rec = restarted
+	h.clock.Advance(time.Second)
+	if w := h.do(http.MethodPost, body, hdr); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "older than this receiver") {
+		t.Errorf("replay after the restart: %d %q, want 401 older than this receiver", w.Code, w.Body)
+	}
+	if got := testutil.ToFloat64(restarted.requests.WithLabelValues(OutcomeReplayed)); got != 1 {
+		t.Errorf("replayed after the restart = %v, want 1", got)
+	}
+
+	// A state change after the restart is accepted, once.
+	var accepted []Event
+	restarted.enqueue = func(_ string, ev Event) { accepted = append(accepted, ev) }
+	next := runEvent("demo", "run2", "QUEUED", 1, h.clock.Now())
+	for range 2 {
+		h.do(http.MethodPost, next, signedBy(testSecret, next))
+	}
+	if len(accepted) != 1 || accepted[0].RunID != "run2" {
+		t.Errorf("accepted %+v after the restart, want run2 once", accepted)
 	}
 }
 
@@ -385,8 +423,12 @@ func TestNew(t *testing.T) {
 	if n, err := testutil.GatherAndCount(reg, "spacelift_webhook_requests_total"); err != nil || n != len(outcomes) {
 		t.Errorf("exported %d series (%v), want one per outcome (%d) from the start", n, err, len(outcomes))
 	}
-	if first.maxBody != DefaultMaxBodyBytes || first.maxAge != DefaultMaxAge || first.replays.max != DefaultReplayCacheSize {
-		t.Errorf("defaults = %d, %s, %d", first.maxBody, first.maxAge, first.replays.max)
+	if first.maxBody != DefaultMaxBodyBytes || first.maxAge != DefaultMaxAge || first.maxSkew != DefaultMaxClockSkew || first.replays.max != DefaultReplayCacheSize {
+		t.Errorf("defaults = %d, %s, %s, %d", first.maxBody, first.maxAge, first.maxSkew, first.replays.max)
+	}
+	if _, err := New(Options{Secrets: StaticSecrets([]byte("x")), Enqueue: enqueue, MaxAge: time.Minute, MaxClockSkew: 2 * time.Minute}); err == nil ||
+		!strings.Contains(err.Error(), "MaxClockSkew 2m0s must not exceed MaxAge 1m0s") {
+		t.Errorf("New with MaxClockSkew above MaxAge: %v, want an error naming both", err)
 	}
 }
 
