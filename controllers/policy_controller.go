@@ -179,14 +179,17 @@ func (r *PolicyReconciler) observe(ctx context.Context, s *policyScope) (bool, e
 func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (bool, error) {
 	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
 	if s.observed != nil {
+		switch c, owner := claimOf(s.observed.Labels, s.obj.Namespace, s.obj.Name); c {
+		case claimForeign:
+			s.stalled = foreignOwner("Policy", "policy", s.id, owner)
+			return true, nil
+		case claimUnowned:
+			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
+				"a Spacelift policy with id %q exists and carries no ownership label (%s<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name", s.id, spaceliftv1alpha1.LabelOwnership)}
+			return true, nil
+		}
 		if known {
 			return false, nil
-		}
-		if !slices.Contains(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name)) {
-			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
-				"a Spacelift policy with id %q already exists and is not managed by this object: change spec.name, or add the label %q to it in Spacelift to hand it over",
-				s.id, ownerLabel(s.obj.Namespace, s.obj.Name))}
-			return true, nil
 		}
 		return false, recordID(ctx, r.Client, s.obj, s.id)
 	}
@@ -238,7 +241,22 @@ func (r *PolicyReconciler) reconcileDelete(ctx context.Context, s *policyScope) 
 	}
 	id := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if obj.Spec.DeletionPolicy != spaceliftv1alpha1.DeletionPolicyRetain && id != "" {
-		err := s.api.DeletePolicy(ctx, id)
+		p, err := s.api.GetPolicy(ctx, id)
+		if spacelift.IsNotFound(err) {
+			return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+		}
+		if err != nil {
+			return r.classify(s, fmt.Errorf("reading policy %q: %w", id, err))
+		}
+		if c, owner := claimOf(p.Labels, obj.Namespace, obj.Name); c != claimOwned {
+			who := "no Kubernetes object"
+			if c == claimForeign {
+				who = "the object " + owner
+			}
+			r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift policy %s is managed by %s, not this one: left it in place", id, who)
+			return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
+		}
+		err = s.api.DeletePolicy(ctx, id)
 		if err != nil && !spacelift.IsNotFound(err) {
 			return r.classify(s, fmt.Errorf("deleting policy %q: %w", id, err))
 		}

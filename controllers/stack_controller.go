@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -233,19 +232,22 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (bool, error) {
 	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
 	if s.observed != nil {
-		if known {
-			return false, nil
-		}
-		owned := slices.Contains(s.observed.Labels, ownerLabel(s.obj.Namespace, s.obj.Name))
-		if !owned && !s.obj.Spec.AdoptExisting {
-			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
-				"a Spacelift stack with id %q already exists and is not managed by this object: set spec.adoptExisting to take it over, or change spec.name", s.id)}
+		c, owner := claimOf(s.observed.Labels, s.obj.Namespace, s.obj.Name)
+		switch {
+		case c == claimForeign:
+			s.stalled = foreignOwner("Stack", "stack", s.id, owner)
 			return true, nil
+		case c == claimUnowned && !s.obj.Spec.AdoptExisting:
+			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
+				"a Spacelift stack with id %q exists and carries no ownership label (%s<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name", s.id, spaceliftv1alpha1.LabelOwnership)}
+			return true, nil
+		case c == claimOwned && known:
+			return false, nil
 		}
 		if err := recordID(ctx, r.Client, s.obj, s.id); err != nil {
 			return true, err
 		}
-		if !owned {
+		if c == claimUnowned {
 			r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Adopted", "Adopted existing Spacelift stack %s", s.id)
 		}
 		return false, nil
@@ -320,6 +322,14 @@ func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (c
 	}
 	if err != nil {
 		return r.classify(ctx, s, fmt.Errorf("reading stack %q: %w", id, err))
+	}
+	if c, owner := claimOf(st.Labels, obj.Namespace, obj.Name); c != claimOwned {
+		who := "no Kubernetes object"
+		if c == claimForeign {
+			who = "the object " + owner
+		}
+		r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift stack %s is managed by %s, not this one: left it in place", id, who)
+		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
 	}
 	if st.Deleting || st.State == spacelift.StackStateDestroying {
 		s.deleting = &condition{spaceliftv1alpha1.ReasonDeleting, fmt.Sprintf("Spacelift is deleting stack %s (state %s)", id, st.State)}

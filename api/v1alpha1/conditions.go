@@ -119,4 +119,9 @@ const (
 	// not have (or has twice); the message lists every such name and where
 	// it was set.
 	ReasonUnknownName = "UnknownName"
+
+	// ReasonOwnedByAnother accompanies Stalled=True when the Spacelift object
+	// this object names is managed by another Kubernetes object, maybe in
+	// another namespace; nothing is written to it.
+	ReasonOwnedByAnother = "OwnedByAnother"
 )
