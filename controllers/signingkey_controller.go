@@ -46,7 +46,7 @@ type SigningKeyPublisher struct {
 	ConfigMap types.NamespacedName
 }
 
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 
 // Reconcile publishes the public key of the current signing key.
 func (p *SigningKeyPublisher) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
