@@ -18,6 +18,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -174,6 +175,13 @@ func managerOptions(f managerFlags) ctrl.Options {
 		LeaderElectionID:              f.leaderElectionID,
 		LeaderElectionReleaseOnCancel: true,
 	}
+	// Secrets are read with direct GETs: a rotated key takes effect at once,
+	// and the Secrets the flags name outside the watched namespaces (the
+	// default credentials, the signing key, the webhook secret) can be read
+	// with a Role limited to their names. The Stack and AdminStack
+	// controllers still watch Secrets, which needs list and watch in the
+	// watched namespaces.
+	o.Client = client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
 	if ns := splitNamespaces(f.watchNamespaces); len(ns) > 0 {
 		o.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{}}
 		for _, n := range ns {
@@ -204,7 +212,7 @@ func dependencies(mgr ctrl.Manager, f managerFlags) (controllers.Dependencies, e
 		return d, err
 	}
 	d.Signer = &controllers.RunSigner{Reader: mgr.GetClient(), Secret: secret, Key: f.signingKeyKey}
-	d.PublicKeys = types.NamespacedName{Namespace: secret.Namespace, Name: "spacelift-run-signing-public-keys"}
+	d.PublicKeys = types.NamespacedName{Namespace: secret.Namespace, Name: defaultPublicKeyConfigMap}
 	if f.publicKeyCM != "" {
 		if d.PublicKeys, err = namespacedName("--public-key-configmap", f.publicKeyCM); err != nil {
 			return d, err
@@ -245,6 +253,12 @@ func addWebhookReceiver(mgr ctrl.Manager, f managerFlags, d *controllers.Depende
 	}
 	return mgr.Add(webhook.Runnable(f.webhookAddr, rcv.Handler()))
 }
+
+// defaultPublicKeyConfigMap is the name of the ConfigMap the signing key's
+// public half is published to, in the signing key Secret's namespace, when
+// --public-key-configmap is not set. The Helm chart grants writes to it by
+// this name.
+const defaultPublicKeyConfigMap = "spacelift-run-signing-public-keys"
 
 // gitCacheEntries is how many Git trees are kept in memory.
 const gitCacheEntries = 64

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/stackwright/spacelift-operator/internal/source"
 )
 
@@ -35,5 +37,20 @@ func TestCheckGitFlags(t *testing.T) {
 				t.Errorf("error = %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestManagerOptionsReadSecretsDirectly(t *testing.T) {
+	for _, ns := range []string{"", "team-a,team-b"} {
+		o := managerOptions(managerFlags{watchNamespaces: ns})
+		if o.Client.Cache == nil || len(o.Client.Cache.DisableFor) != 1 {
+			t.Fatalf("--watch-namespaces=%q: client cache options = %+v, want Secrets read directly", ns, o.Client.Cache)
+		}
+		if _, ok := o.Client.Cache.DisableFor[0].(*corev1.Secret); !ok {
+			t.Errorf("--watch-namespaces=%q: DisableFor = %T, want *v1.Secret", ns, o.Client.Cache.DisableFor[0])
+		}
+	}
+	if o := managerOptions(managerFlags{watchNamespaces: "team-a, team-b"}); len(o.Cache.DefaultNamespaces) != 2 {
+		t.Errorf("cache namespaces = %v, want team-a and team-b", o.Cache.DefaultNamespaces)
 	}
 }

@@ -3,7 +3,7 @@
 # cannot drift from it:
 #   config/crd/bases/*.yaml  -> templates/crds/ (wrapped in crds.install,
 #                               with helm.sh/resource-policy: keep unless crds.keep=false)
-#   config/rbac/role.yaml    -> the rules of templates/rbac/manager-role.yaml
+#   config/rbac/role.yaml    -> the rules in templates/rbac/_manager-rules.tpl
 # Run it after `make manifests`; internal/helmchart's tests fail until the
 # chart matches.
 set -euo pipefail
@@ -45,15 +45,9 @@ done
 {
   # shellcheck disable=SC2059
   printf "$generated" config/rbac/role.yaml
-  cat <<'TPL'
-{{- if .Values.rbac.create }}
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: {{ include "spacelift-operator.fullname" . }}-manager
-  labels:
-    {{- include "spacelift-operator.labels" . | nindent 4 }}
-TPL
+  # templates/rbac/manager-role.yaml grants these rules with a ClusterRole,
+  # or with a Role in each of watchNamespaces.
+  echo '{{- define "spacelift-operator.managerRules" -}}'
   sed -n '/^rules:/,$p' config/rbac/role.yaml
   echo '{{- end }}'
-} >"$chart/templates/rbac/manager-role.yaml"
+} >"$chart/templates/rbac/_manager-rules.tpl"

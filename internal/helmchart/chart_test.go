@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -420,13 +421,198 @@ func TestRBACMatchesRole(t *testing.T) {
 			}
 		}
 	})
-	t.Run("watchNamespaces keeps the ClusterRole", func(t *testing.T) {
-		r := mustRender(t, "watchNamespaces: [team-a]")
-		r.mustGet(t, "ClusterRole", fullname+"-manager")
-		if !strings.Contains(r.notes, "RBAC is still cluster-wide") {
-			t.Errorf("NOTES.txt does not say the RBAC stays cluster-wide:\n%s", r.notes)
+}
+
+// getIn is the object of that kind and name in namespace, or nil.
+func (r *rendered) getIn(kind, namespace, name string) *unstructured.Unstructured {
+	for _, o := range r.objects {
+		if o.GetKind() == kind && o.GetNamespace() == namespace && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// rbacRule is one PolicyRule of a rendered Role or ClusterRole.
+type rbacRule struct {
+	APIGroups     []string `json:"apiGroups"`
+	Resources     []string `json:"resources"`
+	ResourceNames []string `json:"resourceNames"`
+	Verbs         []string `json:"verbs"`
+}
+
+func rulesOf(t *testing.T, o *unstructured.Unstructured) []rbacRule {
+	t.Helper()
+	data, err := yaml.Marshal(o.Object["rules"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []rbacRule
+	if err := yaml.Unmarshal(data, &rules); err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+// grants reports whether a rule grants verb on resource (of the core or
+// spacelift group), and with which resourceNames (nil: every name).
+func grants(rules []rbacRule, resource, verb string) (ok bool, names []string) {
+	for _, r := range rules {
+		if slices.Contains(r.Resources, resource) && slices.Contains(r.Verbs, verb) {
+			if len(r.ResourceNames) == 0 {
+				return true, nil
+			}
+			ok, names = true, append(names, r.ResourceNames...)
+		}
+	}
+	return ok, names
+}
+
+// TestNamespacedRBAC renders the chart with and without watchNamespaces and
+// checks where the manager's rules are granted, and that writes to
+// ConfigMaps and reads of the operator's own Secrets are limited by name.
+func TestNamespacedRBAC(t *testing.T) {
+	manager := fullname + "-manager"
+	own := fullname + "-own-objects"
+	roleRules := readYAML(t, "config/rbac/role.yaml")["rules"]
+	for _, rules := range [][]rbacRule{rulesOf(t, &unstructured.Unstructured{Object: map[string]any{"rules": roleRules}})} {
+		for _, verb := range []string{"create", "update", "patch", "delete"} {
+			if ok, _ := grants(rules, "configmaps", verb); ok {
+				t.Errorf("config/rbac/role.yaml grants %s on every ConfigMap", verb)
+			}
+			if ok, _ := grants(rules, "secrets", verb); ok {
+				t.Errorf("config/rbac/role.yaml grants %s on Secrets", verb)
+			}
+		}
+	}
+	const withSecrets = `
+credentials: {existingSecret: spacelift-key}
+signingKey: {existingSecret: signing-key}
+webhookReceiver: {enabled: true, existingSecret: hmac}
+`
+
+	t.Run("cluster-wide without watchNamespaces", func(t *testing.T) {
+		r := mustRender(t, withSecrets)
+		role := r.mustGet(t, "ClusterRole", manager)
+		if !reflect.DeepEqual(role.Object["rules"], roleRules) {
+			t.Errorf("ClusterRole rules differ from config/rbac/role.yaml: %s", regenerate)
+		}
+		binding := r.mustGet(t, "ClusterRoleBinding", manager)
+		if ref := binding.Object["roleRef"].(map[string]any); ref["kind"] != "ClusterRole" || ref["name"] != manager {
+			t.Errorf("ClusterRoleBinding roleRef = %v", ref)
+		}
+		if r.get("Role", manager) != nil || r.get("RoleBinding", manager) != nil {
+			t.Error("namespaced manager Role rendered without watchNamespaces")
 		}
 	})
+
+	t.Run("namespaced with watchNamespaces", func(t *testing.T) {
+		r := mustRender(t, withSecrets+"watchNamespaces: [team-a, team-b]")
+		for _, kind := range []string{"ClusterRole", "ClusterRoleBinding"} {
+			if r.get(kind, manager) != nil {
+				t.Errorf("%s %s rendered although watchNamespaces is set", kind, manager)
+			}
+		}
+		for _, o := range r.objects {
+			if o.GetKind() == "ClusterRole" {
+				for _, rule := range rulesOf(t, o) {
+					if slices.Contains(rule.Resources, "secrets") || slices.Contains(rule.Resources, "configmaps") || slices.Contains(rule.Resources, "stacks") {
+						t.Errorf("ClusterRole %s grants %v on %v cluster-wide", o.GetName(), rule.Verbs, rule.Resources)
+					}
+				}
+			}
+		}
+		for _, ns := range []string{"team-a", "team-b"} {
+			role := r.getIn("Role", ns, manager)
+			if role == nil {
+				t.Fatalf("no Role %s in %s among %v", manager, ns, r.names())
+			}
+			if !reflect.DeepEqual(role.Object["rules"], roleRules) {
+				t.Errorf("Role %s/%s rules differ from config/rbac/role.yaml: %s", ns, manager, regenerate)
+			}
+			binding := r.getIn("RoleBinding", ns, manager)
+			if binding == nil {
+				t.Fatalf("no RoleBinding %s in %s", manager, ns)
+			}
+			wantRef := map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": manager}
+			if got := binding.Object["roleRef"]; !reflect.DeepEqual(got, wantRef) {
+				t.Errorf("RoleBinding %s/%s roleRef = %v, want %v", ns, manager, got, wantRef)
+			}
+			wantSubjects := []any{map[string]any{"kind": "ServiceAccount", "name": fullname, "namespace": namespace}}
+			if got := binding.Object["subjects"]; !reflect.DeepEqual(got, wantSubjects) {
+				t.Errorf("RoleBinding %s/%s subjects = %v, want %v", ns, manager, got, wantSubjects)
+			}
+		}
+		if !strings.Contains(r.notes, "in these namespaces only") {
+			t.Errorf("NOTES.txt does not say the RBAC is namespaced:\n%s", r.notes)
+		}
+	})
+
+	t.Run("own objects by name", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, values string
+			// secrets are the Secret names the Role reads; nil: no Role.
+			secrets   []string
+			configMap string
+		}{
+			{"nothing configured", "", nil, ""},
+			{"credentials only", "credentials: {existingSecret: spacelift-key}", []string{"spacelift-key"}, ""},
+			{"every Secret", withSecrets, []string{"spacelift-key", "signing-key", "hmac"}, "spacelift-run-signing-public-keys"},
+			{"named public key ConfigMap", "signingKey: {existingSecret: signing-key, publicKeyConfigMap: keys}", []string{"signing-key"}, "keys"},
+			{"created credentials", `credentials: {create: true, endpoint: "https://a.app.spacelift.io", keyId: K, keySecret: S}`, []string{fullname + "-credentials"}, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := mustRender(t, tc.values)
+				role := r.getIn("Role", namespace, own)
+				if tc.secrets == nil {
+					if role != nil {
+						t.Errorf("Role %s rendered with nothing to grant", own)
+					}
+					return
+				}
+				if role == nil {
+					t.Fatalf("no Role %s in %s among %v", own, namespace, r.names())
+				}
+				rules := rulesOf(t, role)
+				if ok, names := grants(rules, "secrets", "get"); !ok || !reflect.DeepEqual(names, tc.secrets) {
+					t.Errorf("Secrets readable = %v (%v), want exactly %v by name", names, ok, tc.secrets)
+				}
+				for _, verb := range []string{"list", "watch", "update"} {
+					if ok, _ := grants(rules, "secrets", verb); ok {
+						t.Errorf("Role %s grants %s on Secrets", own, verb)
+					}
+				}
+				for _, verb := range []string{"update", "patch"} {
+					ok, names := grants(rules, "configmaps", verb)
+					switch {
+					case tc.configMap == "" && ok:
+						t.Errorf("Role %s grants %s on ConfigMaps without a signing key", own, verb)
+					case tc.configMap != "" && (!ok || !reflect.DeepEqual(names, []string{tc.configMap})):
+						t.Errorf("ConfigMaps %s-able = %v (%v), want only %s", verb, names, ok, tc.configMap)
+					}
+				}
+				if ok, names := grants(rules, "configmaps", "create"); ok != (tc.configMap != "") || names != nil {
+					t.Errorf("ConfigMap create = %v %v, want %v in the release namespace only", ok, names, tc.configMap != "")
+				}
+				binding := r.getIn("RoleBinding", namespace, own)
+				if binding == nil || binding.Object["roleRef"].(map[string]any)["name"] != own {
+					t.Errorf("RoleBinding %s missing or bound to another role: %v", own, binding)
+				}
+			})
+		}
+	})
+}
+
+// TestPublicKeyConfigMapDefault checks that the ConfigMap name the chart
+// grants writes to by default is the one the manager writes.
+func TestPublicKeyConfigMapDefault(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot, "cmd", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), `defaultPublicKeyConfigMap = "spacelift-run-signing-public-keys"`) {
+		t.Error(`cmd/main.go's defaultPublicKeyConfigMap is not "spacelift-run-signing-public-keys", the name the chart's own-objects Role grants writes to`)
+	}
 }
 
 func TestCredentialsSecret(t *testing.T) {

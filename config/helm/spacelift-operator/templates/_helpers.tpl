@@ -57,6 +57,11 @@ app.kubernetes.io/part-of: spacelift-operator
 {{- end }}
 {{- end }}
 
+{{/* publicKeyConfigMap is the ConfigMap the run signing public key is published to (the manager's default name unless set). */}}
+{{- define "spacelift-operator.publicKeyConfigMap" -}}
+{{- default "spacelift-run-signing-public-keys" .Values.signingKey.publicKeyConfigMap }}
+{{- end }}
+
 {{/* args are the manager's command-line arguments. */}}
 {{- define "spacelift-operator.args" -}}
 - --health-probe-bind-address=:{{ .Values.healthProbePort }}
