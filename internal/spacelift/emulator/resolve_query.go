@@ -250,24 +250,31 @@ func page[T any](in searchInput, items []T, fields map[string]searchField[T], id
 	if in.OrderBy != nil {
 		field, desc = in.OrderBy.Field, in.OrderBy.Direction == "DESC"
 	}
-	slices.SortStableFunc(kept, func(a, b T) int {
+	order := func(a, b T) int {
 		c := cmp.Or(less(field, a, b), cmp.Compare(id(a), id(b)))
 		if desc {
 			return -c
 		}
 		return c
-	})
+	}
+	slices.SortStableFunc(kept, order)
 	start := 0
 	if in.After != nil && *in.After != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(*in.After)
 		if err != nil {
 			return nil, nil, pageInfo{}, fmt.Errorf("invalid cursor %q", *in.After)
 		}
-		idx := slices.IndexFunc(kept, func(t T) bool { return string(id(t)) == string(raw) })
-		if idx < 0 {
+		// The cursor's item may no longer match the predicates (its labels
+		// changed between two pages); the page then starts after where it
+		// sorts. A cursor of an item that is gone altogether is refused.
+		at := slices.IndexFunc(items, func(t T) bool { return string(id(t)) == string(raw) })
+		if at < 0 {
 			return nil, nil, pageInfo{}, fmt.Errorf("invalid cursor %q", *in.After)
 		}
-		start = idx + 1
+		start = len(kept)
+		if i := slices.IndexFunc(kept, func(t T) bool { return order(t, items[at]) > 0 }); i >= 0 {
+			start = i
+		}
 	}
 	size := defaultPageSize
 	if in.First != nil {
