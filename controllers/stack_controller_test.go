@@ -340,7 +340,7 @@ func TestStackAdoption(t *testing.T) {
 	s := newStack("legacy", nil)
 	create(t, s)
 	c := waitStackCondition(t, s, spaceliftv1alpha1.ConditionStalled, metav1.ConditionTrue, spaceliftv1alpha1.ReasonAlreadyExists)
-	if want := `a Spacelift stack with id "legacy" already exists and is not managed by this object: set spec.adoptExisting to take it over, or change spec.name`; c.Message != want {
+	if want := `a Spacelift stack with id "legacy" exists and carries no ownership label (k8s-owner:<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name`; c.Message != want {
 		t.Errorf("message = %q", c.Message)
 	}
 	st, _ := spaceliftStack(t, "legacy")
