@@ -75,7 +75,9 @@ func TestStopRetryAndTheStatesTheyRefuse(t *testing.T) {
 	if stopped.RunStop.State != "STOPPED" {
 		t.Fatalf("stopped run is %s", stopped.RunStop.State)
 	}
-	var canRetry struct{ Stack struct{ Run struct{ CanRetry bool } } }
+	var canRetry struct {
+		Stack struct{ Run struct{ CanRetry bool } }
+	}
 	c.ok(`query($s: ID!, $r: ID!) { stack(id: $s) { run(id: $r) { canRetry } } }`, map[string]any{"s": id, "r": run}, &canRetry)
 	if !canRetry.Stack.Run.CanRetry {
 		t.Fatal("a stopped tracked run must be retryable")
@@ -165,7 +167,11 @@ func TestPromoteReviewPrioritizeAndTasks(t *testing.T) {
 		t.Fatalf("review %+v", rv)
 	}
 	c.fails(review, map[string]any{"s": id, "r": proposed, "d": "APPROVE"}, "has already finished")
-	var reviews struct{ Stack struct{ Run struct{ Reviews []struct{ Decision string } } } }
+	var reviews struct {
+		Stack struct {
+			Run struct{ Reviews []struct{ Decision string } }
+		}
+	}
 	c.ok(`query($s: ID!, $r: ID!) { stack(id: $s) { run(id: $r) { reviews { decision } } } }`, map[string]any{"s": id, "r": promoted.RunPromote.ID}, &reviews)
 	if len(reviews.Stack.Run.Reviews) != 1 {
 		t.Fatalf("reviews of the blocker: %+v", reviews)
@@ -180,7 +186,9 @@ func TestPromoteReviewPrioritizeAndTasks(t *testing.T) {
 	c.fails(prioritize, map[string]any{"s": id, "r": proposed, "p": true}, "only runs that have not finished")
 
 	const task = `mutation($s: ID!, $c: String!, $n: Boolean) { taskCreate(stack: $s, command: $c, skipInitialization: $n) { id type command } }`
-	var tk struct{ TaskCreate struct{ ID, Type, Command string } }
+	var tk struct {
+		TaskCreate struct{ ID, Type, Command string }
+	}
 	c.ok(task, map[string]any{"s": id, "c": "terraform state list", "n": true}, &tk)
 	if tk.TaskCreate.Type != "TASK" || tk.TaskCreate.Command != "terraform state list" {
 		t.Fatalf("task %+v", tk)
@@ -210,7 +218,9 @@ func TestRunResourceStateAndStateDownload(t *testing.T) {
 		t.Fatalf("runResourceState %+v", rrs.Stack.RunResourceState)
 	}
 
-	var url struct{ StateDownloadURL struct{ URL string } `json:"stateDownloadUrl"` }
+	var url struct {
+		StateDownloadURL struct{ URL string } `json:"stateDownloadUrl"`
+	}
 	c.ok(`mutation($in: StateDownloadUrlInput!) { stateDownloadUrl(input: $in) { url } }`, map[string]any{"in": map[string]any{"stackId": id}}, &url)
 	resp, err := http.Get(url.StateDownloadURL.URL)
 	if err != nil {
@@ -277,7 +287,9 @@ func TestContextsThroughTheProviderMutations(t *testing.T) {
 		t.Fatalf("update kept labels %v; it replaces them", upd.ContextUpdateV2.Labels)
 	}
 	var search struct {
-		SearchContexts struct{ Edges []struct{ Node struct{ ID string } } }
+		SearchContexts struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	c.ok(`{ searchContexts(input: {fullTextSearch: "shared"}) { edges { node { id } } } }`, nil, &search)
 	if len(search.SearchContexts.Edges) != 1 {
