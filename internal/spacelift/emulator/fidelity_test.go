@@ -262,3 +262,14 @@ func TestSystemRolesUseTheirSlugAsID(t *testing.T) {
 		t.Error("the administrative refusal must name the role to bind")
 	}
 }
+
+func TestDeletingAMissingStackAnswersNull(t *testing.T) {
+	h := newTestHarness(t)
+	var out struct{ StackDelete *struct{ ID string } }
+	// The Terraform provider deletes a spacelift_stack after its
+	// spacelift_stack_destructor has already destroyed it.
+	h.client(t).ok(`mutation { stackDelete(id: "gone") { id } }`, nil, &out)
+	if out.StackDelete != nil {
+		t.Fatalf("deleting a missing stack answered %+v", out.StackDelete)
+	}
+}

@@ -354,8 +354,9 @@ type stackDeleteArgs struct {
 	DestroyResources *bool
 }
 
-// StackDelete refuses protected stacks, stacks others depend on and stacks
-// with an active tracked run. With destroyResources the stack is marked
+// StackDelete answers null for a stack that does not exist. It refuses
+// protected stacks, stacks others depend on and stacks with an active
+// tracked run. With destroyResources the stack is marked
 // deleting and a destroy run starts; the stack disappears when that run
 // finishes, as Spacelift does. Without it the stack goes at once.
 func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*stackView, error) {
@@ -367,7 +368,9 @@ func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*
 	defer s.mu.Unlock()
 	rec, ok := s.st.Stacks[args.ID]
 	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
+		// As Spacelift answers, and as the Terraform provider relies on when
+		// a spacelift_stack_destructor has already destroyed the stack.
+		return nil, nil
 	}
 	if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
 		return nil, err
@@ -439,17 +442,10 @@ func (r *rootResolver) StackDisable(ctx context.Context, args idArg) (*stackView
 }
 
 func (r *rootResolver) setDisabled(ctx context.Context, id graphql.ID, disabled bool) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	rec, ok := r.s.st.Stacks[id]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", id)
-	}
-	rec.IsDisabled = disabled
-	return r.s.stackViewLocked(rec), nil
+	return onStack(ctx, r.s, id, func(rec *stackRecord) (*stackView, error) {
+		rec.IsDisabled = disabled
+		return r.s.stackViewLocked(rec), nil
+	})
 }
 
 type stackLockArgs struct {
@@ -468,46 +464,30 @@ func lockedByOther(rec *stackRecord, subject string) (string, bool) {
 // StackLock gives the caller exclusive use of a stack. Taking a lock the
 // caller already holds replaces its note.
 func (r *rootResolver) StackLock(ctx context.Context, args stackLockArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	subject := info(ctx).subject
-	if holder, ok := lockedByOther(rec, subject); ok {
-		return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
-	}
-	at := unix(s.nowLocked())
-	rec.LockedBy, rec.LockedAt, rec.LockNote = &subject, &at, nil
-	if args.Note != nil && *args.Note != "" {
-		note := *args.Note
-		rec.LockNote = &note
-	}
-	return s.stackViewLocked(rec), nil
+	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+		subject := info(ctx).subject
+		if holder, ok := lockedByOther(rec, subject); ok {
+			return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
+		}
+		at := unix(r.s.nowLocked())
+		rec.LockedBy, rec.LockedAt, rec.LockNote = &subject, &at, nil
+		if args.Note != nil && *args.Note != "" {
+			note := *args.Note
+			rec.LockNote = &note
+		}
+		return r.s.stackViewLocked(rec), nil
+	})
 }
 
 // StackUnlock releases the caller's lock.
 func (r *rootResolver) StackUnlock(ctx context.Context, args idArg) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	if holder, ok := lockedByOther(rec, info(ctx).subject); ok {
-		return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
-	}
-	rec.LockedBy, rec.LockedAt, rec.LockNote = nil, nil, nil
-	return s.stackViewLocked(rec), nil
+	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+		if holder, ok := lockedByOther(rec, info(ctx).subject); ok {
+			return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
+		}
+		rec.LockedBy, rec.LockedAt, rec.LockNote = nil, nil, nil
+		return r.s.stackViewLocked(rec), nil
+	})
 }
 
 type setCurrentCommitArgs struct {
@@ -532,42 +512,26 @@ func isGitObjectName(sha string) bool {
 // up in the VCS; the emulator has none, so it takes any well-formed sha and
 // makes up the rest of the commit as it does for branch heads.
 func (r *rootResolver) StackSetCurrentCommit(ctx context.Context, args setCurrentCommitArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	if !isGitObjectName(args.Sha) {
 		return nil, fmt.Errorf("%q is not a commit sha", args.Sha)
 	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	commit := fakeCommit(rec.Repository, rec.Branch, s.nowLocked())
-	commit.Hash = strings.ToLower(args.Sha)
-	commit.Message = "Emulated commit " + commit.Hash
-	setBy := info(ctx).subject
-	rec.TrackedCommit, rec.TrackedCommitSetBy = commit, &setBy
-	return s.stackViewLocked(rec), nil
+	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+		commit := fakeCommit(rec.Repository, rec.Branch, r.s.nowLocked())
+		commit.Hash = strings.ToLower(args.Sha)
+		commit.Message = "Emulated commit " + commit.Hash
+		setBy := info(ctx).subject
+		rec.TrackedCommit, rec.TrackedCommitSetBy = commit, &setBy
+		return r.s.stackViewLocked(rec), nil
+	})
 }
 
 // StackSyncCommit undoes StackSetCurrentCommit: the tracked commit follows
 // the head of the tracked branch again.
 func (r *rootResolver) StackSyncCommit(ctx context.Context, args idArg) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	rec.TrackedCommit, rec.TrackedCommitSetBy = fakeCommit(rec.Repository, rec.Branch, s.nowLocked()), nil
-	return s.stackViewLocked(rec), nil
+	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+		rec.TrackedCommit, rec.TrackedCommitSetBy = fakeCommit(rec.Repository, rec.Branch, r.s.nowLocked()), nil
+		return r.s.stackViewLocked(rec), nil
+	})
 }
 
 type configInput struct {
@@ -584,23 +548,15 @@ type stackConfigAddArgs struct {
 }
 
 func (r *rootResolver) StackConfigAdd(ctx context.Context, args stackConfigAddArgs) (*configView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	rec, ok := r.s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if strings.TrimSpace(string(args.Config.ID)) == "" {
-		return nil, errors.New("config element id can't be empty")
-	}
-	el := &configRecord{ID: args.Config.ID, Checksum: checksum(args.Config.Value), CreatedAt: unix(r.s.nowLocked()),
-		Description: args.Config.Description, Type: args.Config.Type, Val: args.Config.Value, WriteOnly: args.Config.WriteOnly}
-	cfg := slices.DeleteFunc(slices.Clone(rec.Config), func(c *configRecord) bool { return c.ID == el.ID })
-	rec.Config = append(cfg, el)
-	return newConfigView(el), nil
+	return onStack(ctx, r.s, args.Stack, func(rec *stackRecord) (*configView, error) {
+		el, err := newConfigRecord(args.Config, unix(r.s.nowLocked()))
+		if err != nil {
+			return nil, err
+		}
+		cfg := slices.DeleteFunc(slices.Clone(rec.Config), func(c *configRecord) bool { return c.ID == el.ID })
+		rec.Config = append(cfg, el)
+		return newConfigView(el), nil
+	})
 }
 
 type stackConfigDeleteArgs struct {
@@ -609,22 +565,15 @@ type stackConfigDeleteArgs struct {
 }
 
 func (r *rootResolver) StackConfigDelete(ctx context.Context, args stackConfigDeleteArgs) (*configView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	rec, ok := r.s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	idx := slices.IndexFunc(rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
-	if idx < 0 {
-		return nil, nil
-	}
-	el := rec.Config[idx]
-	rec.Config = slices.Delete(slices.Clone(rec.Config), idx, idx+1)
-	return newConfigView(el), nil
+	return onStack(ctx, r.s, args.Stack, func(rec *stackRecord) (*configView, error) {
+		idx := slices.IndexFunc(rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
+		if idx < 0 {
+			return nil, nil
+		}
+		el := rec.Config[idx]
+		rec.Config = slices.Delete(slices.Clone(rec.Config), idx, idx+1)
+		return newConfigView(el), nil
+	})
 }
 
 func checksum(v string) string {

@@ -471,56 +471,29 @@ type runArgs struct {
 	Run   graphql.ID
 }
 
-func (s *Server) findRunLocked(args runArgs) (*stackRecord, *runRecord, error) {
-	st, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	run, ok := s.st.Runs[args.Run]
-	if !ok || run.StackID != args.Stack {
-		return nil, nil, fmt.Errorf("run %q not found on stack %q", args.Run, args.Stack)
-	}
-	return st, run, nil
-}
-
 // RunConfirm moves an UNCONFIRMED run on to CONFIRMED and records the run
 // metadata header, one entry per call.
 func (r *rootResolver) RunConfirm(ctx context.Context, args runArgs) (*runView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, run, err := s.findRunLocked(args)
-	if err != nil {
-		return nil, err
-	}
-	if run.State != "UNCONFIRMED" {
-		return nil, fmt.Errorf("run %s is in state %s and cannot be confirmed", run.ID, run.State)
-	}
-	if m := metadataOf(ctx); m != nil {
-		run.UserProvidedMetadata = append(slices.Clone(run.UserProvidedMetadata), *m)
-	}
-	s.transitionLocked(run, "CONFIRMED", s.nowLocked())
-	return s.runViewLocked(run), nil
+	return onRun(ctx, r.s, args.Stack, args.Run, func(_ *stackRecord, run *runRecord) (*runView, error) {
+		if run.State != "UNCONFIRMED" {
+			return nil, fmt.Errorf("run %s is in state %s and cannot be confirmed", run.ID, run.State)
+		}
+		if m := metadataOf(ctx); m != nil {
+			run.UserProvidedMetadata = append(slices.Clone(run.UserProvidedMetadata), *m)
+		}
+		r.s.transitionLocked(run, "CONFIRMED", r.s.nowLocked())
+		return r.s.runViewLocked(run), nil
+	})
 }
 
+// RunDiscard discards an unconfirmed or queued run.
 func (r *rootResolver) RunDiscard(ctx context.Context, args runArgs) (*runView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, run, err := s.findRunLocked(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.discardLocked(run); err != nil {
-		return nil, err
-	}
-	return s.runViewLocked(run), nil
+	return onRun(ctx, r.s, args.Stack, args.Run, func(_ *stackRecord, run *runRecord) (*runView, error) {
+		if err := r.s.discardLocked(run); err != nil {
+			return nil, err
+		}
+		return r.s.runViewLocked(run), nil
+	})
 }
 
 var errNotDiscardable = errors.New("cannot be discarded")
@@ -604,24 +577,20 @@ func nextScheduled(schedules []string, tz string, t time.Time) (time.Time, error
 // 30th of February) that would never start a run.
 var errScheduleNeverFires = errors.New("invalid schedule: the expression never fires")
 
-func (s *Server) setDriftLocked(args driftArgs, create bool) (*driftData, error) {
-	st, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
+func (s *Server) setDriftLocked(st *stackRecord, in driftInput, create bool) (*driftData, error) {
 	switch {
 	case create && st.Drift != nil:
-		return nil, fmt.Errorf("stack %q already has drift detection; update it instead", args.Stack)
+		return nil, fmt.Errorf("stack %q already has drift detection; update it instead", st.ID)
 	case !create && st.Drift == nil:
-		return nil, fmt.Errorf("stack %q has no drift detection to update", args.Stack)
+		return nil, fmt.Errorf("stack %q has no drift detection to update", st.ID)
 	}
-	schedule := slices.DeleteFunc(slices.Clone(args.Input.Schedule), func(e string) bool { return strings.TrimSpace(e) == "" })
+	schedule := slices.DeleteFunc(slices.Clone(in.Schedule), func(e string) bool { return strings.TrimSpace(e) == "" })
 	if len(schedule) == 0 {
 		return nil, errors.New("drift detection schedule must have at least one cron expression")
 	}
 	tz := "UTC"
-	if args.Input.Timezone != nil && *args.Input.Timezone != "" {
-		tz = *args.Input.Timezone
+	if in.Timezone != nil && *in.Timezone != "" {
+		tz = *in.Timezone
 	}
 	next, err := nextScheduled(schedule, tz, s.nowLocked())
 	if err != nil {
@@ -629,49 +598,35 @@ func (s *Server) setDriftLocked(args driftArgs, create bool) (*driftData, error)
 	}
 	id := graphql.ID("drift-" + string(st.ID))
 	ns := unix(next)
-	st.Drift = &driftData{ID: id, IgnoreState: args.Input.IgnoreState, Reconcile: args.Input.Reconcile,
+	st.Drift = &driftData{ID: id, IgnoreState: in.IgnoreState, Reconcile: in.Reconcile,
 		Schedule: schedule, Timezone: tz, NextSchedule: &ns}
 	st.NextDriftAt = &next
 	c := *st.Drift
 	return &c, nil
 }
 
+// StackIntegrationDriftDetectionCreate refuses schedules that never fire.
 func (r *rootResolver) StackIntegrationDriftDetectionCreate(ctx context.Context, args driftArgs) (*driftData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	return r.s.setDriftLocked(args, true)
+	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, true) })
 }
 
+// StackIntegrationDriftDetectionUpdate refuses schedules that never fire
+// and keeps the old ones then.
 func (r *rootResolver) StackIntegrationDriftDetectionUpdate(ctx context.Context, args driftArgs) (*driftData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	return r.s.setDriftLocked(args, false)
+	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, false) })
 }
 
+// StackIntegrationDriftDetectionDelete answers null when there is none.
 func (r *rootResolver) StackIntegrationDriftDetectionDelete(ctx context.Context, args struct{ Stack graphql.ID }) (*driftData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if st.Drift == nil {
-		return nil, nil
-	}
-	c := *st.Drift
-	c.Deleted = true
-	st.Drift, st.NextDriftAt = nil, nil
-	return &c, nil
+	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) {
+		if st.Drift == nil {
+			return nil, nil
+		}
+		c := *st.Drift
+		c.Deleted = true
+		st.Drift, st.NextDriftAt = nil, nil
+		return &c, nil
+	})
 }
 
 // fireDriftScheduleLocked starts a scheduled drift detection run. Like
