@@ -18,7 +18,7 @@ func namedTree(ns, pool string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "named-tree"},
 		Data: map[string]string{
-			"atmos.yaml": "stacks:\n  base_path: stacks\n  included_paths: ['**/*']\n  name_pattern: '{stage}'\ncomponents:\n  terraform:\n    base_path: components/terraform\n",
+			"atmos.yaml": "stacks:\n  base_path: .\n  included_paths: ['dev.yaml']\n  name_pattern: '{stage}'\ncomponents:\n  terraform:\n    base_path: components/terraform\n",
 			"dev.yaml": "vars:\n  stage: dev\ncomponents:\n  terraform:\n    vpc:\n      settings:\n        spacelift:\n          workspace_enabled: true\n" +
 				"          worker_pool_name: " + pool + "\n          space_name: Platform\n",
 		},
