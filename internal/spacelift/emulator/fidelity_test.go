@@ -203,7 +203,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 	}
 
 	// No binding: the stack may not create stacks anywhere.
-	asStack.fails(createStackDoc, child("Child", "plat-dev"), "access denied")
+	asStack.fails(createStackDoc, child("Child", "plat-dev"), "is not a Space admin in space")
 
 	const bind = `mutation($input: StackRoleBindingInput!) { stackRoleBindingCreate(input: $input) { id role { id slug isSystem } space { id } stackID } }`
 	var b struct {
@@ -224,7 +224,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 
 	// The binding covers the space and its subspaces, not siblings.
 	asStack.createStack("Child", map[string]any{"space": "plat-dev"})
-	asStack.fails(createStackDoc, child("Elsewhere", "other"), "access denied")
+	asStack.fails(createStackDoc, child("Elsewhere", "other"), "is not a Space admin in space")
 
 	// The legacy flag takes precedence over bindings and covers the stack's
 	// own space and below.
@@ -234,7 +234,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 	}
 	asOther := &apiClient{t: t, url: h.GraphQLURL(), token: h.StackToken(elsewhere, h.URL)}
 	asOther.createStack("Sibling", map[string]any{"space": "other"})
-	asOther.fails(createStackDoc, child("Intruder", "plat"), "access denied")
+	asOther.fails(createStackDoc, child("Intruder", "plat"), "is not a Space admin in space")
 }
 
 func TestSystemRolesUseTheirSlugAsID(t *testing.T) {
@@ -271,5 +271,29 @@ func TestDeletingAMissingStackAnswersNull(t *testing.T) {
 	h.client(t).ok(`mutation { stackDelete(id: "gone") { id } }`, nil, &out)
 	if out.StackDelete != nil {
 		t.Fatalf("deleting a missing stack answered %+v", out.StackDelete)
+	}
+}
+
+func TestSearchStacksByCommitAndVendor(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	c.createStack("Tofu", map[string]any{"vendorConfig": map[string]any{"opentofu": map[string]any{"version": "1.8.0"}}})
+	c.createStack("Plain", nil)
+	var out struct {
+		SearchStacks struct{ Edges []struct{ Node struct{ ID string } } }
+	}
+	const doc = `query($in: SearchInput!) { searchStacks(input: $in) { edges { node { id } } } }`
+	c.ok(doc, map[string]any{"in": map[string]any{"predicates": []any{
+		map[string]any{"field": "vendor", "constraint": map[string]any{"enumEquals": []string{"OPENTOFU"}}},
+	}}}, &out)
+	if len(out.SearchStacks.Edges) != 1 || out.SearchStacks.Edges[0].Node.ID != "tofu" {
+		t.Fatalf("vendor search found %+v", out.SearchStacks.Edges)
+	}
+	hash := fakeCommit("infra", "main", testEpoch).Hash
+	c.ok(doc, map[string]any{"in": map[string]any{"predicates": []any{
+		map[string]any{"field": "commit", "constraint": map[string]any{"stringMatches": []string{hash}}},
+	}}}, &out)
+	if len(out.SearchStacks.Edges) != 2 {
+		t.Fatalf("commit search found %+v", out.SearchStacks.Edges)
 	}
 }

@@ -164,6 +164,39 @@ var stackSearchFields = map[string]searchField[*stackRecord]{
 	"isDisabled":     {boolean: func(s *stackRecord) bool { return s.IsDisabled }},
 	"deleting":       {boolean: func(s *stackRecord) bool { return s.Deleting }},
 	"driftDetection": {boolean: func(s *stackRecord) bool { return s.Drift != nil }},
+	"commit": {strings: func(s *stackRecord) []string {
+		if s.TrackedCommit == nil {
+			return nil
+		}
+		return []string{s.TrackedCommit.Hash}
+	}},
+	// The spacelift_stacks data source filters on the IaC vendor; its value
+	// names are not public, so both the spelling spacectl shows (Terraform)
+	// and the enum-like one (TERRAFORM) match.
+	"vendor": {strings: func(s *stackRecord) []string {
+		name := vendorName(s.Vendor)
+		return []string{name, strings.ToUpper(name)}
+	}},
+}
+
+// vendorName is the vendor as spacectl shows it: the StackConfigVendor
+// member without its prefix.
+func vendorName(v vendorConfig) string {
+	switch {
+	case v.Ansible != nil:
+		return "Ansible"
+	case v.CloudFormation != nil:
+		return "CloudFormation"
+	case v.Kubernetes != nil:
+		return "Kubernetes"
+	case v.OpenTofu != nil:
+		return "OpenTofu"
+	case v.Pulumi != nil:
+		return "Pulumi"
+	case v.Terragrunt != nil:
+		return "Terragrunt"
+	}
+	return "Terraform"
 }
 
 var policySearchFields = map[string]searchField[*policyData]{

@@ -113,13 +113,15 @@ func (s *Server) stackAdminsLocked(stack, space graphql.ID) bool {
 }
 
 // requireAdminLocked refuses a change in space by a stack that is not a
-// Space admin there. The API key may change anything.
+// Space admin there. The API key may change anything. Spacelift answers
+// such a change with "unauthorized" (the Terraform provider adds "is it an
+// administrative stack?"); the emulator says which binding is missing.
 func (s *Server) requireAdminLocked(ctx context.Context, space graphql.ID) error {
 	stack := stackOf(ctx)
 	if stack == "" || s.stackAdminsLocked(stack, space) {
 		return nil
 	}
-	return fmt.Errorf("access denied: stack %q is not a Space admin in space %q; "+
+	return fmt.Errorf("unauthorized: stack %q is not a Space admin in space %q; "+
 		"bind the Space admin role (%s) to it in that space or a parent space", stack, space, spaceAdminRoleID)
 }
 
