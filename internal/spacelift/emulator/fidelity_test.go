@@ -280,7 +280,9 @@ func TestSearchStacksByCommitAndVendor(t *testing.T) {
 	c.createStack("Tofu", map[string]any{"vendorConfig": map[string]any{"opentofu": map[string]any{"version": "1.8.0"}}})
 	c.createStack("Plain", nil)
 	var out struct {
-		SearchStacks struct{ Edges []struct{ Node struct{ ID string } } }
+		SearchStacks struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	const doc = `query($in: SearchInput!) { searchStacks(input: $in) { edges { node { id } } } }`
 	c.ok(doc, map[string]any{"in": map[string]any{"predicates": []any{
