@@ -14,7 +14,8 @@ import (
 )
 
 // objectsCollector reports, on each scrape, the objects by kind and Ready
-// status, stalled objects, drifted stacks and the children of AdminStacks.
+// status, stalled objects, drifted stacks, the children of AdminStacks, and
+// one info series per object (like Flux's gotk_resource_info).
 // It reads the manager's cache, so a scrape sends no request to the API
 // server or to Spacelift.
 type objectsCollector struct {
@@ -24,6 +25,7 @@ type objectsCollector struct {
 	stalled  *prometheus.Desc
 	drifted  *prometheus.Desc
 	children *prometheus.Desc
+	info     *prometheus.Desc
 }
 
 func newObjectsCollector(reader client.Reader) *objectsCollector {
@@ -33,6 +35,8 @@ func newObjectsCollector(reader client.Reader) *objectsCollector {
 		stalled:  prometheus.NewDesc("spacelift_operator_stalled_objects", "Objects whose Stalled condition is True, by kind and reason.", []string{"kind", "reason"}, nil),
 		drifted:  prometheus.NewDesc("spacelift_operator_drifted_stacks", "Stacks whose Drifted condition is True.", nil, nil),
 		children: prometheus.NewDesc("spacelift_operator_adminstack_children", "Child stacks an AdminStack selects, and how many are ready and drifted.", []string{"namespace", "name", "state"}, nil),
+		info: prometheus.NewDesc("spacelift_operator_object_info", "One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses and Spacelift id, so that alerts can name the stack.",
+			[]string{"kind", "namespace", "name", "ready", "reason", "stalled", "drifted", "stack_id"}, nil),
 	}
 }
 
@@ -42,6 +46,7 @@ func (c *objectsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.stalled
 	ch <- c.drifted
 	ch <- c.children
+	ch <- c.info
 }
 
 // Collect implements prometheus.Collector.
@@ -59,28 +64,37 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counts := map[[2]string]int{}
 	stalled := map[[2]string]int{}
-	tally := func(kind string, conds []metav1.Condition) {
-		ready := "Unknown"
-		if r := meta.FindStatusCondition(conds, spaceliftv1alpha1.ConditionReady); r != nil {
-			ready = string(r.Status)
+	status := func(conds []metav1.Condition, typ string) (string, string) {
+		if c := meta.FindStatusCondition(conds, typ); c != nil {
+			return string(c.Status), c.Reason
 		}
+		return "Unknown", ""
+	}
+	tally := func(kind string, obj metav1.Object, conds []metav1.Condition, id string) {
+		ready, reason := status(conds, spaceliftv1alpha1.ConditionReady)
 		counts[[2]string{kind, ready}]++
-		if s := meta.FindStatusCondition(conds, spaceliftv1alpha1.ConditionStalled); s != nil && s.Status == metav1.ConditionTrue {
-			stalled[[2]string{kind, s.Reason}]++
+		st, stReason := status(conds, spaceliftv1alpha1.ConditionStalled)
+		if st == string(metav1.ConditionTrue) {
+			stalled[[2]string{kind, stReason}]++
 		}
+		drift, _ := status(conds, spaceliftv1alpha1.ConditionDrifted)
+		if kind != "Stack" {
+			drift = ""
+		}
+		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, kind, obj.GetNamespace(), obj.GetName(), ready, reason, st, drift, id)
 	}
 	drifted := 0
 	for _, s := range stacks.Items {
-		tally("Stack", s.Status.Conditions)
+		tally("Stack", &s, s.Status.Conditions, s.Status.SpaceliftID)
 		if meta.IsStatusConditionTrue(s.Status.Conditions, spaceliftv1alpha1.ConditionDrifted) {
 			drifted++
 		}
 	}
 	for _, p := range policies.Items {
-		tally("Policy", p.Status.Conditions)
+		tally("Policy", &p, p.Status.Conditions, p.Status.SpaceliftID)
 	}
 	for _, a := range admins.Items {
-		tally("AdminStack", a.Status.Conditions)
+		tally("AdminStack", &a, a.Status.Conditions, "")
 		for state, n := range map[string]int32{"selected": a.Status.Selected, "ready": a.Status.Ready, "drifted": a.Status.Drifted} {
 			ch <- prometheus.MustNewConstMetric(c.children, prometheus.GaugeValue, float64(n), a.Namespace, a.Name, state)
 		}

@@ -26,8 +26,10 @@ func TestObjectsCollector(t *testing.T) {
 	}
 	admin := &spaceliftv1alpha1.AdminStack{ObjectMeta: metav1.ObjectMeta{Name: "plat", Namespace: "default"}}
 	admin.Status.Selected, admin.Status.Ready, admin.Status.Drifted = 5, 4, 1
+	a := stack("a", cond("Ready", "True", "Succeeded"), cond("Drifted", "True", "DriftDetected"))
+	a.Status.SpaceliftID = "net-a"
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
-		stack("a", cond("Ready", "True", "Succeeded"), cond("Drifted", "True", "DriftDetected")),
+		a,
 		stack("b", cond("Ready", "True", "Succeeded"), cond("Drifted", "False", "NoDrift")),
 		stack("c", cond("Ready", "False", "AlreadyExists"), cond("Stalled", "True", "AlreadyExists")),
 		&spaceliftv1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}},
@@ -48,6 +50,18 @@ spacelift_operator_stalled_objects{kind="Stack",reason="AlreadyExists"} 1
 `
 	if err := testutil.CollectAndCompare(newObjectsCollector(c), strings.NewReader(want),
 		"spacelift_operator_adminstack_children", "spacelift_operator_drifted_stacks", "spacelift_operator_stalled_objects"); err != nil {
+		t.Error(err)
+	}
+	info := `
+# HELP spacelift_operator_object_info One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses and Spacelift id, so that alerts can name the stack.
+# TYPE spacelift_operator_object_info gauge
+spacelift_operator_object_info{drifted="",kind="AdminStack",name="plat",namespace="default",ready="Unknown",reason="",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="",kind="Policy",name="p",namespace="default",ready="Unknown",reason="",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="False",kind="Stack",name="b",namespace="default",ready="True",reason="Succeeded",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="True",kind="Stack",name="a",namespace="default",ready="True",reason="Succeeded",stack_id="net-a",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="Unknown",kind="Stack",name="c",namespace="default",ready="False",reason="AlreadyExists",stack_id="",stalled="True"} 1
+`
+	if err := testutil.CollectAndCompare(newObjectsCollector(c), strings.NewReader(info), "spacelift_operator_object_info"); err != nil {
 		t.Error(err)
 	}
 	n, err := testutil.GatherAndCount(mustRegistry(t, newObjectsCollector(c)), "spacelift_operator_objects")
