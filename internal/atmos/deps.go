@@ -100,7 +100,8 @@ func (st *stack) deps(in *instance) []string {
 // components, the terraform section, the global section; within each, the
 // manifest merged last first. It falls back to the stack manifest.
 func (st *stack) origin(component string, chain []string, keys ...string) (file, key string) {
-	section := len(keys) > 0 && (keys[0] == "vars" || keys[0] == "settings" || keys[0] == "env")
+	section := len(keys) > 0 && (keys[0] == "vars" || keys[0] == "settings" || keys[0] == "env" ||
+		keys[0] == "backend_type" || keys[0] == "remote_state_backend_type")
 	var scopes [][]string
 	if section {
 		scopes = append(scopes, []string{"terraform", "overrides"}, []string{"overrides"})

@@ -332,6 +332,10 @@ type inheritance struct {
 	final string
 	// ls is the list merge strategy the component's own settings select.
 	ls ListMergeStrategy
+	// remoteType and remote are the bases' remote_state_backend_type and
+	// remote_state_backend.
+	remoteType string
+	remote     map[string]any
 }
 
 // inherit folds base into the accumulated sections on behalf of component:
@@ -391,6 +395,8 @@ func (h *inheritance) inherit(component, base string) error {
 		mergeInto(h.metadata, inheritable, ls)
 	}
 	h.backendType, _ = bm["backend_type"].(string)
+	h.remoteType, _ = bm["remote_state_backend_type"].(string)
+	mergeInto(h.remote, mapAt(bm, "remote_state_backend"), ls)
 	h.chain = append([]string{base}, slices.DeleteFunc(h.chain, func(s string) bool { return s == base })...)
 	return nil
 }
@@ -405,7 +411,7 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 	h := &inheritance{
 		e: e, st: st,
 		vars: map[string]any{}, settings: map[string]any{}, env: map[string]any{},
-		metadata: map[string]any{}, backend: map[string]any{},
+		metadata: map[string]any{}, backend: map[string]any{}, remote: map[string]any{},
 		visiting: map[string]bool{},
 		ls:       effectiveStrategy(e.ls, mapAt(cm, "settings"), mapAt(ov, "settings")),
 	}
@@ -459,6 +465,9 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 		base = topFinal
 	}
 	in.h, in.cm = h, cm
+	if err := in.checkBackendTypes(); err != nil {
+		return nil, err
+	}
 
 	in.base = base
 	if c, ok := in.metadata["component"].(string); ok {
@@ -498,6 +507,60 @@ func (e *expander) resolve(st *stack, component string) (*instance, error) {
 	}
 	in.spaceliftName = SpaceliftStackName(in.spacelift, in.ctx, in.prefix)
 	return in, nil
+}
+
+// checkBackendTypes refuses a backend_type (or remote_state_backend_type)
+// that names none of the keys configured under backend (or
+// remote_state_backend), as atmos does.
+func (in *instance) checkBackendTypes() error {
+	st, h, cm := in.st, in.h, in.cm
+	bt := st.backendType
+	if h.backendType != "" {
+		bt = h.backendType
+	}
+	if t, _ := cm["backend_type"].(string); t != "" {
+		bt = t
+	}
+	keys := map[string]bool{}
+	for _, b := range []map[string]any{st.backend, h.backend, mapAt(cm, "backend")} {
+		for k := range b {
+			keys[k] = true
+		}
+	}
+	if bt != "" && len(keys) > 0 && !keys[bt] {
+		return in.errorf([]string{"backend_type"}, "backend_type %q does not match any key configured under backend (%s); atmos needs backend.%s", bt, sortedKeys(keys), bt)
+	}
+	rt := bt
+	tf := mapAt(st.merged, "terraform")
+	if t, _ := tf["remote_state_backend_type"].(string); t != "" {
+		rt = t
+	}
+	if h.remoteType != "" {
+		rt = h.remoteType
+	}
+	if t, _ := cm["remote_state_backend_type"].(string); t != "" {
+		rt = t
+	}
+	rkeys := map[string]bool{}
+	for _, b := range []map[string]any{mapAt(tf, "remote_state_backend"), h.remote, mapAt(cm, "remote_state_backend")} {
+		for k := range b {
+			rkeys[k] = true
+		}
+	}
+	if rt != "" && len(rkeys) > 0 && !rkeys[rt] {
+		return in.errorf([]string{"remote_state_backend_type"}, "remote_state_backend_type %q does not match any key configured under remote_state_backend (%s); atmos needs remote_state_backend.%s", rt, sortedKeys(rkeys), rt)
+	}
+	return nil
+}
+
+// sortedKeys lists a set's keys, sorted and comma-separated.
+func sortedKeys(set map[string]bool) string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
 }
 
 // finish computes the sections that only records need: env and the backend

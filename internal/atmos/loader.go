@@ -33,7 +33,13 @@ type manifest struct {
 	data []byte
 	// hasAppend is set when the file uses !append.
 	hasAppend bool
+	// unparsed is set for a template file that is not YAML as written.
+	unparsed bool
 }
+
+// isTemplate reports whether atmos always renders the file as a template
+// (its name ends in .tmpl).
+func (m *manifest) isTemplate() bool { return strings.HasSuffix(m.rel, ".tmpl") }
 
 // processed is a manifest merged with everything it imports.
 type processed struct {
@@ -97,7 +103,7 @@ func newLoader(fsys fs.FS, base string, s Settings, ls ListMergeStrategy) (*load
 		if d.IsDir() {
 			return nil
 		}
-		if ext := path.Ext(p); ext != ".yaml" && ext != ".yml" {
+		if ext := path.Ext(p); ext != ".yaml" && ext != ".yml" && ext != ".tmpl" {
 			return nil
 		}
 		rel := p
@@ -210,7 +216,11 @@ func (l *loader) manifest(rel string) (*manifest, error) {
 	m := &manifest{name: strings.TrimSuffix(rel, path.Ext(rel)), rel: rel, file: file, data: data}
 	raw, err := parseManifest(data, file, l.include)
 	if err != nil {
-		return nil, &Error{File: file, Err: fmt.Errorf("parsing YAML: %w", err)}
+		if !m.isTemplate() {
+			return nil, &Error{File: file, Err: fmt.Errorf("parsing YAML: %w", err)}
+		}
+		// A template file need not be YAML before it is rendered.
+		raw, m.unparsed = map[string]any{}, true
 	}
 	m.raw = raw
 	m.hasAppend = bytes.Contains(data, []byte("!append"))
@@ -347,12 +357,21 @@ func (l *loader) resolveImport(m *manifest, i int, spec importSpec) ([]string, e
 		p = path.Join(path.Dir(m.rel), p)
 	}
 	p = path.Clean(p)
-	if path.Ext(p) == "" {
+	switch path.Ext(p) {
+	case "":
 		ext := ".yaml"
-		if !l.fileSet[p+".yaml"] && l.fileSet[p+".yml"] {
-			ext = ".yml"
+		for _, e := range []string{".yaml", ".yml", ".yaml.tmpl", ".yml.tmpl"} {
+			if l.fileSet[p+e] {
+				ext = e
+				break
+			}
 		}
 		p += ext
+	case ".yaml", ".yml":
+		// atmos prefers a template version of the file.
+		if l.fileSet[p+".tmpl"] {
+			p += ".tmpl"
+		}
 	}
 	if p == m.rel {
 		return nil, &Error{File: m.file, Key: fmt.Sprintf("import[%d]", i), Err: fmt.Errorf("manifest imports itself via %q", spec.path)}
@@ -409,7 +428,7 @@ func (l *loader) variant(m *manifest, a processArgs) (*manifest, map[string]any,
 			ctx["locals"] = fl.locals
 			l.renderSections(m.raw, ctx)
 		}
-		if len(ctx) > 0 {
+		if len(ctx) > 0 || m.isTemplate() {
 			rendered, err := l.render(m, ctx, len(a.ctx) > 0, a.ignoreMissing || l.ignoreMissing)
 			if err != nil {
 				return nil, nil, err
@@ -488,14 +507,21 @@ func (l *loader) renderSection(name string, sec, ctx map[string]any) map[string]
 // templates are for the component stage); with a context from the importer
 // the failure refuses the file.
 func (l *loader) render(m *manifest, ctx map[string]any, imported, ignoreMissing bool) (*manifest, error) {
-	input := substituteFieldRefs(m.raw, ctx).(map[string]any)
-	text, err := toYAML(input)
-	if err != nil {
-		return nil, &Error{File: m.file, Err: fmt.Errorf("preparing the file for templating: %w", err)}
+	text := string(m.data)
+	input := m.raw
+	if len(ctx) > 0 && !m.unparsed {
+		input = substituteFieldRefs(m.raw, ctx).(map[string]any)
+		var err error
+		if text, err = toYAML(input); err != nil {
+			return nil, &Error{File: m.file, Err: fmt.Errorf("preparing the file for templating: %w", err)}
+		}
 	}
 	out, err := renderTemplate(m.file, text, ctx, l.funcs, ignoreMissing)
 	if err != nil {
 		if !imported {
+			if m.unparsed {
+				return nil, &Error{File: m.file, Err: fmt.Errorf("templates: %w; the file is not YAML until rendered, so atmos refuses it too", err)}
+			}
 			return m.withRaw(input), nil
 		}
 		if errors.Is(err, errNeedsLiveInfrastructure) {
