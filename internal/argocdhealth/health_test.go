@@ -2,8 +2,8 @@ package argocdhealth
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,332 +14,327 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
+
+	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 )
 
-var update = flag.Bool("update", false, "regenerate config/argocd/argocd-cm.yaml from the Lua scripts")
+var update = flag.Bool("update", false, "regenerate config/argocd/argocd-cm.yaml from the health.lua files")
 
-// configDir is config/argocd, relative to this package.
-const configDir = "../../config/argocd"
+const (
+	// configDir is config/argocd, relative to this package.
+	configDir = "../../config/argocd"
+	// customizationsDir holds the checks in Argo CD's layout:
+	// <group>/<kind>/health.lua, health_test.yaml and testdata/.
+	customizationsDir = configDir + "/resource_customizations"
+	// crdDir holds the operator's CRDs; every kind they define needs a check.
+	crdDir = "../../config/crd/bases"
+)
 
-const group = "spacelift.stackwright.io"
-
-// scripts maps each kind with a health check to its script in configDir.
-var scripts = map[string]string{
-	"AdminStack": "health/adminstack.lua",
-	"Policy":     "health/policy.lua",
-	"Stack":      "health/stack.lua",
+// healthStatus is what a check returns, as Argo CD reads it
+// (gitops-engine's health.HealthStatus).
+type healthStatus struct {
+	Status  string `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
-// health is what a script returns, as Argo CD reads it.
-type health struct {
-	Status  string
-	Message string
+// healthTestFile is a health_test.yaml, as Argo CD's TestLuaHealthScript
+// (util/lua/health_test.go) reads it.
+type healthTestFile struct {
+	Tests []struct {
+		InputPath    string       `json:"inputPath"`
+		HealthStatus healthStatus `json:"healthStatus"`
+	} `json:"tests"`
 }
 
-// argoStatuses are the health codes Argo CD accepts from a script; any other
-// turns into Unknown.
-var argoStatuses = map[string]bool{"Healthy": true, "Progressing": true, "Degraded": true, "Suspended": true, "Missing": true, "Unknown": true}
+// validStatuses are the health codes Argo CD accepts from a check.
+var validStatuses = map[string]bool{"Healthy": true, "Progressing": true, "Degraded": true, "Suspended": true, "Missing": true, "Unknown": true}
 
-func readScript(t *testing.T, kind string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(configDir, scripts[kind]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// invalidHealthStatus is the message Argo CD reports, with status Unknown,
+// when a check returns a status it does not know.
+const invalidHealthStatus = "Lua returned an invalid health status"
 
-// evaluate runs script against obj as Argo CD runs a custom health check: a
-// fresh interpreter with only the package, base and table libraries (Argo
-// CD adds a reduced os library, which the scripts do not use), obj in the
-// global "obj" converted from the object's JSON, a one-second budget, and
-// the returned table read as status and message.
-func evaluate(t *testing.T, script string, obj map[string]any) health {
-	t.Helper()
-	l := lua.NewState(lua.Options{SkipOpenLibs: true})
+// executeHealthLua runs a check against obj as Argo CD's VM.ExecuteHealthLua
+// (util/lua/lua.go) does: a fresh interpreter, Lua's standard libraries only
+// when openLibs is set (Argo CD sets it for its built-in checks and for
+// argocd-cm checks with resource.customizations.useOpenLibs), then always
+// package, base and table; obj in the global "obj"; one second to finish.
+// Argo CD also opens a reduced os library (time and date); it is left out
+// here, so a check that starts reading the clock fails this test rather than
+// flapping in Argo CD.
+//
+// The returned value is read as Argo CD reads it: nil is an empty status; a
+// table whose status or message is not a string, or that is empty or a
+// sequence (Argo CD encodes both as a JSON array), is an empty status too;
+// an unknown status becomes Unknown.
+func executeHealthLua(obj map[string]any, script string, openLibs bool) (healthStatus, error) {
+	l := lua.NewState(lua.Options{SkipOpenLibs: !openLibs})
 	defer l.Close()
-	for name, open := range map[string]lua.LGFunction{lua.LoadLibName: lua.OpenPackage, lua.BaseLibName: lua.OpenBase, lua.TabLibName: lua.OpenTable} {
-		if err := l.CallByParam(lua.P{Fn: l.NewFunction(open), Protect: true}, lua.LString(name)); err != nil {
-			t.Fatalf("opening Lua library %q: %v", name, err)
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{{lua.LoadLibName, lua.OpenPackage}, {lua.BaseLibName, lua.OpenBase}, {lua.TabLibName, lua.OpenTable}} {
+		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), Protect: true}, lua.LString(lib.name)); err != nil {
+			return healthStatus{}, fmt.Errorf("opening Lua library %q: %w", lib.name, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	l.SetContext(ctx)
-	l.SetGlobal("obj", toLua(t, l, obj))
-	if err := l.DoString(script); err != nil {
-		t.Fatalf("running the script: %v", err)
+	l.SetGlobal("obj", toLua(l, obj))
+	fn, err := l.LoadString(script)
+	if err != nil {
+		return healthStatus{}, fmt.Errorf("compiling the check: %w", err)
 	}
-	ret, ok := l.Get(-1).(*lua.LTable)
-	if !ok {
-		t.Fatalf("script returned %s, want a table", l.Get(-1).Type())
+	l.Push(fn)
+	if err := l.PCall(0, lua.MultRet, nil); err != nil {
+		return healthStatus{}, fmt.Errorf("running the check: %w", err)
 	}
-	var h health
-	if s, ok := ret.RawGetString("status").(lua.LString); ok {
-		h.Status = string(s)
+	switch ret := l.Get(-1).(type) {
+	case *lua.LNilType:
+		return healthStatus{}, nil
+	case *lua.LTable:
+		if first, _ := ret.Next(lua.LNil); first == lua.LNil || ret.MaxN() > 0 {
+			return healthStatus{}, nil
+		}
+		status, statusOK := optionalString(ret.RawGetString("status"))
+		message, messageOK := optionalString(ret.RawGetString("message"))
+		if !statusOK || !messageOK {
+			return healthStatus{}, nil
+		}
+		if !validStatuses[status] {
+			return healthStatus{Status: "Unknown", Message: invalidHealthStatus}, nil
+		}
+		return healthStatus{Status: status, Message: message}, nil
+	default:
+		return healthStatus{}, fmt.Errorf("expect table output from Lua script, not %s", ret.Type())
 	}
-	if m, ok := ret.RawGetString("message").(lua.LString); ok {
-		h.Message = string(m)
-	}
-	if !argoStatuses[h.Status] {
-		t.Fatalf("script returned status %q, which Argo CD turns into Unknown", h.Status)
-	}
-	return h
 }
 
-// toLua converts a decoded JSON value to Lua as Argo CD does: objects become
-// tables keyed by name, arrays become sequences, numbers become numbers.
-func toLua(t *testing.T, l *lua.LState, v any) lua.LValue {
+// optionalString is v as a string; ok is false when v is neither nil nor a
+// string.
+func optionalString(v lua.LValue) (s string, ok bool) {
 	switch v := v.(type) {
-	case nil:
-		return lua.LNil
+	case *lua.LNilType:
+		return "", true
+	case lua.LString:
+		return string(v), true
+	}
+	return "", false
+}
+
+// toLua converts a decoded object to Lua as Argo CD's decodeValue does:
+// objects become tables keyed by name, arrays sequences, numbers numbers;
+// anything else becomes nil.
+func toLua(l *lua.LState, v any) lua.LValue {
+	switch v := v.(type) {
 	case bool:
 		return lua.LBool(v)
 	case string:
 		return lua.LString(v)
+	case float64:
+		return lua.LNumber(v)
 	case int64:
 		return lua.LNumber(v)
-	case float64:
+	case int:
 		return lua.LNumber(v)
 	case []any:
 		tbl := l.CreateTable(len(v), 0)
 		for _, e := range v {
-			tbl.Append(toLua(t, l, e))
+			tbl.Append(toLua(l, e))
 		}
 		return tbl
 	case map[string]any:
 		tbl := l.CreateTable(0, len(v))
 		for k, e := range v {
-			tbl.RawSetString(k, toLua(t, l, e))
+			tbl.RawSetH(lua.LString(k), toLua(l, e))
 		}
 		return tbl
 	}
-	t.Fatalf("no Lua conversion for %T", v)
-	return nil
+	return lua.LNil
 }
 
-// names are what the operator's messages call the sample object of a kind.
-var names = map[string]string{"Stack": "stack net-dev", "Policy": "policy require-approval", "AdminStack": "admin stack plat-admin"}
-
-// object describes a Stack, Policy or AdminStack in a compact form; build
-// turns it into what the API server returns.
-type object struct {
-	generation int64 // metadata.generation; 0 means 2
-	observed   int64 // status.observedGeneration; 0 means generation, -1 leaves it out
-	// conditions are written "Type=Status/Reason: message"; "$what" in the
-	// message becomes the kind's name for the object ("stack net-dev").
-	// No conditions and no status leaves status out entirely.
-	conditions []string
-	status     map[string]any // further status fields
-	suspend    bool
-	deleting   bool
-}
-
-func (o object) build(t *testing.T, kind string) map[string]any {
+// readObject reads a testdata object as Argo CD's test does (YAML through
+// JSON, so numbers arrive as float64), and checks that it is a valid object
+// of its kind: every field it sets exists in the operator's API types.
+func readObject(t *testing.T, path string) *unstructured.Unstructured {
 	t.Helper()
-	gen := o.generation
-	if gen == 0 {
-		gen = 2
-	}
-	meta := map[string]any{"name": "sample", "namespace": "infra", "generation": gen, "uid": "0b6e1d5c-4f1e-4f7e-9d8e-2a1f3c4b5d6e",
-		"creationTimestamp": "2026-01-02T03:04:05Z", "finalizers": []any{"spacelift.stackwright.io/finalizer"}}
-	if o.deleting {
-		meta["deletionTimestamp"] = "2026-01-03T00:00:00Z"
-	}
-	u := map[string]any{"apiVersion": group + "/v1alpha1", "kind": kind, "metadata": meta, "spec": map[string]any{}}
-	if o.suspend {
-		u["spec"].(map[string]any)["suspend"] = true
-	}
-	if o.conditions != nil || o.status != nil {
-		st := map[string]any{}
-		for k, v := range o.status {
-			st[k] = v
-		}
-		observed := o.observed
-		if observed == 0 {
-			observed = gen
-		}
-		if observed > 0 {
-			st["observedGeneration"] = observed
-		} else {
-			observed = gen
-		}
-		conds := []any{}
-		for _, c := range o.conditions {
-			typ, rest, _ := strings.Cut(c, "=")
-			status, rest, _ := strings.Cut(rest, "/")
-			reason, msg, _ := strings.Cut(rest, ": ")
-			conds = append(conds, map[string]any{"type": typ, "status": status, "reason": reason,
-				"message": strings.ReplaceAll(msg, "$what", names[kind]), "observedGeneration": observed, "lastTransitionTime": "2026-01-02T03:04:06Z"})
-		}
-		st["conditions"] = conds
-		u["status"] = st
-	}
-	// Go through JSON as Argo CD does, so numbers arrive as int64.
-	b, err := json.Marshal(u)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded unstructured.Unstructured
-	if err := decoded.UnmarshalJSON(b); err != nil {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatalf("parsing %s: %v", path, err)
+	}
+	obj := &unstructured.Unstructured{Object: m}
+	scheme := runtime.NewScheme()
+	if err := spaceliftv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	return decoded.Object
+	typed, err := scheme.New(obj.GroupVersionKind())
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if err := yaml.UnmarshalStrict(b, typed); err != nil {
+		t.Fatalf("%s is not a valid %s: %v", path, obj.GetKind(), err)
+	}
+	return obj
 }
 
-// Condition sets the operator writes (controllers/stack_status.go).
-var (
-	synced = []string{
-		"Ready=True/Succeeded: $what is in sync with Spacelift",
-		"Reconciling=False/Succeeded: $what is in sync with Spacelift",
-		"Stalled=False/Succeeded: $what is in sync with Spacelift",
-		"Synced=True/Succeeded: $what is in sync with Spacelift",
+// scriptFor is the check Argo CD picks for obj among its built-in checks:
+// the health.lua in the directory named after the object's group and kind.
+func scriptFor(t *testing.T, obj *unstructured.Unstructured) (path, script string) {
+	t.Helper()
+	gvk := obj.GroupVersionKind()
+	path = filepath.Join(customizationsDir, gvk.Group, gvk.Kind, "health.lua")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no health check for %s: %v", gvk.GroupKind(), err)
 	}
-	firstSync = []string{
-		"Ready=Unknown/Progressing: syncing with Spacelift",
-		"Reconciling=True/Progressing: syncing with Spacelift",
-		"Stalled=False/Progressing: syncing with Spacelift",
-		"Synced=Unknown/Progressing: syncing with Spacelift",
-	}
-	invalidSpec = []string{
-		"Ready=False/InvalidSpec: spec.space: space \"legacy\" does not exist",
-		"Reconciling=False/InvalidSpec: waiting for the spec or a referenced object to be fixed",
-		"Stalled=True/InvalidSpec: spec.space: space \"legacy\" does not exist",
-		"Synced=False/InvalidSpec: spec.space: space \"legacy\" does not exist",
-	}
-	credentialsNotFound = []string{
-		"Ready=False/CredentialsNotFound: Secret infra/spacelift-credentials does not exist",
-		"Reconciling=False/CredentialsNotFound: waiting for the spec or a referenced object to be fixed",
-		"Stalled=True/CredentialsNotFound: Secret infra/spacelift-credentials does not exist",
-		"Synced=False/CredentialsNotFound: Secret infra/spacelift-credentials does not exist",
-	}
-	unavailable = []string{
-		"Ready=False/SpaceliftUnavailable: a Spacelift request failed; retrying with backoff",
-		"Reconciling=True/SpaceliftUnavailable: a Spacelift request failed; retrying with backoff",
-		"Stalled=False/SpaceliftUnavailable: retrying, not stalled",
-		"Synced=True/Succeeded: $what is in sync with Spacelift",
-	}
-	suspended = []string{
-		"Ready=False/Suspended: spec.suspend is true: nothing is written to Spacelift",
-		"Reconciling=False/Suspended: spec.suspend is true: nothing is written to Spacelift",
-		"Stalled=False/Suspended: spec.suspend is true: nothing is written to Spacelift",
-		"Synced=True/Succeeded: $what is in sync with Spacelift",
-	}
-	deleting = []string{
-		"Ready=False/Deleting: Spacelift is deleting $what",
-		"Reconciling=True/Deleting: Spacelift is deleting $what",
-		"Stalled=False/Deleting: deletion in progress",
-	}
-	deletionProtected = []string{
-		"Ready=False/DeletionProtected: protectFromDeletion is set: unset it to delete $what",
-		"Reconciling=False/DeletionProtected: protectFromDeletion is set: unset it to delete $what",
-		"Stalled=True/DeletionProtected: protectFromDeletion is set: unset it to delete $what",
-		"DeletionBlocked=True/DeletionProtected: protectFromDeletion is set: unset it to delete $what",
-	}
-	driftFound = "Drifted=True/DriftDetected: 3 resources drifted (run 01HZYQ)"
-	noDrift    = "Drifted=False/NoDrift: no resources drifted (run 01HZYR)"
-	driftOff   = "Drifted=Unknown/DriftDetectionDisabled: drift detection is not enabled: set spec.driftDetection"
-	// AdminStack conditions (controllers/adminstack_status.go).
-	adminReady = []string{
-		"Ready=True/Succeeded: the admin stack and its 5 children are Ready",
-		"Reconciling=False/Succeeded: the admin stack and its 5 children are Ready",
-		"Stalled=False/Succeeded: the admin stack and its 5 children are Ready",
-	}
-	childrenWait = []string{
-		"Ready=False/ChildrenNotReady: 2 of 6 stacks are not Ready: Stack/plat-ue2-dev-eks, Stack/plat-ue2-dev-vpc",
-		"Reconciling=True/ChildrenNotReady: 2 of 6 stacks are not Ready: Stack/plat-ue2-dev-eks, Stack/plat-ue2-dev-vpc",
-		"Stalled=False/ChildrenNotReady: waiting for the children, not stalled",
-		"Drifted=Unknown/NotYetChecked: no child reports a drift-detection result",
-	}
-	childrenDrifted = "Drifted=True/DriftDetected: 2 children drifted: plat-ue2-dev-eks, plat-ue2-dev-vpc"
-)
-
-func with(conds []string, more ...string) []string {
-	return append(append([]string{}, conds...), more...)
+	return path, string(b)
 }
 
-type healthCase struct {
-	name string
-	obj  object
-	want health
-}
-
-// commonCases hold for every kind; "$what" in a wanted message is replaced
-// as in conditions.
-var commonCases = []healthCase{
-	{"no status yet", object{}, health{"Progressing", "Waiting for status"}},
-	{"status without conditions", object{status: map[string]any{}}, health{"Progressing", "Waiting for status"}},
-	{"first sync under way", object{conditions: firstSync}, health{"Progressing", "syncing with Spacelift"}},
-	{"in sync", object{conditions: synced}, health{"Healthy", "$what is in sync with Spacelift"}},
-	{"spec changed, not yet observed", object{generation: 3, observed: 2, conditions: synced},
-		health{"Progressing", "Waiting for the operator to observe generation 3 (status describes generation 2)"}},
-	{"status without observedGeneration", object{observed: -1, conditions: synced},
-		health{"Progressing", "Waiting for the operator to observe generation 2 (status describes generation 0)"}},
-	{"invalid spec", object{conditions: invalidSpec}, health{"Degraded", "InvalidSpec: spec.space: space \"legacy\" does not exist"}},
-	{"credentials missing", object{conditions: credentialsNotFound}, health{"Degraded", "CredentialsNotFound: Secret infra/spacelift-credentials does not exist"}},
-	{"Spacelift unavailable", object{conditions: unavailable}, health{"Progressing", "a Spacelift request failed; retrying with backoff"}},
-	{"suspended", object{suspend: true, conditions: suspended}, health{"Suspended", "spec.suspend is true: nothing is written to Spacelift"}},
-	{"suspend observed before the conditions say so", object{suspend: true, conditions: synced}, health{"Suspended", "spec.suspend is true"}},
-	{"suspend not yet observed", object{suspend: true, generation: 4, observed: 3, conditions: synced},
-		health{"Progressing", "Waiting for the operator to observe generation 4 (status describes generation 3)"}},
-	{"suspended and stalled before", object{suspend: true, conditions: invalidSpec}, health{"Suspended", "spec.suspend is true"}},
-	{"deleting", object{deleting: true, conditions: deleting}, health{"Progressing", "Deleting: Spacelift is deleting $what"}},
-	{"deleting before any status", object{deleting: true}, health{"Progressing", "Deleting: waiting for the operator"}},
-	{"deletion blocked", object{deleting: true, conditions: deletionProtected},
-		health{"Progressing", "Deletion blocked: DeletionProtected: protectFromDeletion is set: unset it to delete $what"}},
-	{"Ready False, neither reconciling nor stalled", object{conditions: []string{"Ready=False/DependencyNotReady: waiting for stack vpc to get a Spacelift id"}},
-		health{"Progressing", "waiting for stack vpc to get a Spacelift id"}},
-	{"Ready Unknown without a message", object{conditions: []string{"Ready=Unknown/SyncPending"}}, health{"Progressing", "SyncPending"}},
-	{"no Ready condition", object{conditions: []string{"Synced=True/Succeeded: $what is in sync with Spacelift"}},
-		health{"Progressing", "Waiting for the Ready condition"}},
-}
-
-// driftCases hold for the kinds that report drift: Stack and AdminStack.
-var driftCases = []healthCase{
-	{"in sync, drifted", object{conditions: with(synced, driftFound)}, health{"Degraded", "Drift detected: 3 resources drifted (run 01HZYQ)"}},
-	{"in sync, no drift", object{conditions: with(synced, noDrift)}, health{"Healthy", "$what is in sync with Spacelift"}},
-	{"in sync, drift detection off", object{conditions: with(synced, driftOff)}, health{"Healthy", "$what is in sync with Spacelift"}},
-	{"drifted while stalled", object{conditions: with(invalidSpec, driftFound)}, health{"Degraded", "InvalidSpec: spec.space: space \"legacy\" does not exist"}},
-	{"drifted while syncing", object{conditions: with(firstSync, driftFound)}, health{"Progressing", "syncing with Spacelift"}},
-	{"drifted and suspended", object{suspend: true, conditions: with(suspended, driftFound)}, health{"Suspended", "spec.suspend is true: nothing is written to Spacelift"}},
-}
-
-var kindCases = map[string][]healthCase{
-	"Stack": driftCases,
-	"AdminStack": append(append([]healthCase{}, driftCases...),
-		healthCase{"children drifted", object{conditions: with(adminReady, childrenDrifted), status: map[string]any{"selected": 6, "ready": 6, "drifted": 2}},
-			health{"Degraded", "Drift detected: 2 children drifted: plat-ue2-dev-eks, plat-ue2-dev-vpc"}},
-		healthCase{"children drifted, condition not yet set", object{conditions: with(adminReady, noDrift), status: map[string]any{"selected": 6, "ready": 6, "drifted": 2}},
-			health{"Degraded", "Drift detected: 2 child stacks drifted"}},
-		healthCase{"one child drifted, condition not yet set", object{conditions: adminReady, status: map[string]any{"selected": 6, "ready": 6, "drifted": 1}},
-			health{"Degraded", "Drift detected: 1 child stack drifted"}},
-		healthCase{"all children ready, none drifted", object{conditions: with(adminReady, "Drifted=False/NoDrift: no child drifted"), status: map[string]any{"selected": 6, "ready": 6, "drifted": 0}},
-			health{"Healthy", "the admin stack and its 5 children are Ready"}},
-		healthCase{"children not ready", object{conditions: childrenWait, status: map[string]any{"selected": 6, "ready": 4}},
-			health{"Progressing", "2 of 6 stacks are not Ready: Stack/plat-ue2-dev-eks, Stack/plat-ue2-dev-vpc"}},
-	),
-	"Policy": {
-		// Policies have no drift: a Drifted condition, were one ever set, is ignored.
-		{"in sync, Drifted ignored", object{conditions: with(synced, driftFound)}, health{"Healthy", "policy require-approval is in sync with Spacelift"}},
-	},
-}
-
-func TestHealth(t *testing.T) {
-	for _, kind := range sortedKinds() {
-		script := readScript(t, kind)
-		t.Run(kind, func(t *testing.T) {
-			for _, tc := range append(append([]healthCase{}, commonCases...), kindCases[kind]...) {
-				t.Run(tc.name, func(t *testing.T) {
-					got := evaluate(t, script, tc.obj.build(t, kind))
-					want := tc.want
-					want.Message = strings.ReplaceAll(want.Message, "$what", names[kind])
-					if got != want {
-						t.Errorf("health = %+v, want %+v", got, want)
+// TestLuaHealthScript walks resource_customizations as Argo CD's test of the
+// same name does: for each health.lua, every case of the health_test.yaml
+// beside it runs the check Argo CD picks for the case's object and compares
+// status and message exactly. Each case runs twice: with Lua's standard
+// libraries, as Argo CD runs its built-in checks, and without, as it runs
+// the argocd-cm copies.
+func TestLuaHealthScript(t *testing.T) {
+	checks := 0
+	err := filepath.Walk(customizationsDir, func(path string, _ os.FileInfo, err error) error {
+		if !strings.Contains(path, "health.lua") {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		checks++
+		dir := filepath.Dir(path)
+		b, err := os.ReadFile(filepath.Join(dir, "health_test.yaml"))
+		if err != nil {
+			return err
+		}
+		var file healthTestFile
+		if err := yaml.UnmarshalStrict(b, &file); err != nil {
+			return fmt.Errorf("parsing %s/health_test.yaml: %w", dir, err)
+		}
+		if len(file.Tests) == 0 {
+			t.Errorf("%s/health_test.yaml has no tests", dir)
+		}
+		for _, test := range file.Tests {
+			t.Run(filepath.Join(strings.TrimPrefix(dir, customizationsDir+"/"), test.InputPath), func(t *testing.T) {
+				obj := readObject(t, filepath.Join(dir, test.InputPath))
+				scriptPath, script := scriptFor(t, obj)
+				if scriptPath != path {
+					t.Fatalf("%s is a %s, so Argo CD tests it with %s, not %s", test.InputPath, obj.GroupVersionKind().GroupKind(), scriptPath, path)
+				}
+				for _, openLibs := range []bool{true, false} {
+					got, err := executeHealthLua(obj.Object, script, openLibs)
+					if err != nil {
+						t.Fatalf("openLibs=%v: %v", openLibs, err)
 					}
-				})
+					if got != test.HealthStatus {
+						t.Errorf("openLibs=%v: health = %+v, want %+v", openLibs, got, test.HealthStatus)
+					}
+				}
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checks == 0 {
+		t.Fatalf("no health.lua under %s", customizationsDir)
+	}
+}
+
+// kinds lists the directories of the checks, as group/kind, sorted.
+func kinds(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(customizationsDir, "*", "*", "health.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range paths {
+		rel, err := filepath.Rel(customizationsDir, filepath.Dir(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEveryKindHasACheck checks that each kind the operator's CRDs define
+// has a health check, and that no check is for a kind that does not exist.
+func TestEveryKindHasACheck(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(crdDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Spec struct {
+				Group string `json:"group"`
+				Names struct {
+					Kind string `json:"kind"`
+				} `json:"names"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &crd); err != nil {
+			t.Fatalf("parsing %s: %v", p, err)
+		}
+		want = append(want, crd.Spec.Group+"/"+crd.Spec.Names.Kind)
+	}
+	sort.Strings(want)
+	if got := kinds(t); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("health checks for %v, want one for each CRD kind %v", got, want)
+	}
+}
+
+// TestEveryTestdataFileIsUsed catches testdata that no health_test.yaml
+// lists, which would look tested without being run.
+func TestEveryTestdataFileIsUsed(t *testing.T) {
+	for _, kind := range kinds(t) {
+		dir := filepath.Join(customizationsDir, kind)
+		b, err := os.ReadFile(filepath.Join(dir, "health_test.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var file healthTestFile
+		if err := yaml.Unmarshal(b, &file); err != nil {
+			t.Fatalf("parsing %s/health_test.yaml: %v", dir, err)
+		}
+		listed := map[string]int{}
+		for _, test := range file.Tests {
+			listed[test.InputPath]++
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "testdata", "*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			rel := "testdata/" + filepath.Base(f)
+			if listed[rel] == 0 {
+				t.Errorf("%s/%s is in no test of health_test.yaml", kind, rel)
 			}
-		})
+		}
+		for in, n := range listed {
+			if n > 1 {
+				t.Errorf("%s/health_test.yaml lists %s %d times", kind, in, n)
+			}
+		}
 	}
 }
 
@@ -348,48 +343,85 @@ func TestHealth(t *testing.T) {
 func TestDriftHealthSetting(t *testing.T) {
 	for _, kind := range []string{"AdminStack", "Stack"} {
 		t.Run(kind, func(t *testing.T) {
-			script := readScript(t, kind)
+			obj := readObject(t, filepath.Join(customizationsDir, spaceliftv1alpha1.GroupVersion.Group, kind, "testdata", "degraded_drifted.yaml"))
+			path, script := scriptFor(t, obj)
 			const setting = `local DRIFT_HEALTH = "Degraded"`
 			if strings.Count(script, setting) != 1 {
-				t.Fatalf("%s: want exactly one line %s", scripts[kind], setting)
+				t.Fatalf("%s: want exactly one line %s", path, setting)
+			}
+			before, err := executeHealthLua(obj.Object, script, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if before.Status != "Degraded" || !strings.HasPrefix(before.Message, "Drift detected: ") {
+				t.Fatalf("as shipped: health = %+v, want Degraded with the drift", before)
 			}
 			script = strings.Replace(script, setting, `local DRIFT_HEALTH = "Healthy"`, 1)
-			got := evaluate(t, script, object{conditions: with(synced, driftFound)}.build(t, kind))
-			want := health{"Healthy", "Drift detected: 3 resources drifted (run 01HZYQ)"}
-			if got != want {
-				t.Errorf("health = %+v, want %+v", got, want)
+			got, err := executeHealthLua(obj.Object, script, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (healthStatus{"Healthy", before.Message}); got != want {
+				t.Errorf("with DRIFT_HEALTH Healthy: health = %+v, want %+v", got, want)
 			}
 		})
 	}
 }
 
-func sortedKinds() []string {
-	kinds := make([]string, 0, len(scripts))
-	for k := range scripts {
-		kinds = append(kinds, k)
+// TestArgoReadsReturnValues checks executeHealthLua against the rules of
+// Argo CD's ExecuteHealthLua that the shipped checks never exercise, so that
+// a check that broke one of them would be reported as Argo CD reports it.
+func TestArgoReadsReturnValues(t *testing.T) {
+	obj := map[string]any{"metadata": map[string]any{"name": "x"}}
+	for _, tc := range []struct {
+		script string
+		want   healthStatus
+	}{
+		{`return nil`, healthStatus{}},
+		{`return {}`, healthStatus{}},
+		{`return {"Healthy"}`, healthStatus{}},
+		{`return {status = 1}`, healthStatus{}},
+		{`return {status = "Fine", message = "x"}`, healthStatus{"Unknown", invalidHealthStatus}},
+		{`return {message = "no status"}`, healthStatus{"Unknown", invalidHealthStatus}},
+		{`return {status = "Healthy", message = obj.metadata.name, extra = true}`, healthStatus{"Healthy", "x"}},
+	} {
+		got, err := executeHealthLua(obj, tc.script, false)
+		if err != nil {
+			t.Errorf("%s: %v", tc.script, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%s: health = %+v, want %+v", tc.script, got, tc.want)
+		}
 	}
-	sort.Strings(kinds)
-	return kinds
+	for _, script := range []string{`return "Healthy"`, `error("boom")`, `return string.upper("x")`, `while true do end`} {
+		if got, err := executeHealthLua(obj, script, false); err == nil {
+			t.Errorf("%s: health = %+v, want an error", script, got)
+		}
+	}
+	if _, err := executeHealthLua(obj, `return {status = string.upper("healthy"):sub(1, 1) .. "ealthy"}`, true); err != nil {
+		t.Errorf("with the standard libraries open, string is available: %v", err)
+	}
 }
 
-// configMapKey is the argocd-cm key of a kind's health check.
-func configMapKey(kind string) string {
-	return "resource.customizations.health." + group + "_" + kind
+// configMapKey is the argocd-cm key of the check of a group/kind.
+func configMapKey(groupKind string) string {
+	return "resource.customizations.health." + strings.Replace(groupKind, "/", "_", 1)
 }
 
 // renderConfigMap is config/argocd/argocd-cm.yaml as generated from the
-// scripts: each one a literal block under its key.
+// checks: each health.lua a literal block under its key.
 func renderConfigMap(t *testing.T) string {
 	var b strings.Builder
-	b.WriteString("# Generated from health/*.lua by `go test ./internal/argocdhealth -update`:\n")
-	b.WriteString("# edit the scripts, not this file. Merge it into Argo CD's argocd-cm ConfigMap,\n")
-	b.WriteString("# as a kustomize patch (kustomization.yaml here) or with kubectl patch\n")
-	b.WriteString("# (README.md).\n")
+	b.WriteString("# Generated from resource_customizations/*/*/health.lua by\n")
+	b.WriteString("# `go test ./internal/argocdhealth -update`: edit the checks, not this file.\n")
+	b.WriteString("# Merge it into Argo CD's argocd-cm ConfigMap, as a kustomize patch\n")
+	b.WriteString("# (kustomization.yaml here) or with kubectl patch (README.md).\n")
 	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n")
-	for _, kind := range sortedKinds() {
+	for _, kind := range kinds(t) {
 		script := readScript(t, kind)
 		if !strings.HasSuffix(script, "\n") || strings.HasSuffix(script, "\n\n") {
-			t.Fatalf("%s must end with exactly one newline", scripts[kind])
+			t.Fatalf("%s/health.lua must end with exactly one newline", kind)
 		}
 		b.WriteString("  " + configMapKey(kind) + ": |\n")
 		for _, line := range strings.Split(strings.TrimSuffix(script, "\n"), "\n") {
@@ -403,6 +435,17 @@ func renderConfigMap(t *testing.T) string {
 	return b.String()
 }
 
+func readScript(t *testing.T, groupKind string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(customizationsDir, groupKind, "health.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestConfigMapEmbedsScripts keeps argocd-cm.yaml, the copy users install,
+// equal to the health.lua files.
 func TestConfigMapEmbedsScripts(t *testing.T) {
 	path := filepath.Join(configDir, "argocd-cm.yaml")
 	want := renderConfigMap(t)
@@ -417,19 +460,20 @@ func TestConfigMapEmbedsScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Fatalf("%s differs from the Lua scripts: regenerate it with `go test ./internal/argocdhealth -update`", path)
+		t.Fatalf("%s differs from the health.lua files: regenerate it with `go test ./internal/argocdhealth -update`", path)
 	}
 	// The literal blocks must read back as the scripts, byte for byte.
 	var cm corev1.ConfigMap
 	if err := yaml.UnmarshalStrict(got, &cm); err != nil {
 		t.Fatalf("parsing %s: %v", path, err)
 	}
-	if len(cm.Data) != len(scripts) {
-		t.Errorf("%s has %d keys, want %d", path, len(cm.Data), len(scripts))
+	ks := kinds(t)
+	if len(cm.Data) != len(ks) {
+		t.Errorf("%s has %d keys, want %d", path, len(cm.Data), len(ks))
 	}
-	for kind := range scripts {
+	for _, kind := range ks {
 		if cm.Data[configMapKey(kind)] != readScript(t, kind) {
-			t.Errorf("%s: %s does not read back as %s", path, configMapKey(kind), scripts[kind])
+			t.Errorf("%s: %s does not read back as %s/health.lua", path, configMapKey(kind), kind)
 		}
 	}
 }

@@ -1,12 +1,16 @@
 -- Argo CD health check for spacelift.stackwright.io/AdminStack.
 --
--- Installed under the argocd-cm key
--- resource.customizations.health.spacelift.stackwright.io_AdminStack
--- (config/argocd/README.md). Argo CD runs it without Lua's string, math and
--- io libraries, so it uses only the base library and the .. operator.
--- It is stack.lua plus the drift of the child stacks (status.drifted): Argo CD
--- does not roll the health of the children the operator creates into the
--- Application, so the AdminStack reports it.
+-- Laid out as Argo CD's built-in checks are (resource_customizations/<group>/
+-- <kind>/health.lua, tested by health_test.yaml), and also installed under the
+-- argocd-cm key resource.customizations.health.spacelift.stackwright.io_AdminStack
+-- (config/argocd/README.md). Argo CD runs built-in checks with Lua's standard
+-- libraries but argocd-cm checks without string, math and io, so it uses only
+-- the base library and the .. operator.
+-- It is Stack/health.lua plus the drift of the child stacks (status.drifted):
+-- Argo CD does not roll the health of the children the operator creates into
+-- the Application, so the AdminStack reports it. Stalled children need no
+-- rule of their own: the operator sets Stalled=True (reason ChildrenStalled)
+-- on an AdminStack with a Stalled child, which is Degraded.
 
 -- DRIFT_HEALTH is the health of an AdminStack that is Ready but whose own
 -- stack or child stacks drifted. "Degraded" makes drift visible: the

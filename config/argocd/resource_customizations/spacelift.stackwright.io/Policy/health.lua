@@ -1,10 +1,12 @@
 -- Argo CD health check for spacelift.stackwright.io/Policy.
 --
--- Installed under the argocd-cm key
--- resource.customizations.health.spacelift.stackwright.io_Policy
--- (config/argocd/README.md). Argo CD runs it without Lua's string, math and
--- io libraries, so it uses only the base library and the .. operator.
--- Policies have no Drifted condition; otherwise this is stack.lua.
+-- Laid out as Argo CD's built-in checks are (resource_customizations/<group>/
+-- <kind>/health.lua, tested by health_test.yaml), and also installed under the
+-- argocd-cm key resource.customizations.health.spacelift.stackwright.io_Policy
+-- (config/argocd/README.md). Argo CD runs built-in checks with Lua's standard
+-- libraries but argocd-cm checks without string, math and io, so it uses only
+-- the base library and the .. operator.
+-- Policies have no Drifted condition; otherwise this is Stack/health.lua.
 
 local function find(conditions, type)
   for _, c in ipairs(conditions) do

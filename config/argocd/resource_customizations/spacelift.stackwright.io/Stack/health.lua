@@ -1,9 +1,11 @@
 -- Argo CD health check for spacelift.stackwright.io/Stack.
 --
--- Installed under the argocd-cm key
--- resource.customizations.health.spacelift.stackwright.io_Stack
--- (config/argocd/README.md). Argo CD runs it without Lua's string, math and
--- io libraries, so it uses only the base library and the .. operator.
+-- Laid out as Argo CD's built-in checks are (resource_customizations/<group>/
+-- <kind>/health.lua, tested by health_test.yaml), and also installed under the
+-- argocd-cm key resource.customizations.health.spacelift.stackwright.io_Stack
+-- (config/argocd/README.md). Argo CD runs built-in checks with Lua's standard
+-- libraries but argocd-cm checks without string, math and io, so it uses only
+-- the base library and the .. operator.
 
 -- DRIFT_HEALTH is the health of a Stack that is Ready but whose latest
 -- drift-detection run found drifted resources. "Degraded" makes drift
