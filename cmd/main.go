@@ -28,6 +28,7 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/source"
+	"github.com/stackwright/spacelift-operator/internal/tenancy"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
@@ -63,6 +64,10 @@ type managerFlags struct {
 	webhookKey       string
 	// git are the limits of AdminStacks' Git sources.
 	git source.GitOptions
+	// tenancy, tenancySpaces and tenancyGrants are the tenancy defaults.
+	tenancy       string
+	tenancySpaces string
+	tenancyGrants string
 }
 
 func main() {
@@ -102,6 +107,9 @@ func runManager(args []string) int {
 	fs.Int64Var(&f.git.MaxFileBytes, source.FlagMaxFileBytes, source.DefaultMaxFileBytes, "Largest file an AdminStack's Git source may hold under spec.source.git.path, in bytes.")
 	fs.Int64Var(&f.git.MaxCheckoutBytes, source.FlagMaxCheckoutBytes, source.DefaultMaxCheckoutBytes, "Largest total of the files under an AdminStack's spec.source.git.path, in bytes.")
 	fs.Int64Var(&f.git.MaxFetchBytes, source.FlagMaxFetchBytes, source.DefaultMaxFetchBytes, "Most bytes one Git fetch may receive over HTTP(S), in bytes.")
+	fs.StringVar(&f.tenancy, "tenancy", "off", "enforce: each namespace may only use the Spacelift spaces and privileges granted to it (--tenancy-spaces, --tenancy-grants and the namespace annotations "+tenancy.AnnotationAllowedSpaces+" and "+tenancy.AnnotationGrants+"); off: every namespace may do anything the API key can.")
+	fs.StringVar(&f.tenancySpaces, "tenancy-spaces", "", "With --tenancy=enforce, comma-separated Spacelift space ids (globs allowed) every namespace may use.")
+	fs.StringVar(&f.tenancyGrants, "tenancy-grants", "", "With --tenancy=enforce, comma-separated grants every namespace has: "+tenancyGrantNames()+".")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
@@ -119,6 +127,11 @@ func runManager(args []string) int {
 		log.Error(err, "invalid flags")
 		return 2
 	}
+	copts, err := controllerOptions(f)
+	if err != nil {
+		log.Error(err, "invalid flags")
+		return 2
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
 	if err != nil {
 		log.Error(err, "creating manager")
@@ -133,7 +146,7 @@ func runManager(args []string) int {
 		log.Error(err, "setting up the webhook receiver")
 		return 2
 	}
-	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}, deps); err != nil {
+	if err := controllers.SetupAll(mgr, copts, deps); err != nil {
 		log.Error(err, "setting up controllers")
 		return 1
 	}
@@ -277,6 +290,48 @@ func checkGitFlags(g source.GitOptions) error {
 		return fmt.Errorf("--%s (%d) must not exceed --%s (%d)", source.FlagMaxFileBytes, g.MaxFileBytes, source.FlagMaxCheckoutBytes, g.MaxCheckoutBytes)
 	}
 	return nil
+}
+
+// controllerOptions turns the flags into the reconcilers' options: the
+// tenancy defaults and the Secrets no object may read into a run.
+func controllerOptions(f managerFlags) (controllers.Options, error) {
+	o := controllers.Options{SyncInterval: f.syncInterval, MaxConcurrentReconciles: f.concurrency}
+	switch f.tenancy {
+	case "off":
+	case "enforce":
+		o.Tenancy.Enforced = true
+	default:
+		return o, fmt.Errorf("--tenancy %q: want enforce or off", f.tenancy)
+	}
+	o.Tenancy.Spaces = tenancy.ParseList(f.tenancySpaces)
+	if err := tenancy.CheckSpacePatterns(o.Tenancy.Spaces); err != nil {
+		return o, fmt.Errorf("--tenancy-spaces: %w", err)
+	}
+	grants, err := tenancy.ParseGrants(f.tenancyGrants)
+	if err != nil {
+		return o, fmt.Errorf("--tenancy-grants: %w", err)
+	}
+	o.Tenancy.Grants = grants
+	for _, flag := range []struct{ name, value string }{
+		{"--credentials-secret", f.credentialsSecret}, {"--signing-key-secret", f.signingKeySecret}, {"--webhook-secret", f.webhookSecret},
+	} {
+		nn, err := namespacedName(flag.name, flag.value)
+		if err != nil {
+			return o, err
+		}
+		if nn.Name != "" {
+			o.ProtectedSecrets = append(o.ProtectedSecrets, nn)
+		}
+	}
+	return o, nil
+}
+
+func tenancyGrantNames() string {
+	names := make([]string, len(tenancy.AllGrants))
+	for i, g := range tenancy.AllGrants {
+		names[i] = string(g)
+	}
+	return strings.Join(names, ", ")
 }
 
 // namespacedName parses a namespace/name flag value; empty is allowed.

@@ -54,3 +54,22 @@ func TestManagerOptionsReadSecretsDirectly(t *testing.T) {
 		t.Errorf("cache namespaces = %v, want team-a and team-b", o.Cache.DefaultNamespaces)
 	}
 }
+
+func TestControllerOptionsTenancy(t *testing.T) {
+	o, err := controllerOptions(managerFlags{tenancy: "enforce", tenancySpaces: "sandbox, team-*", tenancyGrants: "default-credentials",
+		credentialsSecret: "spacelift-system/spacelift-credentials", signingKeySecret: "spacelift-system/run-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Tenancy.Enforced || len(o.Tenancy.Spaces) != 2 || !o.Tenancy.Grants["default-credentials"] || len(o.ProtectedSecrets) != 2 {
+		t.Errorf("options = %+v", o)
+	}
+	for _, f := range []managerFlags{{tenancy: "strict"}, {tenancy: "enforce", tenancyGrants: "admin"}, {tenancy: "enforce", tenancySpaces: "team-[a"}} {
+		if _, err := controllerOptions(f); err == nil {
+			t.Errorf("flags %+v accepted", f)
+		}
+	}
+	if o, err := controllerOptions(managerFlags{tenancy: "off"}); err != nil || o.Tenancy.Enforced {
+		t.Errorf("off: %+v, %v", o, err)
+	}
+}

@@ -2,6 +2,10 @@ package controllers
 
 import (
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/stackwright/spacelift-operator/internal/tenancy"
 )
 
 // Options are the settings shared by every reconciler.
@@ -11,4 +15,11 @@ type Options struct {
 	SyncInterval time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles per kind.
 	MaxConcurrentReconciles int
+	// Tenancy is what every namespace may do before its own annotations
+	// widen it; see package tenancy.
+	Tenancy tenancy.Policy
+	// ProtectedSecrets are the Secrets the operator itself uses (its
+	// credentials, run-signing key, webhook secret); no object may read
+	// them into a run.
+	ProtectedSecrets []types.NamespacedName
 }

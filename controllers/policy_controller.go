@@ -102,6 +102,13 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	if obj.DeletionTimestamp.IsZero() {
+		// Before the credentials are even read: the namespace may not be
+		// allowed to use the operator's key.
+		if err := r.admitPolicy(ctx, s); err != nil || s.stalled != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
 		return ctrl.Result{}, err
 	}
@@ -319,7 +326,8 @@ func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := watchGrants(ctrl.NewControllerManagedBy(mgr), r.Options, r.Client, func() client.ObjectList { return &spaceliftv1alpha1.PolicyList{} })
+	return b.
 		For(&spaceliftv1alpha1.Policy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
 			var list spaceliftv1alpha1.PolicyList

@@ -125,6 +125,13 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	if obj.DeletionTimestamp.IsZero() {
+		// Before the credentials are even read: the namespace may not be
+		// allowed to use the operator's key.
+		if err := r.admitStack(ctx, s); err != nil || s.stalled != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
 		return ctrl.Result{}, err
 	}
@@ -395,7 +402,7 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}); err != nil {
 		return err
 	}
-	b := ctrl.NewControllerManagedBy(mgr)
+	b := watchGrants(ctrl.NewControllerManagedBy(mgr), r.Options, r.Client, func() client.ObjectList { return &spaceliftv1alpha1.StackList{} })
 	if r.Webhooks != nil {
 		r.Webhooks.cache = r.Cache
 		b = b.WatchesRawSource(source.Channel(r.Webhooks.ch, handler.EnqueueRequestsFromMapFunc(r.byStackID)))

@@ -124,4 +124,10 @@ const (
 	// this object names is managed by another Kubernetes object, maybe in
 	// another namespace; nothing is written to it.
 	ReasonOwnedByAnother = "OwnedByAnother"
+
+	// ReasonNotPermitted accompanies Stalled=True when the object asks for
+	// something its namespace is not granted (a space, a role binding, an
+	// account-wide policy, a reference to a Spacelift object it does not
+	// manage, …); the message names each field and the grant it needs.
+	ReasonNotPermitted = "NotPermitted"
 )
