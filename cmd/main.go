@@ -28,8 +28,8 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/source"
-	"github.com/stackwright/spacelift-operator/internal/tenancy"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
+	"github.com/stackwright/spacelift-operator/internal/tenancy"
 	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
 
