@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,24 @@ func TestSearchStacksByCommitAndVendor(t *testing.T) {
 	}}}, &out)
 	if len(out.SearchStacks.Edges) != 2 {
 		t.Fatalf("commit search found %+v", out.SearchStacks.Edges)
+	}
+}
+
+func TestUnknownOperationsFailLikeAGraphQLServer(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	for doc, want := range map[string]string{
+		`mutation { spaceCreate(input: {name: "x"}) { id } }`: `Cannot query field "spaceCreate" on type "Mutation"`,
+		`{ stack(id: "s") { id noSuchField } }`:               `Cannot query field "noSuchField" on type "Stack"`,
+		`{ stack(id: "s", force: true) { id } }`:              `Unknown argument "force"`,
+		`query Q { viewer { id } `:                            `syntax error`,
+	} {
+		resp := c.post(doc, nil)
+		if resp.Status != http.StatusOK || len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, want) {
+			t.Errorf("%s: HTTP %d, errors %+v; want 200 and an error containing %q", doc, resp.Status, resp.Errors, want)
+		}
+		if len(resp.Data) != 0 && string(resp.Data) != "null" {
+			t.Errorf("%s: a document that does not validate returned data %s", doc, resp.Data)
+		}
 	}
 }

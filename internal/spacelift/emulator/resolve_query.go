@@ -48,15 +48,12 @@ func (r *rootResolver) DebugInfo(ctx context.Context) (*debugInfoView, error) {
 }
 
 func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if st, ok := r.s.st.Stacks[args.ID]; ok {
-		return r.s.stackViewLocked(st), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*stackView, error) {
+		if st, ok := r.s.st.Stacks[args.ID]; ok {
+			return r.s.stackViewLocked(st), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) Stacks(ctx context.Context) []*stackView {
@@ -364,15 +361,12 @@ func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*stac
 }
 
 func (r *rootResolver) Policy(ctx context.Context, args idArg) (*policyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if p, ok := r.s.st.Policies[args.ID]; ok {
-		return r.s.policyViewLocked(p), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*policyView, error) {
+		if p, ok := r.s.st.Policies[args.ID]; ok {
+			return r.s.policyViewLocked(p), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) Policies(ctx context.Context) []*policyView {
@@ -454,15 +448,12 @@ func (r *rootResolver) Spaces(ctx context.Context) []*spaceData {
 }
 
 func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if wp, ok := r.s.st.WorkerPools[args.ID]; ok {
-		return r.s.workerPoolViewLocked(wp), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*workerPoolView, error) {
+		if wp, ok := r.s.st.WorkerPools[args.ID]; ok {
+			return r.s.workerPoolViewLocked(wp), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolView {
@@ -485,15 +476,12 @@ func (s *Server) contextViewLocked(c *contextRecord) *contextView {
 }
 
 func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if c, ok := r.s.st.Contexts[args.ID]; ok {
-		return r.s.contextViewLocked(c), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*contextView, error) {
+		if c, ok := r.s.st.Contexts[args.ID]; ok {
+			return r.s.contextViewLocked(c), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) Contexts(ctx context.Context) []*contextView {
@@ -516,15 +504,12 @@ func (s *Server) awsViewLocked(in *awsIntegration) *awsIntegrationView {
 }
 
 func (r *rootResolver) AwsIntegration(ctx context.Context, args idArg) (*awsIntegrationView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if in, ok := r.s.st.AwsIntegrations[args.ID]; ok {
-		return r.s.awsViewLocked(in), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
+		if in, ok := r.s.st.AwsIntegrations[args.ID]; ok {
+			return r.s.awsViewLocked(in), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) AwsIntegrations(ctx context.Context) []*awsIntegrationView {
@@ -547,15 +532,12 @@ func (s *Server) roleViewLocked(role *roleData) *roleView {
 }
 
 func (r *rootResolver) Role(ctx context.Context, args idArg) (*roleView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if role, ok := r.s.st.Roles[args.ID]; ok {
-		return r.s.roleViewLocked(role), nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*roleView, error) {
+		if role, ok := r.s.st.Roles[args.ID]; ok {
+			return r.s.roleViewLocked(role), nil
+		}
+		return nil, nil
+	})
 }
 
 func (r *rootResolver) Roles(ctx context.Context) []*roleView {
@@ -572,15 +554,12 @@ func (r *rootResolver) Roles(ctx context.Context) []*roleView {
 }
 
 func (r *rootResolver) StackRoleBinding(ctx context.Context, args idArg) (*roleBindingView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if b, ok := r.s.st.RoleBindings[args.ID]; ok {
-		return &roleBindingView{roleBindingData: *b, s: r.s}, nil
-	}
-	return nil, nil
+	return locked(ctx, r.s, func() (*roleBindingView, error) {
+		if b, ok := r.s.st.RoleBindings[args.ID]; ok {
+			return &roleBindingView{roleBindingData: *b, s: r.s}, nil
+		}
+		return nil, nil
+	})
 }
 
 // sortedValues returns map values ordered by key.
