@@ -221,9 +221,22 @@ func hooks(settings fields) v1alpha1.StackHooks {
 // policies reads settings.spacelift.policies (a string names a Policy
 // object; {name: …} or {id: …} say which explicitly) and the legacy
 // policies_by_id_enabled (Spacelift policy ids).
+//
+// An empty mapping ({}) in either key means no policies, as in the Cloud
+// Posse components: the admin-stack component falls back to the child policy
+// attachments when settings.spacelift.policies is not a list (its README
+// writes "policies: {}"), and the legacy component iterates over
+// policies_by_id_enabled, which yields nothing for {}. A mapping with keys
+// is refused: neither component attaches what it holds. The other
+// list-valued settings (hooks, labels, context_attachments,
+// drift_detection_schedule) get no such leniency, because Terraform fails
+// to convert a mapping to the list the spacelift-stack module takes.
 func policies(settings fields) []v1alpha1.PolicyReference {
 	var out []v1alpha1.PolicyReference
-	list, _ := settings.list("policies")
+	var list []any
+	if !settings.emptyMapping("policies") {
+		list, _ = settings.list("policies")
+	}
 	for i, item := range list {
 		switch x := item.(type) {
 		case string:
@@ -240,7 +253,10 @@ func policies(settings fields) []v1alpha1.PolicyReference {
 			settings.wrongType(fmt.Sprintf("policies[%d]", i), "a string or a mapping", item)
 		}
 	}
-	ids, _ := settings.strs("policies_by_id_enabled")
+	var ids []string
+	if !settings.emptyMapping("policies_by_id_enabled") {
+		ids, _ = settings.strs("policies_by_id_enabled")
+	}
 	for _, id := range ids {
 		out = append(out, v1alpha1.PolicyReference{ID: id})
 	}

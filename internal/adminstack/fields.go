@@ -2,8 +2,14 @@ package adminstack
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 )
+
+// maxListedKeys is how many keys of a misplaced mapping a problem names.
+const maxListedKeys = 5
 
 // fields reads typed values out of a section of an atmos record (for example
 // settings.spacelift or vars) and collects a problem for every value of the
@@ -20,6 +26,11 @@ func newFields(m map[string]any, path string, problems *[]string) fields {
 
 func (f fields) wrongType(key, want string, v any) {
 	*f.problems = append(*f.problems, fmt.Sprintf("%s.%s: want %s, got %s", f.path, key, want, kindOf(v)))
+}
+
+// problem records a problem with the value at key.
+func (f fields) problem(key, format string, args ...any) {
+	*f.problems = append(*f.problems, fmt.Sprintf("%s.%s: ", f.path, key)+fmt.Sprintf(format, args...))
 }
 
 // has reports whether key is set to a non-null value.
@@ -129,10 +140,27 @@ func (f fields) list(key string) ([]any, bool) {
 	}
 	l, ok := f.m[key].([]any)
 	if !ok {
+		if m, isMap := f.m[key].(map[string]any); isMap {
+			keys := slices.Sorted(maps.Keys(m))
+			if len(keys) > maxListedKeys {
+				keys = append(keys[:maxListedKeys], fmt.Sprintf("and %d more", len(keys)-maxListedKeys))
+			}
+			f.problem(key, "want a list, got a mapping with the keys %s: write one list item per entry", strings.Join(keys, ", "))
+			return nil, false
+		}
 		f.wrongType(key, "a list", f.m[key])
 		return nil, false
 	}
 	return l, true
+}
+
+// emptyMapping reports whether key holds an empty mapping ({}), which the
+// list-valued settings that the Cloud Posse components read leniently
+// (settings.spacelift.policies and policies_by_id_enabled) take as an empty
+// list. See policies.
+func (f fields) emptyMapping(key string) bool {
+	m, ok := f.m[key].(map[string]any)
+	return ok && len(m) == 0
 }
 
 // scalarString formats a string or number as a string.
