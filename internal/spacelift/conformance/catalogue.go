@@ -248,6 +248,14 @@ var ProviderDocs = []Doc{
 	{Name: "spacelift_role_attachment delete for a stack", Query: `mutation StackRoleBindingDelete($id: ID!) {
   stackRoleBindingDelete(id: $id) { id role { ` + providerRole + ` } space { ` + providerSpace + ` } stackID } }`,
 		Vars: map[string]any{"id": "@roleBinding"}},
+	{Name: "spacelift_space create", Query: `mutation CreateSpace($input: SpaceInput!) { spaceCreate(input: $input) { ` + providerSpace + ` } }`,
+		Vars: map[string]any{"input": map[string]any{"name": "dev", "description": "", "inheritEntities": true, "parentSpace": "plat", "labels": []any{"env"}}}},
+	{Name: "spacelift_space read", Query: `query SpaceRead($id: ID!) { space(id: $id) { ` + providerSpace + ` } }`,
+		Vars: map[string]any{"id": "plat"}},
+	{Name: "spacelift_space update", Query: `mutation SpaceUpdate($space: ID!, $input: SpaceInput!) { spaceUpdate(space: $space, input: $input) { ` + providerSpace + ` } }`,
+		Vars: map[string]any{"space": "plat", "input": map[string]any{"name": "platform", "description": "team", "inheritEntities": false, "parentSpace": "root", "labels": nil}}},
+	{Name: "spacelift_space delete", Query: `mutation DeleteSpace($id: ID!) { spaceDelete(space: $id) { ` + providerSpace + ` } }`,
+		Vars: map[string]any{"id": "plat"}},
 	{Name: "spacelift_role data source", Query: `query ReadAllRoles { roles { ` + providerRole + ` } }`},
 	{Name: "spacelift_stacks data source", Query: `query StacksPage($input: SearchInput!) { searchStacks(input: $input) { edges { node { ` + providerStack + ` } } pageInfo { endCursor hasNextPage hasPreviousPage } } }`,
 		Vars: search(map[string]any{"predicates": []any{

@@ -305,10 +305,10 @@ func TestUnknownOperationsFailLikeAGraphQLServer(t *testing.T) {
 	h := newTestHarness(t)
 	c := h.client(t)
 	for doc, want := range map[string]string{
-		`mutation { spaceCreate(input: {name: "x"}) { id } }`: `Cannot query field "spaceCreate" on type "Mutation"`,
-		`{ stack(id: "s") { id noSuchField } }`:               `Cannot query field "noSuchField" on type "Stack"`,
-		`{ stack(id: "s", force: true) { id } }`:              `Unknown argument "force"`,
-		`query Q { viewer { id } `:                            `syntax error`,
+		`mutation { blueprintCreate(input: {name: "x"}) { id } }`: `Cannot query field "blueprintCreate" on type "Mutation"`,
+		`{ stack(id: "s") { id noSuchField } }`:                   `Cannot query field "noSuchField" on type "Stack"`,
+		`{ stack(id: "s", force: true) { id } }`:                  `Unknown argument "force"`,
+		`query Q { viewer { id } `:                                `syntax error`,
 	} {
 		resp := c.post(doc, nil)
 		if resp.Status != http.StatusOK || len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, want) {
@@ -317,5 +317,40 @@ func TestUnknownOperationsFailLikeAGraphQLServer(t *testing.T) {
 		if len(resp.Data) != 0 && string(resp.Data) != "null" {
 			t.Errorf("%s: a document that does not validate returned data %s", doc, resp.Data)
 		}
+	}
+}
+
+func TestSpacesCreateUpdateDelete(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	const create = `mutation($in: SpaceInput!) { spaceCreate(input: $in) { id name parentSpace inheritEntities labels } }`
+	var made struct {
+		SpaceCreate struct {
+			ID, Name    string
+			ParentSpace string
+		}
+	}
+	c.ok(create, map[string]any{"in": map[string]any{"name": "Platform", "description": "d", "inheritEntities": true, "parentSpace": "root"}}, &made)
+	if !strings.HasPrefix(made.SpaceCreate.ID, "platform-") || made.SpaceCreate.ParentSpace != "root" {
+		t.Fatalf("created %+v; want an id like platform-<ULID> under root", made.SpaceCreate)
+	}
+	plat := made.SpaceCreate.ID
+	c.ok(create, map[string]any{"in": map[string]any{"name": "Dev", "parentSpace": plat}}, &made)
+	dev := made.SpaceCreate.ID
+	const update = `mutation($s: ID!, $in: SpaceInput!) { spaceUpdate(space: $s, input: $in) { id } }`
+	c.fails(update, map[string]any{"s": plat, "in": map[string]any{"name": "Platform", "parentSpace": dev}}, "cannot be its own ancestor")
+	c.fails(update, map[string]any{"s": "root", "in": map[string]any{"name": "root"}}, "root space cannot be changed")
+	c.ok(update, map[string]any{"s": dev, "in": map[string]any{"name": "Development", "parentSpace": plat, "labels": []string{"env:dev"}}}, nil)
+
+	const del = `mutation($s: ID!) { spaceDelete(space: $s) { id } }`
+	c.fails(del, map[string]any{"s": plat}, "still holds 1 spaces")
+	c.createStack("In Dev", map[string]any{"space": dev})
+	c.fails(del, map[string]any{"s": dev}, "1 stacks")
+	c.ok(`mutation { stackDelete(id: "in-dev") { id } }`, nil, nil)
+	c.ok(del, map[string]any{"s": dev}, nil)
+	var gone struct{ SpaceDelete *struct{ ID string } }
+	c.ok(del, map[string]any{"s": dev}, &gone)
+	if gone.SpaceDelete != nil {
+		t.Fatal("deleting a missing space must answer null")
 	}
 }
