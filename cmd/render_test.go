@@ -166,6 +166,42 @@ spec:
 	}
 }
 
+// An AdminStack without childDefaults renders Stacks the Stack CRD admits:
+// each has exactly one vendor block, a Terraform one with the default
+// workflow tool.
+func TestRenderMinimalAdminStack(t *testing.T) {
+	manifest := filepath.Join(t.TempDir(), "minimal.yaml")
+	writeFile(t, manifest, `
+apiVersion: spacelift.stackwright.io/v1alpha1
+kind: AdminStack
+metadata: {name: plat-admin}
+spec:
+  source: {configMaps: [{name: atmos}]}
+  contextFilters: {tenants: [plat]}
+  repository: acme/infrastructure
+`)
+	code, out, stderr := runRenderCmd(t, "-f", manifest, "--source", sampleTree)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	stacks := decodeStacks(t, out)
+	if len(stacks) < 2 {
+		t.Fatalf("rendered %d Stacks, want the admin stack and the plat tenant's", len(stacks))
+	}
+	for _, s := range stacks {
+		vendors := 0
+		for _, set := range []bool{s.Spec.Terraform != nil, s.Spec.OpenTofu != nil, s.Spec.Terragrunt != nil, s.Spec.Pulumi != nil,
+			s.Spec.CloudFormation != nil, s.Spec.Kubernetes != nil, s.Spec.Ansible != nil} {
+			if set {
+				vendors++
+			}
+		}
+		if vendors != 1 || s.Spec.Terraform == nil || s.Spec.Terraform.WorkflowTool != "TERRAFORM_FOSS" {
+			t.Errorf("%s: %d vendor blocks, terraform %+v; want exactly one, terraform with TERRAFORM_FOSS", s.Name, vendors, s.Spec.Terraform)
+		}
+	}
+}
+
 func TestRenderErrors(t *testing.T) {
 	dir := t.TempDir()
 	badTree := filepath.Join(dir, "tree")

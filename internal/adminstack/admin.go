@@ -21,7 +21,7 @@ import (
 // spec.rootStackPolicyAttachments as policies and is never destroyed:
 // a Destroy deletion policy of the children becomes Delete for it.
 func AdminStackObject(a *v1alpha1.AdminStack) *v1alpha1.Stack {
-	d := a.Spec.ChildDefaults
+	d := withCRDDefaults(a.Spec.ChildDefaults)
 	as := a.Spec.AdminStack
 	labels := make([]string, 0, len(as.Labels)+1)
 	for _, l := range as.Labels {

@@ -139,7 +139,7 @@ func childStack(a *v1alpha1.AdminStack, r *atmos.Record) (child, []string) {
 	var problems []string
 	settings := newFields(r.Settings, "settings", &problems).sub("spacelift")
 	vars := newFields(r.Vars, "vars", &problems)
-	d := withOverrides(a.Spec.ChildDefaults, settings)
+	d := withOverrides(withCRDDefaults(a.Spec.ChildDefaults), settings)
 	varsLabels, _ := vars.strs("labels")
 	root := ProjectRoot(a.Spec.ComponentRoot, r)
 

@@ -17,6 +17,37 @@ const (
 	defaultAdminStackLabel = "admin-stack-name"
 )
 
+// defaultWorkflowTool is the terraformWorkflowTool default of the AdminStack
+// CRD and the terraform_workflow_tool default of Cloud Posse's
+// spacelift-stack module.
+const defaultWorkflowTool v1alpha1.TerraformWorkflowTool = "TERRAFORM_FOSS"
+
+// withCRDDefaults returns d with the defaults of the AdminStack CRD's
+// childDefaults fields filled in: branch main, manageState false,
+// terraformWorkflowTool TERRAFORM_FOSS, space root and deletionPolicy
+// Delete. The apiserver applies them only when spec.childDefaults is
+// present, so an AdminStack written without it would otherwise give its
+// children zero values; in particular its Stacks would carry an empty
+// terraform block, which the controller's apply drops as an empty mapping,
+// and the Stack CRD then refuses them with "exactly one vendor block must be
+// set". With these defaults an AdminStack without childDefaults builds the
+// same children as one with "childDefaults: {}".
+func withCRDDefaults(d v1alpha1.ChildStackDefaults) v1alpha1.ChildStackDefaults {
+	d = *d.DeepCopy()
+	d.Branch = orDefault(d.Branch, defaultBranch)
+	if d.ManageState == nil {
+		d.ManageState = ptr.To(false)
+	}
+	if d.TerraformWorkflowTool == "" {
+		d.TerraformWorkflowTool = defaultWorkflowTool
+	}
+	d.Space = orDefault(d.Space, RootSpace)
+	if d.DeletionPolicy == "" {
+		d.DeletionPolicy = v1alpha1.DeletionPolicyDelete
+	}
+	return d
+}
+
 // defaultDriftSchedule is used when drift detection is enabled without a
 // schedule; it is the drift_detection_schedule default of Cloud Posse's
 // spacelift-stack module.
@@ -130,11 +161,18 @@ func terraformVersion(d v1alpha1.ChildStackDefaults) string {
 	return d.TerraformVersion
 }
 
-// terraformVendor is the terraform block of a stack with defaults d.
+// terraformVendor is the terraform block of a stack with defaults d. It is
+// never empty: the workflow tool defaults to TERRAFORM_FOSS.
 func terraformVendor(d v1alpha1.ChildStackDefaults, workspace string) *v1alpha1.TerraformVendor {
+	tool := d.TerraformWorkflowTool
+	if tool == "" {
+		// Also for terraform_workflow_tool: "" in settings.spacelift: an
+		// empty block would be dropped (see withCRDDefaults).
+		tool = defaultWorkflowTool
+	}
 	return &v1alpha1.TerraformVendor{
 		Version:           terraformVersion(d),
-		WorkflowTool:      d.TerraformWorkflowTool,
+		WorkflowTool:      tool,
 		Workspace:         workspace,
 		SmartSanitization: d.TerraformSmartSanitization,
 	}
