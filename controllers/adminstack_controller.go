@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/atmos"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
+	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // AdminStackFieldOwner is the server-side apply field manager of the objects
@@ -83,7 +85,9 @@ type adminStackScope struct {
 
 	artifact source.Artifact
 	records  []atmos.Record
-	desired  *adminstack.Desired
+	// namePatternHint explains a name pattern part atmos ignores.
+	namePatternHint string
+	desired         *adminstack.Desired
 	// children are the observed objects this AdminStack controls, by kind/name.
 	children map[string]client.Object
 	// planned holds the desired objects that differ from what was last applied.
@@ -144,7 +148,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if obj.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
-	for _, phase := range []adminStackPhase{r.fetchSource, r.expand, r.plan, r.dryRun, r.apply, r.prune} {
+	for _, phase := range []adminStackPhase{r.validate, r.fetchSource, r.expand, r.plan, r.dryRun, r.apply, r.prune} {
 		done, err := phase(ctx, s)
 		if err != nil {
 			if apierrors.IsConflict(err) {
@@ -171,6 +175,17 @@ func (r *AdminStackReconciler) interval(obj *spaceliftv1alpha1.AdminStack) time.
 		d = intervalOr(g.Interval, d)
 	}
 	return d
+}
+
+// validate checks what admission cannot say about the spec (cron schedules,
+// time zones, version maps). It stops the reconcile when the spec is invalid
+// (stalled).
+func (r *AdminStackReconciler) validate(_ context.Context, s *adminStackScope) (bool, error) {
+	if errs := validate.AdminStack(s.obj); len(errs) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error()}
+		return true, nil
+	}
+	return false, nil
 }
 
 // fetchSource reads the atmos tree from the ConfigMaps or the Git repository.
@@ -268,7 +283,28 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 		r.expansions.put(client.ObjectKeyFromObject(s.obj), key, records)
 	}
 	s.records = records
+	s.namePatternHint = namePatternHint(s.artifact.FS, at.NamePattern)
 	return false, nil
+}
+
+// namePatternHint explains a stacks.name_pattern part that atmos ignores (a
+// misspelt token), which otherwise shows only as duplicate stack names.
+// Empty when the pattern is sound or a name_template replaces it.
+func namePatternHint(fsys fs.FS, override string) string {
+	if override != "" {
+		if err := validate.AtmosNamePattern(override); err != nil {
+			return "spec.atmos.namePattern " + err.Error()
+		}
+		return ""
+	}
+	st, err := atmos.LoadSettings(fsys, atmos.DefaultConfigFile)
+	if err != nil || st.NameTemplate != "" {
+		return ""
+	}
+	if err := validate.AtmosNamePattern(st.NamePattern); err != nil {
+		return atmos.DefaultConfigFile + ": stacks.name_pattern " + err.Error()
+	}
+	return ""
 }
 
 // plan computes the children and checks them against the namespace. It
@@ -281,7 +317,11 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 	}
 	d, problems := adminstack.Build(s.obj, s.records, cluster)
 	if len(problems) > 0 {
-		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, adminstack.Summarize(problems, adminStackMaxProblems)}
+		msg := adminstack.Summarize(problems, adminStackMaxProblems)
+		if s.namePatternHint != "" {
+			msg = s.namePatternHint + "; it is the likely cause of: " + msg
+		}
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
 		return true, nil
 	}
 	if done, err := r.resolveNames(ctx, s, &d); done || err != nil {
@@ -350,16 +390,26 @@ func (r *AdminStackReconciler) prune(ctx context.Context, s *adminStackScope) (b
 	for _, obj := range adminDesiredObjects(s.desired) {
 		wanted[childKey(obj)] = true
 	}
-	keys := make([]string, 0, len(s.children))
-	for k := range s.children {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		obj := s.children[k]
-		if wanted[k] || !obj.GetDeletionTimestamp().IsZero() {
+	adminKey := "Stack/" + adminstack.AdminObjectName(s.obj.Name)
+	var victims []string
+	total := 0
+	for k, obj := range s.children {
+		if k == adminKey || !obj.GetDeletionTimestamp().IsZero() {
 			continue
 		}
+		total++
+		if !wanted[k] {
+			victims = append(victims, k)
+		}
+	}
+	sort.Strings(victims)
+	token := pruneToken(s.artifact.Revision, s.obj.Generation)
+	if blocked := pruneBlocked(s.obj.Spec.PruneGuard, victims, total, token, s.obj.Annotations[spaceliftv1alpha1.AnnotationConfirmPrune]); blocked != nil {
+		s.stalled = blocked
+		return true, nil
+	}
+	for _, k := range victims {
+		obj := s.children[k]
 		victim := obj.DeepCopyObject().(client.Object) // obj is shared with the cache
 		if err := r.Delete(ctx, victim, client.Preconditions{UID: new(obj.GetUID())}); client.IgnoreNotFound(err) != nil {
 			return true, fmt.Errorf("deleting %s: %w", k, err)

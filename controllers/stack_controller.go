@@ -27,6 +27,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
+	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // StackReconciler keeps Spacelift stacks in line with Stack objects.
@@ -126,8 +127,13 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		return ctrl.Result{}, nil
 	}
 	if obj.DeletionTimestamp.IsZero() {
-		// Before the credentials are even read: the namespace may not be
-		// allowed to use the operator's key.
+		// Before the credentials are even read: what admission cannot say
+		// about the spec, then whether the namespace may ask for it (it may
+		// not even be allowed to use the operator's key).
+		if errs := validate.Stack(obj); len(errs) > 0 {
+			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error()}
+			return ctrl.Result{}, nil
+		}
 		if err := r.admitStack(ctx, s); err != nil || s.stalled != nil {
 			return ctrl.Result{}, err
 		}

@@ -101,6 +101,13 @@ type AdminStackSpec struct {
 	// +optional
 	Prune bool `json:"prune"`
 
+	// pruneGuard stops a change that would delete many children at once (a
+	// typo in a filter, a catalog file that turns workspace_enabled off)
+	// until a person confirms it for that source revision and generation
+	// with the annotation spacelift.stackwright.io/confirm-prune.
+	// +optional
+	PruneGuard PruneGuard `json:"pruneGuard,omitempty"`
+
 	// suspend stops reconciliation of the admin stack and the creation of
 	// children; existing children keep their own reconciliation.
 	// +optional
@@ -297,6 +304,31 @@ type ExcludedContextFilters struct {
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
 }
+
+// PruneGuard bounds how many children one change may delete without a
+// confirmation. A change is blocked when it would delete more than maxCount
+// children and more than maxPercent of them, or all of them.
+type PruneGuard struct {
+	// maxCount is how many children a change may delete unconfirmed,
+	// whatever the share. Defaults to 5.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	MaxCount *int32 `json:"maxCount,omitempty"`
+
+	// maxPercent is the share of the children (0-100) a change may delete
+	// unconfirmed, whatever the count. Defaults to 20.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	MaxPercent *int32 `json:"maxPercent,omitempty"`
+}
+
+// AnnotationConfirmPrune on an AdminStack confirms a blocked prune: its value
+// must be the token the PruneBlocked condition names (the source revision and
+// the generation), so that a confirmation never carries over to a later
+// change.
+const AnnotationConfirmPrune = "spacelift.stackwright.io/confirm-prune"
 
 // AdminStackSettings configure the administrative Spacelift stack.
 type AdminStackSettings struct {

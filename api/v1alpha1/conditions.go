@@ -130,4 +130,9 @@ const (
 	// account-wide policy, a reference to a Spacelift object it does not
 	// manage, …); the message names each field and the grant it needs.
 	ReasonNotPermitted = "NotPermitted"
+
+	// ReasonPruneBlocked accompanies Stalled=True on an AdminStack whose
+	// change would delete more children than its pruneGuard allows; nothing
+	// is deleted until the confirm-prune annotation names the change.
+	ReasonPruneBlocked = "PruneBlocked"
 )
