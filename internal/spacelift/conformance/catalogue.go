@@ -46,6 +46,12 @@ hooks { afterApply afterDestroy afterInit afterPerform afterPlan afterRun before
 
 const providerConfigElement = `id checksum type value writeOnly description`
 
+const providerAWSIntegration = `id durationSeconds generateCredentialsInWorker externalId labels name roleArn space region autoattachEnabled tagAssumeRole`
+
+// testCSR is shaped like the PEM certificate signing request the provider
+// generates for a worker pool; the emulator checks only the PEM header.
+const testCSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBcemulated\n-----END CERTIFICATE REQUEST-----\n"
+
 const providerRole = `id slug isSystem name description actions roleBindingsCount`
 
 // providerStackInput is a StackInput as the provider fills it for a
@@ -256,6 +262,38 @@ var ProviderDocs = []Doc{
 		Vars: map[string]any{"space": "plat", "input": map[string]any{"name": "platform", "description": "team", "inheritEntities": false, "parentSpace": "root", "labels": nil}}},
 	{Name: "spacelift_space delete", Query: `mutation DeleteSpace($id: ID!) { spaceDelete(space: $id) { ` + providerSpace + ` } }`,
 		Vars: map[string]any{"id": "plat"}},
+	{Name: "spacelift_worker_pool create", Query: `mutation WorkerPoolCreate($name: String!, $csr: String!, $description: String, $labels: [String!]!, $space: ID, $drift_detection_run_limit: Int) {
+  workerPoolCreate(name: $name, certificateSigningRequest: $csr, description: $description, labels: $labels, space: $space, driftDetectionRunLimit: $drift_detection_run_limit) {
+    id config name description labels space driftDetectionRunLimit } }`,
+		Vars: map[string]any{"name": "tofu-pool", "csr": testCSR, "description": nil, "labels": []any{"k8s"}, "space": "plat", "drift_detection_run_limit": 5}},
+	{Name: "spacelift_worker_pool read", Query: `query WorkerPoolRead($id: ID!) { workerPool(id: $id) { id config name description labels space driftDetectionRunLimit } }`,
+		Vars: map[string]any{"id": "pool"}},
+	{Name: "spacelift_worker_pool update", Query: `mutation WorkerPoolUpdate($id: ID!, $name: String!, $description: String, $labels: [String!]!, $space: ID, $drift_detection_run_limit: Int) {
+  workerPoolUpdate(id: $id, name: $name, description: $description, labels: $labels, space: $space, driftDetectionRunLimit: $drift_detection_run_limit) {
+    id config name description labels space driftDetectionRunLimit } }`,
+		Vars: map[string]any{"id": "pool", "name": "pool", "description": "renamed", "labels": []any{}, "space": nil, "drift_detection_run_limit": nil}},
+	{Name: "spacelift_worker_pool reset", Query: `mutation WorkerPoolReset($id: ID!, $csr: String!) { workerPoolReset(id: $id, certificateSigningRequest: $csr) { id config } }`,
+		Vars: map[string]any{"id": "pool", "csr": testCSR}},
+	{Name: "spacelift_worker_pool delete", Query: `mutation WorkerPoolDelete($id: ID!) { workerPoolDelete(id: $id) { id config name description labels space driftDetectionRunLimit } }`,
+		Vars: map[string]any{"id": "pool"}},
+	{Name: "spacelift_aws_integration create", Query: `mutation AWSIntegrationCreate($name: String!, $roleArn: String!, $generateCredentialsInWorker: Boolean!, $externalID: String!, $durationSeconds: Int!,
+  $labels: [String!]!, $space: ID, $region: String, $autoattachEnabled: Boolean!, $tagAssumeRole: Boolean!) {
+  awsIntegrationCreate(name: $name, roleArn: $roleArn, generateCredentialsInWorker: $generateCredentialsInWorker, externalID: $externalID, durationSeconds: $durationSeconds,
+    labels: $labels, space: $space, region: $region, autoattachEnabled: $autoattachEnabled, tagAssumeRole: $tagAssumeRole) { ` + providerAWSIntegration + ` } }`,
+		Vars: map[string]any{"name": "tofu-aws", "roleArn": "arn:aws:iam::123456789012:role/tofu", "generateCredentialsInWorker": false, "externalID": "",
+			"durationSeconds": 3600, "labels": []any{}, "space": nil, "region": "eu-west-1", "autoattachEnabled": false, "tagAssumeRole": true}},
+	{Name: "spacelift_aws_integration read", Query: `query AWSIntegrationRead($id: ID!) { awsIntegration(id: $id) { ` + providerAWSIntegration + ` } }`,
+		Vars: map[string]any{"id": "aws"}},
+	{Name: "spacelift_aws_integration data source by name", Query: `query AWSIntegrationByNameRead($name: String!) { awsIntegrationByName(name: $name) { ` + providerAWSIntegration + ` } }`,
+		Vars: map[string]any{"name": "aws"}},
+	{Name: "spacelift_aws_integration update", Query: `mutation AWSIntegrationUpdate($id: ID!, $name: String!, $roleArn: String!, $generateCredentialsInWorker: Boolean!, $externalID: String!, $durationSeconds: Int!,
+  $labels: [String!]!, $space: ID, $region: String, $autoattachEnabled: Boolean!, $tagAssumeRole: Boolean!) {
+  awsIntegrationUpdate(id: $id, name: $name, roleArn: $roleArn, generateCredentialsInWorker: $generateCredentialsInWorker, externalID: $externalID, durationSeconds: $durationSeconds,
+    labels: $labels, space: $space, region: $region, autoattachEnabled: $autoattachEnabled, tagAssumeRole: $tagAssumeRole) { ` + providerAWSIntegration + ` } }`,
+		Vars: map[string]any{"id": "aws", "name": "aws", "roleArn": "arn:aws:iam::123456789012:role/other", "generateCredentialsInWorker": true, "externalID": "x",
+			"durationSeconds": 900, "labels": []any{"autoattach:*"}, "space": "root", "region": nil, "autoattachEnabled": true, "tagAssumeRole": false}},
+	{Name: "spacelift_aws_integration delete", Query: `mutation AWSIntegrationDelete($id: ID!) { awsIntegrationDelete(id: $id) { ` + providerAWSIntegration + ` } }`,
+		Vars: map[string]any{"id": "aws"}},
 	{Name: "spacelift_role data source", Query: `query ReadAllRoles { roles { ` + providerRole + ` } }`},
 	{Name: "spacelift_stacks data source", Query: `query StacksPage($input: SearchInput!) { searchStacks(input: $input) { edges { node { ` + providerStack + ` } } pageInfo { endCursor hasNextPage hasPreviousPage } } }`,
 		Vars: search(map[string]any{"predicates": []any{

@@ -354,3 +354,44 @@ func TestSpacesCreateUpdateDelete(t *testing.T) {
 		t.Fatal("deleting a missing space must answer null")
 	}
 }
+
+func TestWorkerPoolsAndAWSIntegrationsThroughTheAPI(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	const csr = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n"
+	const create = `mutation($n: String!, $csr: String!, $l: [String!]) { workerPoolCreate(name: $n, certificateSigningRequest: $csr, labels: $l) { id name labels space config } }`
+	c.fails(create, map[string]any{"n": "k8s", "csr": "not pem"}, "PEM-encoded certificate signing request")
+	var wp struct {
+		WorkerPoolCreate struct {
+			ID, Name, Space, Config string
+			Labels                  []string
+		}
+	}
+	c.ok(create, map[string]any{"n": "k8s", "csr": csr, "l": []string{"eu"}}, &wp)
+	if p := wp.WorkerPoolCreate; p.Name != "k8s" || p.Space != "root" || p.Config == "" || len(p.ID) != 26 || len(p.Labels) != 1 {
+		t.Fatalf("created pool %+v; want a ULID id, name, root space, config and labels", p)
+	}
+	c.createStack("On Pool", map[string]any{"workerPool": wp.WorkerPoolCreate.ID})
+	c.fails(`mutation($id: ID!) { workerPoolDelete(id: $id) { id } }`, map[string]any{"id": wp.WorkerPoolCreate.ID}, "stacks on-pool use it")
+
+	const awsCreate = `mutation($n: String!, $arn: String!, $d: Int) { awsIntegrationCreate(name: $n, roleArn: $arn, generateCredentialsInWorker: false, durationSeconds: $d) { id name externalId durationSeconds } }`
+	c.fails(awsCreate, map[string]any{"n": "prod", "arn": "role/x"}, "is not an IAM role ARN")
+	c.fails(awsCreate, map[string]any{"n": "prod", "arn": "arn:aws:iam::1:role/x", "d": 60}, "durationSeconds must be between 900 and 43200")
+	var aws struct {
+		AwsIntegrationCreate struct {
+			ID              string
+			ExternalID      string `json:"externalId"`
+			DurationSeconds int
+		}
+	}
+	c.ok(awsCreate, map[string]any{"n": "prod", "arn": "arn:aws:iam::1:role/x"}, &aws)
+	if a := aws.AwsIntegrationCreate; a.DurationSeconds != 900 || a.ExternalID == "" {
+		t.Fatalf("created integration %+v; want the default duration and an external id", a)
+	}
+	c.fails(awsCreate, map[string]any{"n": "prod", "arn": "arn:aws:iam::1:role/y"}, "already exists")
+	var byName struct{ AwsIntegrationByName *struct{ ID string } }
+	c.ok(`{ awsIntegrationByName(name: "prod") { id } }`, nil, &byName)
+	if byName.AwsIntegrationByName == nil || byName.AwsIntegrationByName.ID != aws.AwsIntegrationCreate.ID {
+		t.Fatalf("by name: %+v", byName)
+	}
+}

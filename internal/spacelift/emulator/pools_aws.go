@@ -1,0 +1,276 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// Worker pools and AWS integrations as the Terraform provider manages them.
+// Both are also seeded through the control API; the mutations give them
+// ULID ids, as Spacelift does.
+
+type workerPoolArgs struct {
+	Name                   string
+	Description            *string
+	Labels                 *[]string
+	Space                  *graphql.ID
+	DriftDetectionRunLimit *int32
+}
+
+func (s *Server) applyWorkerPoolLocked(ctx context.Context, wp *workerPoolData, in workerPoolArgs) error {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return errors.New("name can't be empty")
+	}
+	space := graphql.ID("root")
+	if in.Space != nil && *in.Space != "" {
+		space = *in.Space
+	}
+	if _, ok := s.st.Spaces[space]; !ok {
+		return fmt.Errorf("space %q not found", space)
+	}
+	if err := s.requireAdminLocked(ctx, space); err != nil {
+		return err
+	}
+	if in.DriftDetectionRunLimit != nil && *in.DriftDetectionRunLimit < 0 {
+		return errors.New("driftDetectionRunLimit must not be negative")
+	}
+	wp.Name, wp.Description, wp.Labels, wp.Space, wp.DriftDetectionRunLimit = name, in.Description, list(in.Labels), space, in.DriftDetectionRunLimit
+	wp.UpdatedAt = unix(s.nowLocked())
+	return nil
+}
+
+func checkCSR(csr string) error {
+	if !strings.Contains(csr, "-----BEGIN CERTIFICATE REQUEST-----") {
+		return errors.New("certificateSigningRequest must be a PEM-encoded certificate signing request")
+	}
+	return nil
+}
+
+type workerPoolCreateArgs struct {
+	workerPoolArgs
+	CertificateSigningRequest string
+}
+
+// WorkerPoolCreate makes a private worker pool.
+func (r *rootResolver) WorkerPoolCreate(ctx context.Context, args workerPoolCreateArgs) (*workerPoolView, error) {
+	if err := checkCSR(args.CertificateSigningRequest); err != nil {
+		return nil, fmt.Errorf("could not create worker pool: %w", err)
+	}
+	return locked(ctx, r.s, func() (*workerPoolView, error) {
+		s := r.s
+		wp := &workerPoolData{CreatedAt: unix(s.nowLocked())}
+		if err := s.applyWorkerPoolLocked(ctx, wp, args.workerPoolArgs); err != nil {
+			return nil, fmt.Errorf("could not create worker pool: %w", err)
+		}
+		wp.ID = s.nextIDLocked()
+		s.st.WorkerPools[wp.ID] = wp
+		return s.workerPoolViewLocked(wp), nil
+	})
+}
+
+type workerPoolUpdateArgs struct {
+	workerPoolArgs
+	ID graphql.ID
+}
+
+// WorkerPoolUpdate replaces a pool's settings.
+func (r *rootResolver) WorkerPoolUpdate(ctx context.Context, args workerPoolUpdateArgs) (*workerPoolView, error) {
+	return locked(ctx, r.s, func() (*workerPoolView, error) {
+		s := r.s
+		wp, ok := s.st.WorkerPools[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("worker pool %q not found", args.ID)
+		}
+		if err := s.requireAdminLocked(ctx, wp.Space); err != nil {
+			return nil, err
+		}
+		updated := *wp
+		if err := s.applyWorkerPoolLocked(ctx, &updated, args.workerPoolArgs); err != nil {
+			return nil, fmt.Errorf("could not update worker pool: %w", err)
+		}
+		*wp = updated
+		return s.workerPoolViewLocked(wp), nil
+	})
+}
+
+type workerPoolResetArgs struct {
+	ID                        graphql.ID
+	CertificateSigningRequest string
+}
+
+// WorkerPoolReset takes a new certificate signing request.
+func (r *rootResolver) WorkerPoolReset(ctx context.Context, args workerPoolResetArgs) (*workerPoolView, error) {
+	if err := checkCSR(args.CertificateSigningRequest); err != nil {
+		return nil, fmt.Errorf("could not reset worker pool: %w", err)
+	}
+	return locked(ctx, r.s, func() (*workerPoolView, error) {
+		wp, ok := r.s.st.WorkerPools[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("worker pool %q not found", args.ID)
+		}
+		if err := r.s.requireAdminLocked(ctx, wp.Space); err != nil {
+			return nil, err
+		}
+		wp.UpdatedAt = unix(r.s.nowLocked())
+		return r.s.workerPoolViewLocked(wp), nil
+	})
+}
+
+// WorkerPoolDelete removes a pool no stack uses; a missing one is null.
+func (r *rootResolver) WorkerPoolDelete(ctx context.Context, args idArg) (*workerPoolView, error) {
+	return locked(ctx, r.s, func() (*workerPoolView, error) {
+		s := r.s
+		wp, ok := s.st.WorkerPools[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		if err := s.requireAdminLocked(ctx, wp.Space); err != nil {
+			return nil, err
+		}
+		var users []string
+		for _, st := range s.st.Stacks {
+			if st.WorkerPoolID != nil && *st.WorkerPoolID == wp.ID {
+				users = append(users, string(st.ID))
+			}
+		}
+		if len(users) > 0 {
+			slices.Sort(users)
+			return nil, fmt.Errorf("could not delete worker pool %q: stacks %s use it", wp.ID, strings.Join(users, ", "))
+		}
+		v := s.workerPoolViewLocked(wp)
+		delete(s.st.WorkerPools, wp.ID)
+		return v, nil
+	})
+}
+
+type awsIntegrationArgs struct {
+	Name                        string
+	RoleArn                     string
+	GenerateCredentialsInWorker bool
+	ExternalID                  *string
+	DurationSeconds             *int32
+	Labels                      *[]string
+	Space                       *graphql.ID
+	Region                      *string
+	AutoattachEnabled           *bool
+	TagAssumeRole               *bool
+}
+
+func (s *Server) applyAWSIntegrationLocked(ctx context.Context, in *awsIntegration, args awsIntegrationArgs) error {
+	name := strings.TrimSpace(args.Name)
+	switch {
+	case name == "":
+		return errors.New("name can't be empty")
+	case !strings.HasPrefix(args.RoleArn, "arn:"):
+		return fmt.Errorf("roleArn %q is not an IAM role ARN", args.RoleArn)
+	}
+	duration := int32(900)
+	if args.DurationSeconds != nil && *args.DurationSeconds != 0 {
+		duration = *args.DurationSeconds
+	}
+	if duration < 900 || duration > 43200 {
+		return fmt.Errorf("durationSeconds must be between 900 and 43200, got %d", duration)
+	}
+	space := graphql.ID("root")
+	if args.Space != nil && *args.Space != "" {
+		space = *args.Space
+	}
+	if _, ok := s.st.Spaces[space]; !ok {
+		return fmt.Errorf("space %q not found", space)
+	}
+	if err := s.requireAdminLocked(ctx, space); err != nil {
+		return err
+	}
+	for _, other := range s.st.AwsIntegrations {
+		if other.Name == name && other.ID != in.ID {
+			return fmt.Errorf("an AWS integration named %q already exists", name)
+		}
+	}
+	in.Name, in.RoleArn, in.GenerateCredentialsInWorker = name, args.RoleArn, args.GenerateCredentialsInWorker
+	if args.ExternalID != nil && *args.ExternalID != "" {
+		in.ExternalId = *args.ExternalID
+	}
+	in.DurationSeconds, in.Labels, in.Space, in.Region = duration, list(args.Labels), space, args.Region
+	in.AutoattachEnabled, in.TagAssumeRole = orFalse(args.AutoattachEnabled), orFalse(args.TagAssumeRole)
+	return nil
+}
+
+// AwsIntegrationCreate makes an AWS integration.
+func (r *rootResolver) AwsIntegrationCreate(ctx context.Context, args awsIntegrationArgs) (*awsIntegrationView, error) {
+	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
+		s := r.s
+		in := &awsIntegration{ID: s.nextIDLocked()}
+		in.ExternalId = "emulator@" + string(in.ID)
+		if err := s.applyAWSIntegrationLocked(ctx, in, args); err != nil {
+			return nil, fmt.Errorf("could not create AWS integration: %w", err)
+		}
+		s.st.AwsIntegrations[in.ID] = in
+		return s.awsViewLocked(in), nil
+	})
+}
+
+type awsIntegrationUpdateArgs struct {
+	awsIntegrationArgs
+	ID graphql.ID
+}
+
+// AwsIntegrationUpdate replaces an AWS integration's settings.
+func (r *rootResolver) AwsIntegrationUpdate(ctx context.Context, args awsIntegrationUpdateArgs) (*awsIntegrationView, error) {
+	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
+		s := r.s
+		in, ok := s.st.AwsIntegrations[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("aws integration %q not found", args.ID)
+		}
+		if err := s.requireAdminLocked(ctx, in.Space); err != nil {
+			return nil, err
+		}
+		updated := *in
+		if err := s.applyAWSIntegrationLocked(ctx, &updated, args.awsIntegrationArgs); err != nil {
+			return nil, fmt.Errorf("could not update AWS integration: %w", err)
+		}
+		*in = updated
+		return s.awsViewLocked(in), nil
+	})
+}
+
+// AwsIntegrationDelete removes an integration and its attachments; a
+// missing one is null.
+func (r *rootResolver) AwsIntegrationDelete(ctx context.Context, args idArg) (*awsIntegrationView, error) {
+	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
+		s := r.s
+		in, ok := s.st.AwsIntegrations[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		if err := s.requireAdminLocked(ctx, in.Space); err != nil {
+			return nil, err
+		}
+		v := s.awsViewLocked(in)
+		delete(s.st.AwsIntegrations, in.ID)
+		for k, a := range s.st.AwsAttach {
+			if a.Target == in.ID {
+				delete(s.st.AwsAttach, k)
+			}
+		}
+		return v, nil
+	})
+}
+
+// AwsIntegrationByName finds an integration by its name.
+func (r *rootResolver) AwsIntegrationByName(ctx context.Context, args struct{ Name string }) (*awsIntegrationView, error) {
+	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
+		for _, in := range sortedValues(r.s.st.AwsIntegrations) {
+			if in.Name == args.Name {
+				return r.s.awsViewLocked(in), nil
+			}
+		}
+		return nil, nil
+	})
+}
