@@ -110,6 +110,7 @@ func childAdminStack(a *v1alpha1.AdminStack, r *atmos.Record) (*v1alpha1.AdminSt
 			spec.ChildPolicyAttachments = append(spec.ChildPolicyAttachments, v1alpha1.PolicyReference{Name: n})
 		}
 	}
+	nameProblems(r, settings)
 	spec.RootStackPolicyAttachments = uniquePolicies(slices.Concat(policies(settings), a.Spec.ChildPolicyAttachments))
 	spec.AdminStack = v1alpha1.AdminStackSettings{
 		Name:        SpaceliftName(r),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
+	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // Desired is the set of objects an AdminStack writes.
@@ -97,6 +98,9 @@ func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (De
 	d := Desired{Admin: AdminStackObject(a)}
 	d.Names = collectNames(a, d.Admin, nil)
 	var problems []Problem
+	if msg := defaultVersionProblem(a); msg != "" {
+		problems = append(problems, Problem{Object: "AdminStack " + a.Name, Message: msg})
+	}
 	selected := Select(a, records)
 	var children []child
 	for i := range selected {
@@ -120,7 +124,7 @@ func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (De
 	problems = append(problems, resolveDependencies(children, records, cluster)...)
 	sort.Slice(d.Stacks, func(i, j int) bool { return d.Stacks[i].Name < d.Stacks[j].Name })
 	sort.Slice(d.AdminStacks, func(i, j int) bool { return d.AdminStacks[i].Name < d.AdminStacks[j].Name })
-	problems = append(problems, validate(a, &d, cluster)...)
+	problems = append(problems, checkSet(a, &d, cluster)...)
 	return d, problems
 }
 
@@ -188,32 +192,39 @@ var labelPattern = regexp.MustCompile(`^[^\s,]([^,]*[^\s,])?$`)
 // maxLabels is the most labels a Stack may have.
 const maxLabels = 100
 
-// validate checks the desired set: duplicate object and Spacelift names,
-// labels the CRD would reject, and, with a cluster, Policy objects that do
-// not exist and names already taken by objects this AdminStack does not
-// control.
-func validate(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
+// checkSet checks the desired set: duplicate object names, Spacelift names
+// that give the same Spacelift id (validate.Slug: "a b" and "a-b" collide),
+// labels the CRD would reject, objects too large for the apiserver, and,
+// with a cluster, Policy objects that do not exist and names already taken
+// by objects this AdminStack does not control.
+func checkSet(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
 	var problems []Problem
 	add := func(obj, format string, args ...any) {
 		problems = append(problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
 	}
 	stacks := append([]*v1alpha1.Stack{d.Admin}, d.Stacks...)
 
+	// ids maps each Spacelift id to the first object whose name gives it.
+	ids := map[string]spaceliftClaim{}
+	claim := func(obj, name string) {
+		id := validate.Slug(name)
+		if id == "" {
+			return // a name without an id is reported on its own
+		}
+		if prev, dup := ids[id]; dup {
+			add(obj, "%s", sameID(name, id, prev))
+			return
+		}
+		ids[id] = spaceliftClaim{object: obj, name: name}
+	}
 	objects := map[string]bool{}
-	spacelift := map[string]string{}
-	stackNames := map[string]string{}
 	for _, s := range stacks {
 		obj := "Stack " + s.Name
 		if objects[s.Name] {
 			add(obj, "two component instances map to this object name")
 		}
 		objects[s.Name] = true
-		if prev, dup := spacelift[s.Spec.Name]; dup {
-			add(obj, "Spacelift name %q is also used by %s", s.Spec.Name, prev)
-		} else {
-			spacelift[s.Spec.Name] = obj
-			stackNames[s.Spec.Name] = s.Name
-		}
+		claim(obj, s.Spec.Name)
 		if len(s.Spec.Labels) > maxLabels {
 			add(obj, "has %d labels, more than %d", len(s.Spec.Labels), maxLabels)
 		}
@@ -230,12 +241,9 @@ func validate(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
 			add(obj, "two component instances map to this object name")
 		}
 		admins[as.Name] = true
-		if prev, dup := spacelift[as.Spec.AdminStack.Name]; dup {
-			add(obj, "Spacelift name %q is also used by %s", as.Spec.AdminStack.Name, prev)
-		} else {
-			spacelift[as.Spec.AdminStack.Name] = obj
-		}
+		claim(obj, as.Spec.AdminStack.Name)
 	}
+	problems = append(problems, sizeProblems(d)...)
 	if cluster == nil {
 		return problems
 	}
@@ -250,8 +258,16 @@ func validate(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
 		if e.Controller == a.UID || objects[name] {
 			continue
 		}
-		if mine, ok := stackNames[e.SpaceliftName]; ok {
-			add("Stack "+mine, "Spacelift name %q is already used by Stack %s", e.SpaceliftName, name)
+		id := validate.Slug(e.SpaceliftName)
+		mine, ok := ids[id]
+		if !ok || id == "" || !strings.HasPrefix(mine.object, "Stack ") {
+			continue
+		}
+		if mine.name == e.SpaceliftName {
+			add(mine.object, "Spacelift name %q is already used by Stack %s", e.SpaceliftName, name)
+		} else {
+			add(mine.object, "Spacelift name %q gives the Spacelift id %q, as the name %q of Stack %s does: rename one of them",
+				mine.name, id, e.SpaceliftName, name)
 		}
 	}
 	for _, as := range d.AdminStacks {
@@ -260,6 +276,21 @@ func validate(a *v1alpha1.AdminStack, d *Desired, cluster *Cluster) []Problem {
 		}
 	}
 	return problems
+}
+
+// spaceliftClaim is an object of the desired set and its Spacelift name.
+type spaceliftClaim struct {
+	object string // "Stack <name>" or "AdminStack <name>"
+	name   string
+}
+
+// sameID says that name gives the Spacelift id that prev's name gives.
+func sameID(name, id string, prev spaceliftClaim) string {
+	if name == prev.name {
+		return fmt.Sprintf("Spacelift name %q is also used by %s", name, prev.object)
+	}
+	return fmt.Sprintf("Spacelift name %q gives the Spacelift id %q, as the name %q of %s does: Spacelift derives ids from names, so rename one of them (settings.spacelift.stack_name)",
+		name, id, prev.name, prev.object)
 }
 
 // maxReferrers is how many referring objects a missing-policy problem names.

@@ -177,6 +177,10 @@ func childStack(a *v1alpha1.AdminStack, r *atmos.Record) (child, []string) {
 	env, envProblems := environment(r, root)
 	spec.Environment = env
 	problems = append(problems, envProblems...)
+	nameProblems(r, settings)
+	if msg := versionProblem(d, settings); msg != "" {
+		problems = append(problems, msg)
+	}
 	if !slices.Contains(validWorkflowTools, d.TerraformWorkflowTool) {
 		problems = append(problems, fmt.Sprintf("terraform workflow tool %q is not one of TERRAFORM_FOSS, OPEN_TOFU, CUSTOM", d.TerraformWorkflowTool))
 	}

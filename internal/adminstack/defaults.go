@@ -1,11 +1,13 @@
 package adminstack
 
 import (
+	"fmt"
 	"slices"
 
 	"k8s.io/utils/ptr"
 
 	"github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // Fallbacks for settings that neither the component nor the AdminStack sets;
@@ -117,7 +119,9 @@ func withOverrides(d v1alpha1.ChildStackDefaults, s fields) v1alpha1.ChildStackD
 	return d
 }
 
-// driftOverrides applies the drift_detection_* settings to dd.
+// driftOverrides applies the drift_detection_* settings to dd. Schedules
+// that do not parse or never fire and time zones not in the tz database are
+// problems: the CRD's rules check only their shape.
 func driftOverrides(dd *v1alpha1.DriftDetection, s fields) *v1alpha1.DriftDetection {
 	keys := []string{"drift_detection_enabled", "drift_detection_schedule", "drift_detection_reconcile", "drift_detection_timezone"}
 	if !slices.ContainsFunc(keys, s.has) {
@@ -130,12 +134,23 @@ func driftOverrides(dd *v1alpha1.DriftDetection, s fields) *v1alpha1.DriftDetect
 	out.Enabled = s.boolean("drift_detection_enabled", out.Enabled)
 	if sched, ok := s.strs("drift_detection_schedule"); ok {
 		out.Schedule = nil
-		for _, c := range sched {
+		for i, c := range sched {
+			if err := validate.CronSchedule(c); err != nil {
+				s.problem(fmt.Sprintf("drift_detection_schedule[%d]", i), "Invalid value: %q: %v", c, err)
+			}
 			out.Schedule = append(out.Schedule, v1alpha1.CronSchedule(c))
 		}
 	}
 	out.Reconcile = s.boolean("drift_detection_reconcile", out.Reconcile)
-	out.Timezone = s.str("drift_detection_timezone", out.Timezone)
+	if s.has("drift_detection_timezone") {
+		// An empty value counts as unset.
+		if tz := s.str("drift_detection_timezone", ""); tz != "" {
+			if err := validate.TimeZone(tz); err != nil {
+				s.problem("drift_detection_timezone", "Invalid value: %q: %v", tz, err)
+			}
+			out.Timezone = tz
+		}
+	}
 	return out
 }
 
