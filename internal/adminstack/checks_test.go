@@ -43,7 +43,7 @@ func TestComponentChecks(t *testing.T) {
 	}{
 		{name: "names that give the same Spacelift id collide",
 			records: []atmos.Record{testRecord("s", "a", map[string]any{"stack_name": "Plat VPC"}), testRecord("s", "b", map[string]any{"stack_name": "plat-vpc"})},
-			want: []string{`Stack s-b: Spacelift name "plat-vpc" gives the Spacelift id "plat-vpc", as the name "Plat VPC" of Stack s-a does: Spacelift derives ids from names, so rename one of them (settings.spacelift.stack_name)`}},
+			want:    []string{`Stack s-b: Spacelift name "plat-vpc" gives the Spacelift id "plat-vpc", as the name "Plat VPC" of Stack s-a does: Spacelift derives ids from names, so rename one of them (settings.spacelift.stack_name)`}},
 		{name: "a name without an id is reported once, not as a duplicate",
 			records: []atmos.Record{testRecord("s", "a", map[string]any{"stack_name": "🚀"}), testRecord("s", "b", map[string]any{"stack_name": "🔥"})},
 			want: []string{
