@@ -26,6 +26,102 @@ type Desired struct {
 	// Stacks name, as written; ResolveNames turns them into ids. Child
 	// AdminStacks resolve their own.
 	Names []NameRef
+	// Unevaluated lists the children that carry values atmos evaluates only
+	// when the component runs (see atmos.Record.Unevaluated), sorted by
+	// Object: at most MaxUnevaluatedChildren of them, each with at most
+	// MaxUnevaluatedPaths paths. They are not problems: the values reach
+	// Spacelift as written, as with the Cloud Posse component, and atmos
+	// evaluates them inside the run. UnevaluatedSummary formats them.
+	Unevaluated []UnevaluatedChild
+	// UnevaluatedChildren is how many children carry such values, including
+	// those Unevaluated leaves out.
+	UnevaluatedChildren int
+}
+
+// Bounds of Desired.Unevaluated, so that a summary of it fits a condition
+// message.
+const (
+	// MaxUnevaluatedChildren is how many children Desired.Unevaluated lists.
+	MaxUnevaluatedChildren = 10
+	// MaxUnevaluatedPaths is how many paths an UnevaluatedChild lists.
+	MaxUnevaluatedPaths = 5
+)
+
+// UnevaluatedChild is a child whose atmos values include some that atmos
+// evaluates only when the component runs: YAML functions that need live
+// infrastructure (!terraform.output, !terraform.state, !store, !exec) and
+// templates that call atmos.Component, atmos.Store or
+// atmos.GomplateDatasource. They reach Spacelift as literal strings.
+type UnevaluatedChild struct {
+	// Object is the child: "Stack <name>", or "AdminStack <name>" for a root
+	// admin.
+	Object string
+	// Component names the atmos component instance it comes from, as
+	// problems do: component "<component>" in stack "<stack>".
+	Component string
+	// Paths are the dotted paths of the values, sorted (e.g. "vars.vpc_id",
+	// "env.TOKEN", "vars.subnets[0]"), at most MaxUnevaluatedPaths.
+	Paths []string
+	// MorePaths is how many paths Paths leaves out.
+	MorePaths int
+}
+
+// String formats the child for a message: Object, then its paths in
+// parentheses.
+func (u UnevaluatedChild) String() string {
+	paths := strings.Join(u.Paths, ", ")
+	if u.MorePaths > 0 {
+		paths += fmt.Sprintf(" and %d more", u.MorePaths)
+	}
+	return fmt.Sprintf("%s (%s)", u.Object, paths)
+}
+
+// UnevaluatedSummary is one stable line naming the children with values
+// atmos evaluates only at run time, for a condition message or an event
+// (once per source revision); "" when there are none. It holds no values,
+// only paths, so it cannot leak what a value would resolve to.
+func (d *Desired) UnevaluatedSummary() string {
+	if d.UnevaluatedChildren == 0 {
+		return ""
+	}
+	parts := make([]string, len(d.Unevaluated))
+	for i, u := range d.Unevaluated {
+		parts[i] = u.String()
+	}
+	if more := d.UnevaluatedChildren - len(d.Unevaluated); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	noun := "children carry"
+	if d.UnevaluatedChildren == 1 {
+		noun = "child carries"
+	}
+	return fmt.Sprintf("%d %s values that atmos evaluates only when the component runs (!terraform.output, !terraform.state, !store, !exec, atmos.Component); "+
+		"they are kept as written: %s", d.UnevaluatedChildren, noun, strings.Join(parts, "; "))
+}
+
+// unevaluated lists, bounded and sorted, the children among children whose
+// records carry unevaluated values, and how many there are.
+func unevaluated(children []UnevaluatedChild) ([]UnevaluatedChild, int) {
+	sort.Slice(children, func(i, j int) bool { return children[i].Object < children[j].Object })
+	n := len(children)
+	children = children[:min(n, MaxUnevaluatedChildren)]
+	for i := range children {
+		if extra := len(children[i].Paths) - MaxUnevaluatedPaths; extra > 0 {
+			children[i].Paths = children[i].Paths[:MaxUnevaluatedPaths]
+			children[i].MorePaths = extra
+		}
+	}
+	return children, n
+}
+
+// unevaluatedChild is the entry of record r's child obj, if r carries
+// unevaluated values.
+func unevaluatedChild(obj string, r *atmos.Record) (UnevaluatedChild, bool) {
+	if len(r.Unevaluated) == 0 {
+		return UnevaluatedChild{}, false
+	}
+	paths := slices.Compact(slices.Sorted(slices.Values(r.Unevaluated)))
+	return UnevaluatedChild{Object: obj, Component: describe(r), Paths: paths}, true
 }
 
 // Selected is how many component instances the children come from.
@@ -103,24 +199,32 @@ func Build(a *v1alpha1.AdminStack, records []atmos.Record, cluster *Cluster) (De
 	}
 	selected := Select(a, records)
 	var children []child
+	var uneval []UnevaluatedChild
 	for i := range selected {
 		r := &selected[i]
 		var msgs []string
+		obj := ""
 		if a.Spec.RootAdmin {
 			var as *v1alpha1.AdminStack
 			as, msgs = childAdminStack(a, r)
 			d.AdminStacks = append(d.AdminStacks, as)
+			obj = "AdminStack " + as.Name
 		} else {
 			var c child
 			c, msgs = childStack(a, r)
 			children = append(children, c)
 			d.Stacks = append(d.Stacks, c.stack)
 			d.Names = append(d.Names, collectNames(a, c.stack, r)...)
+			obj = "Stack " + c.stack.Name
 		}
 		for _, m := range msgs {
 			problems = append(problems, Problem{Object: describe(r), Message: m})
 		}
+		if u, ok := unevaluatedChild(obj, r); ok {
+			uneval = append(uneval, u)
+		}
 	}
+	d.Unevaluated, d.UnevaluatedChildren = unevaluated(uneval)
 	problems = append(problems, resolveDependencies(children, records, cluster)...)
 	sort.Slice(d.Stacks, func(i, j int) bool { return d.Stacks[i].Name < d.Stacks[j].Name })
 	sort.Slice(d.AdminStacks, func(i, j int) bool { return d.AdminStacks[i].Name < d.AdminStacks[j].Name })
