@@ -277,7 +277,11 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 			BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
 		}})
 		if err != nil {
-			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, "expanding the atmos configuration: " + err.Error()}
+			msg := "expanding the atmos configuration: " + err.Error()
+			if hint := namePatternHint(s.artifact.FS, at.NamePattern); hint != "" {
+				msg = hint + "; it is the likely cause of: " + msg
+			}
+			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
 			return true, nil
 		}
 		r.expansions.put(client.ObjectKeyFromObject(s.obj), key, records)
