@@ -21,5 +21,20 @@
 //   - settings.spacelift.policies entries that are strings name Policy
 //     objects; {id: …} entries and policies_by_id_enabled are Spacelift ids.
 //   - A terraform_version that is not a key of terraformVersionMap is used
-//     as it is, rather than falling back to the default version.
+//     as it is, rather than falling back to the default version; the
+//     version a child ends up with must be a version or a constraint.
+//   - spec.childDefaults that the user left out gets the CRD's defaults
+//     (withCRDDefaults), so every Stack has a Terraform vendor block with
+//     the TERRAFORM_FOSS workflow tool and the record's workspace.
+//   - settings.spacelift.policies: {} (and policies_by_id_enabled: {}) means
+//     no policies, as in the Cloud Posse components; other list-valued
+//     settings must be lists.
+//   - Mistakes the CRDs cannot see are problems naming the component:
+//     stack_name_pattern tokens, drift schedules and time zones, the
+//     resolved Terraform version, Spacelift names without an id, names that
+//     give the same Spacelift id (validate.Slug), and children larger than
+//     one Kubernetes object may be (MaxVarsFileBytes, MaxObjectBytes).
+//   - Values atmos evaluates only at run time (atmos.Record.Unevaluated) are
+//     kept as written and listed in Desired.Unevaluated; they are not
+//     problems.
 package adminstack
