@@ -395,3 +395,23 @@ func TestWorkerPoolsAndAWSIntegrationsThroughTheAPI(t *testing.T) {
 		t.Fatalf("by name: %+v", byName)
 	}
 }
+
+func TestAClockJumpDoesNotReplayEveryMissedSchedule(t *testing.T) {
+	h := newTestHarness(t)
+	c := h.client(t)
+	id := c.createStack("Busy Cron", nil)
+	c.ok(`mutation($s: ID!) { stackIntegrationDriftDetectionCreate(stack: $s, input: {ignoreState: true, reconcile: false, schedule: ["* * * * *"]}) { id } }`,
+		map[string]any{"s": id}, nil)
+	start := time.Now()
+	h.Advance(30 * 24 * time.Hour) // 43200 missed minutes
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a 30-day clock jump took %s", took)
+	}
+	if n := len(h.Runs(id)); n > 2 {
+		t.Fatalf("%d drift runs after one jump; missed occurrences must not be replayed one by one", n)
+	}
+	h.Advance(90 * time.Second)
+	if n := len(h.Runs(id)); n < 2 {
+		t.Fatalf("the schedule stopped firing after the jump: %d runs", n)
+	}
+}

@@ -335,23 +335,35 @@ func (s *Server) processDue() {
 	}
 }
 
+// maxDueEvents bounds the events one processDue handles; with missed
+// schedule occurrences skipped it is only reached by a bug, and then the
+// request still returns.
+const maxDueEvents = 100000
+
 func (s *Server) processDueLocked() bool {
 	now := s.nowLocked()
 	changed := false
-	for range 100000 {
+	for range maxDueEvents {
 		var (
 			run   *runRecord
 			stack *stackRecord
 			at    time.Time
 		)
-		earlier := func(t time.Time) bool { return (run == nil && stack == nil) || t.Before(at) }
-		for _, r := range sortedValues(s.st.Runs) {
-			if r.NextAt != nil && !r.NextAt.After(now) && earlier(*r.NextAt) {
-				run, stack, at = r, nil, *r.NextAt
+		// The earliest due event, ties going to runs and then to the
+		// smaller id, found by one scan rather than sorting every time.
+		for _, r := range s.st.Runs {
+			if r.NextAt == nil || r.NextAt.After(now) {
+				continue
+			}
+			if run == nil || r.NextAt.Before(at) || (r.NextAt.Equal(at) && r.ID < run.ID) {
+				run, at = r, *r.NextAt
 			}
 		}
-		for _, st := range sortedValues(s.st.Stacks) {
-			if st.NextDriftAt != nil && !st.NextDriftAt.After(now) && earlier(*st.NextDriftAt) {
+		for _, st := range s.st.Stacks {
+			if st.NextDriftAt == nil || st.NextDriftAt.After(now) {
+				continue
+			}
+			if (run == nil && stack == nil) || st.NextDriftAt.Before(at) || (stack != nil && st.NextDriftAt.Equal(at) && st.ID < stack.ID) {
 				run, stack, at = nil, st, *st.NextDriftAt
 			}
 		}
@@ -638,7 +650,14 @@ func (s *Server) fireDriftScheduleLocked(st *stackRecord, at time.Time) {
 		st.NextDriftAt = nil
 		return
 	}
-	next, err := nextScheduled(d.Schedule, d.Timezone, at)
+	// Occurrences missed while the clock jumped past them are not caught up
+	// one by one: the next one is the first after now. That bounds the work
+	// a single request can trigger however far the clock moved.
+	from := at
+	if now := s.nowLocked(); now.After(from) {
+		from = now
+	}
+	next, err := nextScheduled(d.Schedule, d.Timezone, from)
 	if err != nil || !next.After(at) {
 		// A schedule that never fires (only possible in a state file written
 		// before such schedules were refused) must not keep the scheduler
