@@ -1,5 +1,7 @@
 package conformance
 
+import "time"
+
 // The catalogue: documents shaped like the ones spacectl and Spacelift's
 // Terraform provider send, written from the facts in their public sources
 // (spacelift-io/spacectl internal/cmd and internal/logs,
@@ -51,6 +53,11 @@ const providerAWSIntegration = `id durationSeconds generateCredentialsInWorker e
 // testCSR is shaped like the PEM certificate signing request the provider
 // generates for a worker pool; the emulator checks only the PEM header.
 const testCSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBcemulated\n-----END CERTIFICATE REQUEST-----\n"
+
+// providerScheduledRun is what the provider's structs.ScheduledRun selects.
+const providerScheduledRun = `id name cronSchedule timestampSchedule nextSchedule timezone
+customRuntimeConfig { environment { key value } projectRoot runnerImage terraformVersion terraformWorkflowTool
+  afterApply beforeApply afterInit beforeInit afterPlan beforePlan afterPerform beforePerform afterDestroy afterRun beforeDestroy }`
 
 const providerRole = `id slug isSystem name description actions roleBindingsCount`
 
@@ -294,6 +301,34 @@ var ProviderDocs = []Doc{
 			"durationSeconds": 900, "labels": []any{"autoattach:*"}, "space": "root", "region": nil, "autoattachEnabled": true, "tagAssumeRole": false}},
 	{Name: "spacelift_aws_integration delete", Query: `mutation AWSIntegrationDelete($id: ID!) { awsIntegrationDelete(id: $id) { ` + providerAWSIntegration + ` } }`,
 		Vars: map[string]any{"id": "aws"}},
+	{Name: "spacelift_scheduled_run create", Query: `mutation ScheduledRunCreate($stack: ID!, $input: ScheduledRunInput!) { stackScheduledRunCreate(stack: $stack, input: $input) { ` + providerScheduledRun + ` } }`,
+		Vars: map[string]any{"stack": "bare", "input": map[string]any{"name": "weekly", "cronSchedule": []any{"0 6 * * 1"}, "timestampSchedule": nil, "timezone": "Europe/Berlin",
+			"runtimeConfig": map[string]any{"environment": []any{map[string]any{"key": "TF_VAR_x", "value": "1"}}, "runnerImage": "public.ecr.aws/spacelift/runner-terraform"}}}},
+	{Name: "spacelift_scheduled_run read", Query: `query ScheduledRunRead($stack: ID!, $id: ID!) { stack(id: $stack) { scheduledRun(id: $id) { ` + providerScheduledRun + ` } } }`,
+		Vars: map[string]any{"stack": "s", "id": "@scheduledRun"}},
+	{Name: "spacelift_scheduled_run update", Query: `mutation ScheduledRunUpdate($stack: ID!, $scheduledRun: ID!, $input: ScheduledRunInput!) {
+  stackScheduledRunUpdate(stack: $stack, scheduledRun: $scheduledRun, input: $input) { ` + providerScheduledRun + ` } }`,
+		Vars: map[string]any{"stack": "s", "scheduledRun": "@scheduledRun", "input": map[string]any{"name": "nightly", "cronSchedule": nil, "timestampSchedule": Epoch.Add(48 * time.Hour).Unix(), "timezone": nil, "runtimeConfig": nil}}},
+	{Name: "spacelift_scheduled_run delete", Query: `mutation ScheduledRunDelete($stack: ID!, $scheduledRun: ID!) { stackScheduledRunDelete(stack: $stack, scheduledRun: $scheduledRun) { ` + providerScheduledRun + ` } }`,
+		Vars: map[string]any{"stack": "s", "scheduledRun": "@scheduledRun"}},
+	{Name: "spacelift_scheduled_task create", Query: `mutation ScheduledTaskCreate($stack: ID!, $input: ScheduledTaskInput!) { stackScheduledTaskCreate(stack: $stack, input: $input) { id command cronSchedule timestampSchedule timezone } }`,
+		Vars: map[string]any{"stack": "bare", "input": map[string]any{"command": "tofu output", "cronSchedule": []any{"*/30 * * * *"}, "timestampSchedule": nil, "timezone": "UTC"}}},
+	{Name: "spacelift_scheduled_task read", Query: `query ScheduledTaskRead($stack: ID!, $id: ID!) { stack(id: $stack) { scheduledTask(id: $id) { id command cronSchedule timestampSchedule timezone } } }`,
+		Vars: map[string]any{"stack": "s", "id": "@scheduledTask"}},
+	{Name: "spacelift_scheduled_task update", Query: `mutation ScheduledTaskUpdate($stack: ID!, $scheduledTask: ID!, $input: ScheduledTaskInput!) {
+  stackScheduledTaskUpdate(stack: $stack, scheduledTask: $scheduledTask, input: $input) { id command cronSchedule timestampSchedule timezone } }`,
+		Vars: map[string]any{"stack": "s", "scheduledTask": "@scheduledTask", "input": map[string]any{"command": "tofu state list -id=x", "cronSchedule": []any{"0 4 * * *"}, "timestampSchedule": nil, "timezone": nil}}},
+	{Name: "spacelift_scheduled_task delete", Query: `mutation ScheduledTaskDelete($stack: ID!, $scheduledTask: ID!) { stackScheduledTaskDelete(stack: $stack, scheduledTask: $scheduledTask) { id } }`,
+		Vars: map[string]any{"stack": "s", "scheduledTask": "@scheduledTask"}},
+	{Name: "spacelift_scheduled_delete_stack create", Query: `mutation ScheduledDeleteCreate($stack: ID!, $input: ScheduledDeleteInput!) { stackScheduledDeleteCreate(stack: $stack, input: $input) { id shouldDeleteResources timestampSchedule } }`,
+		Vars: map[string]any{"stack": "bare", "input": map[string]any{"shouldDeleteResources": false, "timestampSchedule": Epoch.Add(72 * time.Hour).Unix()}}},
+	{Name: "spacelift_scheduled_delete_stack read", Query: `query StackSchedulingRead($stack: ID!, $id: ID!) { stack(id: $stack) { scheduledDelete(id: $id) { id shouldDeleteResources timestampSchedule } } }`,
+		Vars: map[string]any{"stack": "s", "id": "@scheduledDelete"}},
+	{Name: "spacelift_scheduled_delete_stack update", Query: `mutation ScheduledDeleteUpdate($stack: ID!, $scheduledDelete: ID!, $input: ScheduledDeleteInput!) {
+  stackScheduledDeleteUpdate(stack: $stack, scheduledDelete: $scheduledDelete, input: $input) { id shouldDeleteResources timestampSchedule } }`,
+		Vars: map[string]any{"stack": "s", "scheduledDelete": "@scheduledDelete", "input": map[string]any{"shouldDeleteResources": false, "timestampSchedule": Epoch.Add(96 * time.Hour).Unix()}}},
+	{Name: "spacelift_scheduled_delete_stack delete", Query: `mutation ScheduledDeleteDelete($stack: ID!, $scheduledDelete: ID!) { stackScheduledDeleteDelete(stack: $stack, scheduledDelete: $scheduledDelete) { id } }`,
+		Vars: map[string]any{"stack": "s", "scheduledDelete": "@scheduledDelete"}},
 	{Name: "spacelift_role data source", Query: `query ReadAllRoles { roles { ` + providerRole + ` } }`},
 	{Name: "spacelift_stacks data source", Query: `query StacksPage($input: SearchInput!) { searchStacks(input: $input) { edges { node { ` + providerStack + ` } } pageInfo { endCursor hasNextPage hasPreviousPage } } }`,
 		Vars: search(map[string]any{"predicates": []any{

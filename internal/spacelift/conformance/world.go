@@ -133,7 +133,8 @@ const (
 
 // Build resets the emulator and creates the standard objects. Generated ids
 // land in IDs under: policyAttachment, contextAttachment, awsAttachment,
-// webhook, dependency, reference, roleBinding, unconfirmedRun (a tracked run
+// webhook, dependency, reference, roleBinding, scheduledRun, scheduledTask,
+// scheduledDelete (of s, in a year), unconfirmedRun (a tracked run
 // of s waiting for confirmation), queuedRun (a tracked run of s queued
 // behind it), proposedRun (a finished proposed run of other), failedRun (a
 // failed tracked run of other), busyRun (a tracked run of busy a worker is
@@ -170,6 +171,12 @@ func (w *World) Build() {
 		map[string]any{"d": w.IDs["dependency"]}, "stackDependenciesAddReference", "id")
 	w.IDs["roleBinding"] = w.must(`mutation { stackRoleBindingCreate(input: {roleID: "space-admin", stackID: "s", spaceID: "root"}) { id } }`,
 		nil, "stackRoleBindingCreate", "id")
+	w.IDs["scheduledRun"] = w.must(`mutation { stackScheduledRunCreate(stack: "s", input: {name: "nightly", cronSchedule: ["0 2 * * *"]}) { id } }`,
+		nil, "stackScheduledRunCreate", "id")
+	w.IDs["scheduledTask"] = w.must(`mutation { stackScheduledTaskCreate(stack: "s", input: {command: "tofu state list", cronSchedule: ["0 3 * * *"]}) { id } }`,
+		nil, "stackScheduledTaskCreate", "id")
+	w.IDs["scheduledDelete"] = w.must(`mutation($at: Int!) { stackScheduledDeleteCreate(stack: "s", input: {shouldDeleteResources: true, timestampSchedule: $at}) { id } }`,
+		map[string]any{"at": Epoch.Add(365 * 24 * time.Hour).Unix()}, "stackScheduledDeleteCreate", "id")
 	if err := w.H.Seed(emulator.Seed{Outputs: []emulator.SeedOutput{{Stack: "s", ID: "vpc_id", Value: `"vpc-1"`}}}); err != nil {
 		w.t.Fatalf("seeding outputs: %v", err)
 	}

@@ -128,19 +128,20 @@ func (d stackData) clone() stackData {
 // stackRecord is a stack with everything hanging off it.
 type stackRecord struct {
 	stackData
-	WorkerPoolID     *graphql.ID     `json:"workerPoolID,omitempty"`
-	VcsIntegrationID *graphql.ID     `json:"vcsIntegrationID,omitempty"`
-	Vendor           vendorConfig    `json:"vendor"`
-	Config           []*configRecord `json:"config"`
-	Drift            *driftData      `json:"drift,omitempty"`
-	Webhooks         []*webhookData  `json:"webhooks"`
-	Entities         []*entityRecord `json:"entities"`
-	Outputs          []outputData    `json:"outputs"`
-	RealDrift        int             `json:"realDrift"`
-	NextPlan         *PlanSpec       `json:"nextPlan,omitempty"`
-	Applied          bool            `json:"applied"`
-	NextDriftAt      *time.Time      `json:"nextDriftAt,omitempty"`
-	DestroyResources bool            `json:"destroyResources"`
+	WorkerPoolID     *graphql.ID       `json:"workerPoolID,omitempty"`
+	VcsIntegrationID *graphql.ID       `json:"vcsIntegrationID,omitempty"`
+	Vendor           vendorConfig      `json:"vendor"`
+	Config           []*configRecord   `json:"config"`
+	Drift            *driftData        `json:"drift,omitempty"`
+	Webhooks         []*webhookData    `json:"webhooks"`
+	Entities         []*entityRecord   `json:"entities"`
+	Outputs          []outputData      `json:"outputs"`
+	RealDrift        int               `json:"realDrift"`
+	NextPlan         *PlanSpec         `json:"nextPlan,omitempty"`
+	Applied          bool              `json:"applied"`
+	NextDriftAt      *time.Time        `json:"nextDriftAt,omitempty"`
+	Schedules        []*scheduleRecord `json:"schedules,omitempty"`
+	DestroyResources bool              `json:"destroyResources"`
 }
 
 // vendorConfig is the stored form of VendorConfigInput: exactly one member is set.
@@ -497,4 +498,42 @@ func cloneStrings(in []string) []string {
 		return []string{}
 	}
 	return slices.Clone(in)
+}
+
+// scheduleRecord is a scheduled run, task or deletion of a stack.
+type scheduleRecord struct {
+	ID graphql.ID `json:"id"`
+	// Kind is run, task or delete.
+	Kind                  string             `json:"kind"`
+	Name                  string             `json:"name,omitempty"`
+	Command               string             `json:"command,omitempty"`
+	CronSchedule          []string           `json:"cronSchedule,omitempty"`
+	TimestampSchedule     *int32             `json:"timestampSchedule,omitempty"`
+	Timezone              *string            `json:"timezone,omitempty"`
+	RuntimeConfig         *runtimeConfigData `json:"runtimeConfig,omitempty"`
+	ShouldDeleteResources bool               `json:"shouldDeleteResources,omitempty"`
+	NextAt                *time.Time         `json:"nextAt,omitempty"`
+}
+
+// runtimeConfigData is a stored RuntimeConfigInput.
+type runtimeConfigData struct {
+	Environment   []envVarData `json:"environment"`
+	ProjectRoot   *string      `json:"projectRoot,omitempty"`
+	RunnerImage   *string      `json:"runnerImage,omitempty"`
+	AfterApply    []string     `json:"afterApply"`
+	AfterDestroy  []string     `json:"afterDestroy"`
+	AfterInit     []string     `json:"afterInit"`
+	AfterPerform  []string     `json:"afterPerform"`
+	AfterPlan     []string     `json:"afterPlan"`
+	AfterRun      []string     `json:"afterRun"`
+	BeforeApply   []string     `json:"beforeApply"`
+	BeforeDestroy []string     `json:"beforeDestroy"`
+	BeforeInit    []string     `json:"beforeInit"`
+	BeforePerform []string     `json:"beforePerform"`
+	BeforePlan    []string     `json:"beforePlan"`
+}
+
+type envVarData struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }

@@ -367,6 +367,11 @@ func (s *Server) processDueLocked() bool {
 				run, stack, at = nil, st, *st.NextDriftAt
 			}
 		}
+		if schedStack, sched := s.dueScheduleLocked(now); sched != nil && ((run == nil && stack == nil) || sched.NextAt.Before(at)) {
+			s.fireScheduleLocked(schedStack, sched, *sched.NextAt)
+			changed = true
+			continue
+		}
 		switch {
 		case stack != nil:
 			s.fireDriftScheduleLocked(stack, at)
