@@ -44,8 +44,6 @@ const AdminStackFieldOwner = "spacelift-operator-adminstack"
 const (
 	// adminStackConfigMapIndex indexes AdminStacks by the ConfigMaps they mount.
 	adminStackConfigMapIndex = "spacelift.stackwright.io/adminstack-configmaps"
-	// adminStackSecretIndex indexes AdminStacks by their Git Secret.
-	adminStackSecretIndex = "spacelift.stackwright.io/adminstack-git-secret"
 	// adminStackGitTimeout bounds one read of a Git source.
 	adminStackGitTimeout = 2 * time.Minute
 	// adminStackMaxProblems is how many problems a Stalled message lists.
@@ -110,7 +108,8 @@ type adminStackPhase func(ctx context.Context, s *adminStackScope) (done bool, e
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=adminstacks/finalizers,verbs=update
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=configmaps;secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconcile reads the AdminStack's source, computes its children, checks them,
@@ -638,8 +637,10 @@ func (r *AdminStackReconciler) recordEvents(before *spaceliftv1alpha1.AdminStack
 }
 
 // SetupWithManager registers the reconciler. Besides AdminStacks it watches
-// the Stacks and AdminStacks they own (for the roll-up), the ConfigMaps and
-// Git Secrets they reference, and Policies (a missing Policy stalls them).
+// the Stacks and AdminStacks they own (for the roll-up), the ConfigMaps they
+// mount, and Policies (a missing Policy stalls them). Git Secrets are read
+// with a direct GET on every fetch and not watched, so that the operator
+// needs no list or watch permission on Secrets.
 func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorderFor("adminstack-controller") //nolint:staticcheck // core/v1 events are what kubectl describe shows
@@ -658,21 +659,12 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("indexing AdminStacks by ConfigMap: %w", err)
 	}
-	if err := idx.IndexField(ctx, &spaceliftv1alpha1.AdminStack{}, adminStackSecretIndex, func(o client.Object) []string {
-		if g := o.(*spaceliftv1alpha1.AdminStack).Spec.Source.Git; g != nil && g.SecretRef != nil {
-			return []string{g.SecretRef.Name}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("indexing AdminStacks by Secret: %w", err)
-	}
 	createOrDelete := predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&spaceliftv1alpha1.AdminStack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&spaceliftv1alpha1.Stack{}).
 		Owns(&spaceliftv1alpha1.AdminStack{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackConfigMapIndex))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackSecretIndex))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)

@@ -97,6 +97,10 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		}
 		if retErr != nil {
 			result = ctrl.Result{}
+		} else if s.stalled != nil && result.RequeueAfter == 0 {
+			// Secrets are not watched: look again at the resync interval,
+			// so that a Secret created or fixed later is noticed.
+			result = ctrl.Result{RequeueAfter: jitter(intervalOr(obj.Spec.Interval, r.Options.SyncInterval))}
 		}
 	}()
 

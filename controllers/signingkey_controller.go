@@ -8,14 +8,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
 )
@@ -38,20 +36,35 @@ const jwksKey = "jwks.json"
 // JSON Web Key Set jwks.json), so that policies can embed the key set and
 // workers can mount it and verify runs with `spacelift-operator verify-run
 // --public-key-dir`.
+//
+// It reads the Secret and the ConfigMap with direct GETs, once at start and
+// then every signingKeyPoll: it watches no Secret, so the operator needs no
+// list or watch permission on Secrets, and the two objects may live in a
+// namespace the manager does not watch.
 type SigningKeyPublisher struct {
 	client.Client
+	// Reader reads the Secret and the ConfigMap without a cache; nil means
+	// Client.
+	Reader client.Reader
 	// Signer names the signing key Secret.
 	Signer *RunSigner
 	// ConfigMap is where the public keys are published.
 	ConfigMap types.NamespacedName
 }
 
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// signingKeyPoll is how often the signing key Secret is read for a rotation.
+const signingKeyPoll = time.Minute
+
+// The public-key ConfigMap is written under the own-objects Role (config/rbac), limited to its name.
 
 // Reconcile publishes the public key of the current signing key.
 func (p *SigningKeyPublisher) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
+	reader := p.Reader
+	if reader == nil {
+		reader = p.Client
+	}
 	var secret corev1.Secret
-	if err := p.Get(ctx, p.Signer.Secret, &secret); err != nil {
+	if err := reader.Get(ctx, p.Signer.Secret, &secret); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	priv, err := runmeta.PrivateKeyFromSecretData(secret.Data, p.Signer.Key)
@@ -65,9 +78,22 @@ func (p *SigningKeyPublisher) Reconcile(ctx context.Context, _ ctrl.Request) (ct
 		return ctrl.Result{}, fmt.Errorf("encoding public key: %w", err)
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: p.ConfigMap.Name, Namespace: p.ConfigMap.Namespace}}
-	_, err = controllerutil.CreateOrUpdate(ctx, p.Client, cm, func() error {
-		return publishKey(cm, runmeta.KeyID(pub), string(pemBytes), time.Now())
-	})
+	err = reader.Get(ctx, p.ConfigMap, cm)
+	switch {
+	case apierrors.IsNotFound(err):
+		if err := publishKey(cm, runmeta.KeyID(pub), string(pemBytes), time.Now()); err != nil {
+			return ctrl.Result{}, err
+		}
+		err = p.Create(ctx, cm)
+	case err == nil:
+		before := cm.DeepCopy()
+		if err := publishKey(cm, runmeta.KeyID(pub), string(pemBytes), time.Now()); err != nil {
+			return ctrl.Result{}, err
+		}
+		if !equality.Semantic.DeepEqual(before, cm) {
+			err = p.Update(ctx, cm)
+		}
+	}
 	if apierrors.IsConflict(err) {
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
@@ -108,13 +134,33 @@ func publishKey(cm *corev1.ConfigMap, kid, pemText string, now time.Time) error 
 	return nil
 }
 
-// SetupWithManager watches the signing key Secret.
+
+// SetupWithManager runs the publisher on the leader: at start, then every
+// signingKeyPoll.
 func (p *SigningKeyPublisher) SetupWithManager(mgr ctrl.Manager) error {
-	isKey := predicate.NewPredicateFuncs(func(o client.Object) bool {
-		return o.GetNamespace() == p.Signer.Secret.Namespace && o.GetName() == p.Signer.Secret.Name
-	})
-	return ctrl.NewControllerManagedBy(mgr).
-		Named("signingkey").
-		For(&corev1.Secret{}, builder.WithPredicates(isKey)).
-		Complete(p)
+	if p.Reader == nil {
+		p.Reader = mgr.GetAPIReader()
+	}
+	return mgr.Add(p)
 }
+
+// Start implements manager.Runnable.
+func (p *SigningKeyPublisher) Start(ctx context.Context) error {
+	log := ctrl.LoggerFrom(ctx).WithName("signingkey")
+	t := time.NewTicker(signingKeyPoll)
+	defer t.Stop()
+	for {
+		if _, err := p.Reconcile(ctx, ctrl.Request{}); err != nil {
+			log.Error(err, "publishing the run signing key's public half; retrying", "configMap", p.ConfigMap.String())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable: one replica
+// publishes.
+func (p *SigningKeyPublisher) NeedLeaderElection() bool { return true }

@@ -94,7 +94,8 @@ type stackPhase func(ctx context.Context, s *stackScope) (done bool, err error)
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=stacks/finalizers,verbs=update
 // +kubebuilder:rbac:groups=spacelift.stackwright.io,resources=policies,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconcile syncs one Stack to Spacelift and reports what Spacelift knows.
@@ -120,6 +121,10 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		}
 		if retErr != nil {
 			result = ctrl.Result{}
+		} else if s.stalled != nil && result.RequeueAfter == 0 {
+			// Secrets are not watched: look again at the resync interval,
+			// so that a Secret created or fixed later is noticed.
+			result = ctrl.Result{RequeueAfter: jitter(r.interval(obj.Spec.Interval))}
 		}
 	}()
 
@@ -394,8 +399,11 @@ func (r *StackReconciler) recordTransitions(before *spaceliftv1alpha1.Stack, s *
 	}
 }
 
-// SetupWithManager registers the reconciler and its watches: Secrets and
-// ConfigMaps used for env values, and Policy and Stack objects referenced.
+// SetupWithManager registers the reconciler and its watches: ConfigMaps used
+// for env values, and Policy and Stack objects referenced. Secrets are read
+// with direct GETs and not watched, so that the operator needs no list or
+// watch permission on Secrets: a rotated Secret value reaches Spacelift at
+// the next resync (spec.interval), found by its checksum.
 func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := indexStackRefs(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
@@ -415,7 +423,6 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return b.
 		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, runRequestChanged))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Secret"))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy"))).
 		Watches(&spaceliftv1alpha1.Stack{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Stack"))).

@@ -522,6 +522,13 @@ webhookReceiver: {enabled: true, existingSecret: hmac}
 				}
 			}
 		}
+		// Tenancy grants are Namespace annotations: readable even when the
+		// operator watches a few namespaces only.
+		nsRole := r.mustGet(t, "ClusterRole", fullname+"-namespaces")
+		if ok, _ := grants(rulesOf(t, nsRole), "namespaces", "get"); !ok {
+			t.Errorf("ClusterRole %s-namespaces does not grant get on namespaces", fullname)
+		}
+		r.mustGet(t, "ClusterRoleBinding", fullname+"-namespaces")
 		for _, ns := range []string{"team-a", "team-b"} {
 			role := r.getIn("Role", ns, manager)
 			if role == nil {

@@ -6,7 +6,6 @@ rules:
   resources:
   - configmaps
   - namespaces
-  - secrets
   verbs:
   - get
   - list
@@ -18,6 +17,12 @@ rules:
   verbs:
   - create
   - patch
+- apiGroups:
+  - ""
+  resources:
+  - secrets
+  verbs:
+  - get
 - apiGroups:
   - spacelift.stackwright.io
   resources:
