@@ -634,6 +634,14 @@ func (r *AdminStackReconciler) recordEvents(before *spaceliftv1alpha1.AdminStack
 	if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
 		r.Recorder.Event(s.obj, corev1.EventTypeWarning, s.stalled.reason, s.stalled.message)
 	}
+	// Once per source revision: values atmos evaluates only when it runs the
+	// component (!terraform.output, !store, atmos.Component, ...) reach the
+	// children as written.
+	if s.desired != nil && before.Status.SourceRevision != s.artifact.Revision {
+		if summary := s.desired.UnevaluatedSummary(); summary != "" {
+			r.Recorder.Event(s.obj, corev1.EventTypeNormal, "UnevaluatedValues", summary)
+		}
+	}
 }
 
 // SetupWithManager registers the reconciler. Besides AdminStacks it watches
