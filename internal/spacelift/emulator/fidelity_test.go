@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,15 +245,19 @@ func TestSystemRolesUseTheirSlugAsID(t *testing.T) {
 		Roles []struct {
 			ID, Slug, Name string
 			IsSystem       bool
+			Actions        []string
 		}
 	}
-	h.client(t).ok(`{ roles { id slug name isSystem } }`, nil, &out)
+	h.client(t).ok(`{ roles { id slug name isSystem actions } }`, nil, &out)
 	got := map[string]bool{}
 	for _, r := range out.Roles {
 		if r.ID != r.Slug || !r.IsSystem {
 			t.Errorf("system role %+v: id must equal slug", r)
 		}
 		got[r.ID] = true
+		if r.ID == "space-admin" && (r.Name != "Space admin" || !slices.Equal(r.Actions, []string{"SPACE_READ", "SPACE_WRITE", "SPACE_ADMIN"})) {
+			t.Errorf("space-admin is %+v; the real API names it Space admin with SPACE_READ, SPACE_WRITE and SPACE_ADMIN", r)
+		}
 	}
 	for _, want := range []string{"space-admin", "space-writer", "space-reader", "worker-pool-controller"} {
 		if !got[want] {

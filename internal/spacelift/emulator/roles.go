@@ -33,14 +33,17 @@ const (
 	workerPoolControllerRoleID = "worker-pool-controller"
 )
 
-// systemRoles are seeded into every state.
+// systemRoles are seeded into every state. Names and the actions of the
+// Space roles are those the provider's acceptance test reads from the real
+// API (Space admin: SPACE_READ, SPACE_WRITE, SPACE_ADMIN); the worker pool
+// controller's action names are modelled on them (unconfirmed).
 var systemRoles = []roleData{
 	{ID: spaceAdminRoleID, Slug: spaceAdminRoleID, Name: "Space admin", IsSystem: true,
 		Description: "Space writer permissions plus creating and modifying stacks, contexts, policies and space settings.",
-		Actions:     []string{"SPACE_ADMIN"}},
+		Actions:     []string{"SPACE_READ", "SPACE_WRITE", "SPACE_ADMIN"}},
 	{ID: spaceWriterRoleID, Slug: spaceWriterRoleID, Name: "Space writer", IsSystem: true,
 		Description: "Space reader permissions plus triggering runs, executing tasks and modifying environment variables.",
-		Actions:     []string{"SPACE_WRITE"}},
+		Actions:     []string{"SPACE_READ", "SPACE_WRITE"}},
 	{ID: spaceReaderRoleID, Slug: spaceReaderRoleID, Name: "Space reader", IsSystem: true,
 		Description: "View stacks, contexts, policies and runs, and comment on runs.",
 		Actions:     []string{"SPACE_READ"}},
