@@ -80,6 +80,9 @@ type AdminStackReconciler struct {
 type adminStackScope struct {
 	obj      *spaceliftv1alpha1.AdminStack
 	interval time.Duration
+	// forced is the reconcile-now annotation's value when it asks for a
+	// reconcile not handled yet: the Git source is fetched now.
+	forced string
 
 	artifact source.Artifact
 	records  []atmos.Record
@@ -126,7 +129,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector deletes the children
 	}
-	s := &adminStackScope{obj: obj, interval: r.interval(obj)}
+	s := &adminStackScope{obj: obj, interval: r.interval(obj), forced: reconcileRequest(obj, obj.Status.LastHandledReconcileAt)}
 	before := obj.DeepCopy()
 	defer func() {
 		if err := r.observeChildren(ctx, s); err != nil {
@@ -197,6 +200,9 @@ func (r *AdminStackReconciler) fetchSource(ctx context.Context, s *adminStackSco
 		return r.fetchConfigMaps(ctx, s)
 	}
 	req := source.GitRequest{URL: src.Git.URL, Path: src.Git.Path, MaxAge: s.interval / 2}
+	if s.forced != "" {
+		req.MaxAge = 0 // a forced reconcile fetches now
+	}
 	if ref := src.Git.Ref; ref != nil {
 		req.Branch, req.Tag, req.Commit = ref.Branch, ref.Tag, ref.Commit
 	}

@@ -221,6 +221,9 @@ func applyAdminStackStatus(obj *spaceliftv1alpha1.AdminStack, s *adminStackScope
 	st.Children = r.children
 	st.SpaceliftID = r.adminID
 	st.ObservedGeneration = obj.Generation
+	if s.forced != "" {
+		st.LastHandledReconcileAt = s.forced
+	}
 	st.Conditions = adminStackConditions(adminStackOutcome{
 		stalled: s.stalled, waiting: s.waiting, suspended: obj.Spec.Suspend, synced: s.synced, rollup: r,
 	}, st.Conditions, obj.Generation)

@@ -90,6 +90,9 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		obj.Status.Conditions = kstatusConditions(syncOutcome{deleting: s.deleting, stalled: s.stalled, transient: s.transient,
 			suspended: obj.Spec.Suspend, synced: s.synced, what: "policy " + s.id}, obj.Status.Conditions, obj.Generation)
 		obj.Status.ObservedGeneration = obj.Generation
+		if v := reconcileRequest(obj, before.Status.LastHandledReconcileAt); v != "" && retErr == nil {
+			obj.Status.LastHandledReconcileAt = v
+		}
 		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
 			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
 				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))

@@ -72,6 +72,10 @@ type stackScope struct {
 	// resolved holds references turned into Spacelift ids and values.
 	resolved resolvedStackRefs
 
+	// forced is the reconcile-now annotation's value when it asks for a
+	// fresh read of Spacelift not handled yet.
+	forced string
+
 	synced     bool
 	stalled    *condition
 	waiting    *condition
@@ -104,7 +108,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	s := &stackScope{obj: obj}
+	s := &stackScope{obj: obj, forced: reconcileRequest(obj, obj.Status.LastHandledReconcileAt)}
 	before := obj.DeepCopy()
 	defer func() {
 		if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) && !obj.DeletionTimestamp.IsZero() {
@@ -114,6 +118,9 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		applyStackStatus(obj, s)
 		obj.Status.Conditions = stackConditions(s, obj.Status.Conditions)
 		obj.Status.ObservedGeneration = obj.Generation
+		if s.forced != "" && retErr == nil {
+			obj.Status.LastHandledReconcileAt = s.forced
+		}
 		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
 			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
 				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
@@ -227,6 +234,9 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 	s.id = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if s.id == "" {
 		s.id = slug(stackName(s.obj))
+	}
+	if s.forced != "" {
+		r.Cache.MarkDirty(s.api, s.id)
 	}
 	snap, ok, err := r.Cache.Get(ctx, s.api, s.id)
 	if err != nil {
@@ -434,7 +444,7 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // operator's own annotations (id, create-pending, link, digests) do not
 // trigger a reconcile: the reconcile that wrote them already acted.
 var runRequestChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	for _, k := range []string{spaceliftv1alpha1.AnnotationRunRequestedAt, spaceliftv1alpha1.AnnotationProposeRequestedAt, spaceliftv1alpha1.AnnotationConfirmRun} {
+	for _, k := range []string{spaceliftv1alpha1.AnnotationRunRequestedAt, spaceliftv1alpha1.AnnotationProposeRequestedAt, spaceliftv1alpha1.AnnotationConfirmRun, spaceliftv1alpha1.AnnotationReconcileRequestedAt} {
 		if e.ObjectOld.GetAnnotations()[k] != e.ObjectNew.GetAnnotations()[k] {
 			return true
 		}

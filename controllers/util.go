@@ -40,3 +40,12 @@ func webURL(endpoint, kind, id string) string {
 	base := strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), "/graphql")
 	return base + "/" + kind + "/" + id
 }
+
+// reconcileRequest returns the value of the reconcile-now annotation when it
+// asks for a reconcile not handled yet.
+func reconcileRequest(obj metav1.Object, handled string) string {
+	if v := obj.GetAnnotations()[spaceliftv1alpha1.AnnotationReconcileRequestedAt]; v != "" && v != handled {
+		return v
+	}
+	return ""
+}

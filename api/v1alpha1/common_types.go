@@ -131,7 +131,21 @@ type CommonStatus struct {
 	// url is the Spacelift web page of the managed object.
 	// +optional
 	URL string `json:"url,omitempty"`
+
+	// lastHandledReconcileAt is the value of the
+	// reconcile.spacelift.stackwright.io/requestedAt annotation the last
+	// forced reconcile handled.
+	// +optional
+	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
 }
+
+// AnnotationReconcileRequestedAt forces a reconcile that reads Spacelift
+// afresh when set to a new value (for example the current time), like Flux's
+// reconcile.fluxcd.io/requestedAt; status.lastHandledReconcileAt records the
+// value handled:
+//
+//	kubectl annotate --overwrite stack/net reconcile.spacelift.stackwright.io/requestedAt="$(date +%s)"
+const AnnotationReconcileRequestedAt = "reconcile.spacelift.stackwright.io/requestedAt"
 
 // AnnotationSpaceliftID records the Spacelift id of the managed object on the
 // object itself, so that losing status cannot lose the identity.
