@@ -145,6 +145,9 @@ type contextConfigAddArgs struct {
 // ContextConfigAdd adds or replaces an environment variable or mounted file.
 func (r *rootResolver) ContextConfigAdd(ctx context.Context, args contextConfigAddArgs) (*configView, error) {
 	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
+		if err := r.s.requireAdminLocked(ctx, c.Space); err != nil {
+			return nil, err
+		}
 		el, err := newConfigRecord(args.Config, unix(r.s.nowLocked()))
 		if err != nil {
 			return nil, err
@@ -163,6 +166,9 @@ type contextConfigDeleteArgs struct {
 // ContextConfigDelete removes a config element; a missing one is null.
 func (r *rootResolver) ContextConfigDelete(ctx context.Context, args contextConfigDeleteArgs) (*configView, error) {
 	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
+		if err := r.s.requireAdminLocked(ctx, c.Space); err != nil {
+			return nil, err
+		}
 		i := slices.IndexFunc(c.Config, func(x *configRecord) bool { return x.ID == args.ID })
 		if i < 0 {
 			return nil, nil

@@ -205,7 +205,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 	}
 
 	// No binding: the stack may not create stacks anywhere.
-	asStack.fails(createStackDoc, child("Child", "plat-dev"), "is not a Space admin in space")
+	asStack.fails(createStackDoc, child("Child", "plat-dev"), "may not manage objects in space")
 
 	const bind = `mutation($input: StackRoleBindingInput!) { stackRoleBindingCreate(input: $input) { id role { id slug isSystem } space { id } stackID } }`
 	var b struct {
@@ -226,7 +226,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 
 	// The binding covers the space and its subspaces, not siblings.
 	asStack.createStack("Child", map[string]any{"space": "plat-dev"})
-	asStack.fails(createStackDoc, child("Elsewhere", "other"), "is not a Space admin in space")
+	asStack.fails(createStackDoc, child("Elsewhere", "other"), "may not manage objects in space")
 
 	// The legacy flag takes precedence over bindings and covers the stack's
 	// own space and below.
@@ -236,7 +236,7 @@ func TestSpaceAdminBindingGrantsWhatTheFlagGranted(t *testing.T) {
 	}
 	asOther := &apiClient{t: t, url: h.GraphQLURL(), token: h.StackToken(elsewhere, h.URL)}
 	asOther.createStack("Sibling", map[string]any{"space": "other"})
-	asOther.fails(createStackDoc, child("Intruder", "plat"), "is not a Space admin in space")
+	asOther.fails(createStackDoc, child("Intruder", "plat"), "may not manage objects in space")
 }
 
 func TestSystemRolesUseTheirSlugAsID(t *testing.T) {
@@ -419,4 +419,25 @@ func TestAClockJumpDoesNotReplayEveryMissedSchedule(t *testing.T) {
 	if n := len(h.Runs(id)); n < 2 {
 		t.Fatalf("the schedule stopped firing after the jump: %d runs", n)
 	}
+}
+
+func TestSpaceWriterBindingLetsAStackRunButNotManage(t *testing.T) {
+	h := newTestHarness(t)
+	admin := h.client(t)
+	if err := h.Seed(Seed{Spaces: []SeedSpace{{ID: "plat", Name: "plat"}, {ID: "plat-dev", Name: "plat-dev", ParentSpace: "plat"}}}); err != nil {
+		t.Fatal(err)
+	}
+	runner := admin.createStack("Runner", map[string]any{"space": "plat"})
+	target := admin.createStack("Target", map[string]any{"space": "plat-dev"})
+	admin.ok(`mutation { policyCreatev2(input: {name: "p", body: "package spacelift", type: PLAN}) { id } }`, nil, nil)
+	as := &apiClient{t: t, url: h.GraphQLURL(), token: h.StackToken(runner, h.URL)}
+	const trigger = `mutation($s: ID!) { runTrigger(stack: $s) { id } }`
+	as.fails(trigger, map[string]any{"s": target}, "may not run or change environment in space \"plat-dev\"; bind the space-writer role")
+
+	admin.ok(`mutation($in: StackRoleBindingInput!) { stackRoleBindingCreate(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"roleID": "space-writer", "stackID": runner, "spaceID": "plat"}}, nil)
+	as.ok(trigger, map[string]any{"s": target}, nil)
+	as.ok(`mutation($s: ID!) { stackConfigAdd(stack: $s, config: {id: "K", type: ENVIRONMENT_VARIABLE, value: "v", writeOnly: false}) { id } }`, map[string]any{"s": target}, nil)
+	as.fails(`mutation($s: ID!) { policyAttach(id: "p", stack: $s) { id } }`, map[string]any{"s": target}, "may not manage objects")
+	as.fails(`mutation($s: ID!) { stackDisable(id: $s) { id } }`, map[string]any{"s": target}, "may not manage objects")
 }

@@ -36,9 +36,22 @@ func onStack[T any](ctx context.Context, s *Server, id graphql.ID, fn func(st *s
 	})
 }
 
-// onRun runs fn under the lock with a run of a stack.
+// onStackAs is onStack for a caller that must be allowed action in the
+// stack's space (see requireLocked).
+func onStackAs[T any](ctx context.Context, s *Server, id graphql.ID, action string, fn func(st *stackRecord) (T, error)) (T, error) {
+	return onStack(ctx, s, id, func(st *stackRecord) (T, error) {
+		if err := s.requireLocked(ctx, st.Space, action); err != nil {
+			var zero T
+			return zero, err
+		}
+		return fn(st)
+	})
+}
+
+// onRun runs fn under the lock with a run of a stack, for a caller allowed
+// to write (run) in the stack's space.
 func onRun[T any](ctx context.Context, s *Server, stack, run graphql.ID, fn func(st *stackRecord, r *runRecord) (T, error)) (T, error) {
-	return onStack(ctx, s, stack, func(st *stackRecord) (T, error) {
+	return onStackAs(ctx, s, stack, actionWrite, func(st *stackRecord) (T, error) {
 		r, ok := s.st.Runs[run]
 		if !ok || r.StackID != stack {
 			var zero T

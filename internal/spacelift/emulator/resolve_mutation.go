@@ -442,7 +442,7 @@ func (r *rootResolver) StackDisable(ctx context.Context, args idArg) (*stackView
 }
 
 func (r *rootResolver) setDisabled(ctx context.Context, id graphql.ID, disabled bool) (*stackView, error) {
-	return onStack(ctx, r.s, id, func(rec *stackRecord) (*stackView, error) {
+	return onStackAs(ctx, r.s, id, actionAdmin, func(rec *stackRecord) (*stackView, error) {
 		rec.IsDisabled = disabled
 		return r.s.stackViewLocked(rec), nil
 	})
@@ -464,7 +464,7 @@ func lockedByOther(rec *stackRecord, subject string) (string, bool) {
 // StackLock gives the caller exclusive use of a stack. Taking a lock the
 // caller already holds replaces its note.
 func (r *rootResolver) StackLock(ctx context.Context, args stackLockArgs) (*stackView, error) {
-	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+	return onStackAs(ctx, r.s, args.ID, actionWrite, func(rec *stackRecord) (*stackView, error) {
 		subject := info(ctx).subject
 		if holder, ok := lockedByOther(rec, subject); ok {
 			return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
@@ -481,7 +481,7 @@ func (r *rootResolver) StackLock(ctx context.Context, args stackLockArgs) (*stac
 
 // StackUnlock releases the caller's lock.
 func (r *rootResolver) StackUnlock(ctx context.Context, args idArg) (*stackView, error) {
-	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+	return onStackAs(ctx, r.s, args.ID, actionWrite, func(rec *stackRecord) (*stackView, error) {
 		if holder, ok := lockedByOther(rec, info(ctx).subject); ok {
 			return nil, fmt.Errorf("stack %q is locked by %s", args.ID, holder)
 		}
@@ -515,7 +515,7 @@ func (r *rootResolver) StackSetCurrentCommit(ctx context.Context, args setCurren
 	if !isGitObjectName(args.Sha) {
 		return nil, fmt.Errorf("%q is not a commit sha", args.Sha)
 	}
-	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+	return onStackAs(ctx, r.s, args.ID, actionWrite, func(rec *stackRecord) (*stackView, error) {
 		commit := fakeCommit(rec.Repository, rec.Branch, r.s.nowLocked())
 		commit.Hash = strings.ToLower(args.Sha)
 		commit.Message = "Emulated commit " + commit.Hash
@@ -528,7 +528,7 @@ func (r *rootResolver) StackSetCurrentCommit(ctx context.Context, args setCurren
 // StackSyncCommit undoes StackSetCurrentCommit: the tracked commit follows
 // the head of the tracked branch again.
 func (r *rootResolver) StackSyncCommit(ctx context.Context, args idArg) (*stackView, error) {
-	return onStack(ctx, r.s, args.ID, func(rec *stackRecord) (*stackView, error) {
+	return onStackAs(ctx, r.s, args.ID, actionWrite, func(rec *stackRecord) (*stackView, error) {
 		rec.TrackedCommit, rec.TrackedCommitSetBy = fakeCommit(rec.Repository, rec.Branch, r.s.nowLocked()), nil
 		return r.s.stackViewLocked(rec), nil
 	})
@@ -548,7 +548,7 @@ type stackConfigAddArgs struct {
 }
 
 func (r *rootResolver) StackConfigAdd(ctx context.Context, args stackConfigAddArgs) (*configView, error) {
-	return onStack(ctx, r.s, args.Stack, func(rec *stackRecord) (*configView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(rec *stackRecord) (*configView, error) {
 		el, err := newConfigRecord(args.Config, unix(r.s.nowLocked()))
 		if err != nil {
 			return nil, err
@@ -565,7 +565,7 @@ type stackConfigDeleteArgs struct {
 }
 
 func (r *rootResolver) StackConfigDelete(ctx context.Context, args stackConfigDeleteArgs) (*configView, error) {
-	return onStack(ctx, r.s, args.Stack, func(rec *stackRecord) (*configView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(rec *stackRecord) (*configView, error) {
 		idx := slices.IndexFunc(rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
 		if idx < 0 {
 			return nil, nil
@@ -618,6 +618,9 @@ func (r *rootResolver) ContextAttach(ctx context.Context, args contextAttachArgs
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	if _, ok := s.st.Contexts[args.ID]; !ok {
 		return nil, fmt.Errorf("context %q not found", args.ID)
 	}
@@ -642,6 +645,9 @@ func (r *rootResolver) ContextDetach(ctx context.Context, args idArg) (*contextS
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.ContextAttach, args.ID)); err != nil {
+		return nil, err
+	}
 	a, ok := s.st.ContextAttach[args.ID]
 	if !ok {
 		if strings.HasPrefix(string(args.ID), "auto-") {
@@ -806,6 +812,9 @@ func (r *rootResolver) PolicyAttach(ctx context.Context, args policyAttachArgs) 
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	p, ok := s.st.Policies[args.ID]
 	if !ok {
 		return nil, fmt.Errorf("policy %q not found", args.ID)
@@ -833,6 +842,9 @@ func (r *rootResolver) PolicyDetach(ctx context.Context, args idArg) (*policySta
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.PolicyAttach, args.ID)); err != nil {
+		return nil, err
+	}
 	a, ok := s.st.PolicyAttach[args.ID]
 	if !ok {
 		if strings.HasPrefix(string(args.ID), "auto-") {
@@ -859,6 +871,9 @@ func (r *rootResolver) StackDependencyCreate(ctx context.Context, args stackDepe
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Input.StackID); err != nil {
+		return nil, err
+	}
 	in := args.Input
 	for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
 		if _, ok := s.st.Stacks[id]; !ok {
@@ -911,6 +926,9 @@ func (r *rootResolver) StackDependencyDelete(ctx context.Context, args idArg) (*
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.ID)); err != nil {
+		return nil, err
+	}
 	d, ok := s.st.Dependencies[args.ID]
 	if !ok {
 		return nil, nil
@@ -964,6 +982,9 @@ func (r *rootResolver) StackDependenciesAddReference(ctx context.Context, args a
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.StackDependencyID)); err != nil {
+		return nil, err
+	}
 	dep, ok := s.st.Dependencies[args.StackDependencyID]
 	if !ok {
 		return nil, fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
@@ -1003,6 +1024,9 @@ func (r *rootResolver) StackDependenciesUpdateReference(ctx context.Context, arg
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.Reference.ID)); err != nil {
+		return nil, err
+	}
 	in := args.Reference
 	dep, i := s.findReferenceLocked(in.ID)
 	if dep == nil {
@@ -1026,6 +1050,9 @@ func (r *rootResolver) StackDependenciesDeleteReference(ctx context.Context, arg
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.ID)); err != nil {
+		return nil, err
+	}
 	dep, i := s.findReferenceLocked(args.ID)
 	if dep == nil {
 		return nil, nil
@@ -1049,6 +1076,9 @@ func (r *rootResolver) AwsIntegrationAttach(ctx context.Context, args awsAttachA
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	if _, ok := s.st.AwsIntegrations[args.ID]; !ok {
 		return nil, fmt.Errorf("aws integration %q not found", args.ID)
 	}
@@ -1081,6 +1111,9 @@ func (r *rootResolver) AwsIntegrationAttachmentUpdate(ctx context.Context, args 
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
+		return nil, err
+	}
 	a, ok := s.st.AwsAttach[args.ID]
 	if !ok {
 		return nil, fmt.Errorf("aws integration attachment %q not found", args.ID)
@@ -1101,6 +1134,9 @@ func (r *rootResolver) AwsIntegrationDetach(ctx context.Context, args idArg) (*a
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
+		return nil, err
+	}
 	a, ok := s.st.AwsAttach[args.ID]
 	if !ok {
 		return nil, nil
@@ -1136,6 +1172,9 @@ func (r *rootResolver) WebhooksIntegrationCreate(ctx context.Context, args webho
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	rec, ok := s.st.Stacks[args.Stack]
 	if !ok {
 		return nil, fmt.Errorf("stack %q not found", args.Stack)
@@ -1168,6 +1207,9 @@ func (r *rootResolver) WebhooksIntegrationUpdate(ctx context.Context, args webho
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	rec, ok := s.st.Stacks[args.Stack]
 	if !ok {
 		return nil, fmt.Errorf("stack %q not found", args.Stack)
@@ -1199,6 +1241,9 @@ func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webho
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+		return nil, err
+	}
 	rec, ok := s.st.Stacks[args.Stack]
 	if !ok {
 		return nil, fmt.Errorf("stack %q not found", args.Stack)

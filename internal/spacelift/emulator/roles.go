@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/graph-gophers/graphql-go"
@@ -23,7 +24,8 @@ import (
 // Server.StackToken. A stack may change stacks, policies and contexts in a
 // space when it is a Space admin there: through the legacy flag in its own
 // space and below, or through a binding to the Space admin role in that space
-// or one of its parents.
+// or one of its parents; the Space writer role lets it run, lock and change
+// environment variables there.
 
 // The built-in roles, by id (which is also the slug).
 const (
@@ -81,25 +83,30 @@ func (s *Server) withinLocked(space, ancestor graphql.ID) bool {
 	return false
 }
 
-// isSpaceAdminRoleLocked reports whether a role grants Space admin.
-func (s *Server) isSpaceAdminRoleLocked(id graphql.ID) bool {
+// The actions the emulator checks, from least to most: reading is never
+// refused (the emulator is lenient there), writing covers runs, locks and
+// environment variables, admin covers creating and changing objects.
+const (
+	actionWrite = "SPACE_WRITE"
+	actionAdmin = "SPACE_ADMIN"
+)
+
+// roleGrantsLocked reports whether a role grants action; SPACE_ADMIN
+// implies SPACE_WRITE.
+func (s *Server) roleGrantsLocked(id graphql.ID, action string) bool {
 	r, ok := s.st.Roles[id]
 	if !ok {
 		return false
 	}
-	for _, a := range r.Actions {
-		if a == "SPACE_ADMIN" {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(r.Actions, action) || (action == actionWrite && slices.Contains(r.Actions, actionAdmin))
 }
 
-// stackAdminsLocked reports whether stack may manage space: the legacy
-// administrative flag covers the stack's own space and its subspaces and,
-// when set, is the only grant (Spacelift ignores bindings then); otherwise a
-// binding to a Space admin role in space or a parent space does.
-func (s *Server) stackAdminsLocked(stack, space graphql.ID) bool {
+// stackMayLocked reports whether stack may do action in space: the legacy
+// administrative flag covers everything in the stack's own space and its
+// subspaces and, when set, is the only grant (Spacelift ignores bindings
+// then); otherwise a binding to a role granting the action in space or a
+// parent space does.
+func (s *Server) stackMayLocked(stack, space graphql.ID, action string) bool {
 	st, ok := s.st.Stacks[stack]
 	if !ok {
 		return false
@@ -108,24 +115,35 @@ func (s *Server) stackAdminsLocked(stack, space graphql.ID) bool {
 		return s.withinLocked(space, st.Space)
 	}
 	for _, b := range s.st.RoleBindings {
-		if b.StackID == stack && s.isSpaceAdminRoleLocked(b.RoleID) && s.withinLocked(space, b.SpaceID) {
+		if b.StackID == stack && s.roleGrantsLocked(b.RoleID, action) && s.withinLocked(space, b.SpaceID) {
 			return true
 		}
 	}
 	return false
 }
 
-// requireAdminLocked refuses a change in space by a stack that is not a
-// Space admin there. The API key may change anything. Spacelift answers
-// such a change with "unauthorized" (the Terraform provider adds "is it an
-// administrative stack?"); the emulator says which binding is missing.
-func (s *Server) requireAdminLocked(ctx context.Context, space graphql.ID) error {
+// requireLocked refuses action in space by a stack that may not do it
+// there. The API key may do anything. Spacelift answers such a request with
+// "unauthorized" (the Terraform provider adds "is it an administrative
+// stack?"); the emulator says which binding is missing.
+func (s *Server) requireLocked(ctx context.Context, space graphql.ID, action string) error {
 	stack := stackOf(ctx)
-	if stack == "" || s.stackAdminsLocked(stack, space) {
+	if stack == "" || s.stackMayLocked(stack, space, action) {
 		return nil
 	}
-	return fmt.Errorf("unauthorized: stack %q is not a Space admin in space %q; "+
-		"bind the Space admin role (%s) to it in that space or a parent space", stack, space, spaceAdminRoleID)
+	role := spaceAdminRoleID
+	if action == actionWrite {
+		role = spaceWriterRoleID
+	}
+	return fmt.Errorf("unauthorized: stack %q may not %s in space %q; "+
+		"bind the %s role to it in that space or a parent space", stack, actionVerb[action], space, role)
+}
+
+var actionVerb = map[string]string{actionWrite: "run or change environment", actionAdmin: "manage objects"}
+
+// requireAdminLocked is requireLocked for SPACE_ADMIN.
+func (s *Server) requireAdminLocked(ctx context.Context, space graphql.ID) error {
+	return s.requireLocked(ctx, space, actionAdmin)
 }
 
 // StackToken mints a bearer token with which a caller acts as the stack, the
@@ -133,4 +151,38 @@ func (s *Server) requireAdminLocked(ctx context.Context, space graphql.ID) error
 func (s *Server) StackToken(stack, audience string) string {
 	token, _ := s.mintTokenFor(stackSubjectPrefix+stack, audience)
 	return token
+}
+
+// requireStackAdminLocked is requireAdminLocked in the space of a stack; a
+// missing stack passes, for the resolver to report.
+func (s *Server) requireStackAdminLocked(ctx context.Context, stack graphql.ID) error {
+	st, ok := s.st.Stacks[stack]
+	if !ok {
+		return nil
+	}
+	return s.requireAdminLocked(ctx, st.Space)
+}
+
+// attachedStack is the stack of an attachment, "" when there is none.
+func attachedStack(m map[graphql.ID]*attachment, id graphql.ID) graphql.ID {
+	if a, ok := m[id]; ok {
+		return a.StackID
+	}
+	return ""
+}
+
+// dependencyStackLocked is the dependent stack of a dependency.
+func (s *Server) dependencyStackLocked(id graphql.ID) graphql.ID {
+	if d, ok := s.st.Dependencies[id]; ok {
+		return d.StackID
+	}
+	return ""
+}
+
+// referenceStackLocked is the dependent stack of a dependency reference.
+func (s *Server) referenceStackLocked(id graphql.ID) graphql.ID {
+	if d, _ := s.findReferenceLocked(id); d != nil {
+		return d.StackID
+	}
+	return ""
 }

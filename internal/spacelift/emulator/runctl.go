@@ -195,7 +195,7 @@ func (r *rootResolver) RunReview(ctx context.Context, args runReviewArgs) (*revi
 	if args.Run != nil {
 		runID = *args.Run
 	}
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*reviewData, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*reviewData, error) {
 		s := r.s
 		if runID == "" {
 			b := s.blockerLocked(st.ID)
@@ -243,7 +243,7 @@ type taskCreateArgs struct {
 // TaskCreate starts a task: QUEUED, READY, PREPARING, INITIALIZING (unless
 // skipInitialization), PERFORMING, FINISHED. Tasks do not hold the stack.
 func (r *rootResolver) TaskCreate(ctx context.Context, args taskCreateArgs) (*runView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*runView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*runView, error) {
 		command := strings.TrimSpace(args.Command)
 		if command == "" {
 			return nil, errors.New("command: can't be empty")

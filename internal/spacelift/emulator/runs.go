@@ -451,7 +451,7 @@ func metadataOf(ctx context.Context) *string {
 }
 
 func (r *rootResolver) RunTrigger(ctx context.Context, args runTriggerArgs) (*runView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*runView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*runView, error) {
 		s := r.s
 		if err := s.canStartRunLocked(ctx, st); err != nil {
 			return nil, err
@@ -624,18 +624,18 @@ func (s *Server) setDriftLocked(st *stackRecord, in driftInput, create bool) (*d
 
 // StackIntegrationDriftDetectionCreate refuses schedules that never fire.
 func (r *rootResolver) StackIntegrationDriftDetectionCreate(ctx context.Context, args driftArgs) (*driftData, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, true) })
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, true) })
 }
 
 // StackIntegrationDriftDetectionUpdate refuses schedules that never fire
 // and keeps the old ones then.
 func (r *rootResolver) StackIntegrationDriftDetectionUpdate(ctx context.Context, args driftArgs) (*driftData, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, false) })
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(st *stackRecord) (*driftData, error) { return r.s.setDriftLocked(st, args.Input, false) })
 }
 
 // StackIntegrationDriftDetectionDelete answers null when there is none.
 func (r *rootResolver) StackIntegrationDriftDetectionDelete(ctx context.Context, args struct{ Stack graphql.ID }) (*driftData, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*driftData, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(st *stackRecord) (*driftData, error) {
 		if st.Drift == nil {
 			return nil, nil
 		}

@@ -188,7 +188,7 @@ type scheduledRunCreateArgs struct {
 
 // StackScheduledRunCreate schedules a tracked run.
 func (r *rootResolver) StackScheduledRunCreate(ctx context.Context, args scheduledRunCreateArgs) (*scheduledRunView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledRunView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledRunView, error) {
 		sc, err := args.Input.record(r.s.nextIDLocked())
 		if err == nil {
 			err = r.s.putScheduleLocked(st, sc)
@@ -208,7 +208,7 @@ type scheduledRunUpdateArgs struct {
 
 // StackScheduledRunUpdate replaces a scheduled run.
 func (r *rootResolver) StackScheduledRunUpdate(ctx context.Context, args scheduledRunUpdateArgs) (*scheduledRunView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledRunView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledRunView, error) {
 		if old, _ := r.s.scheduleLocked(st, scheduleRun, args.ScheduledRun); old == nil {
 			return nil, fmt.Errorf("scheduled run %q not found on stack %q", args.ScheduledRun, st.ID)
 		}
@@ -230,7 +230,7 @@ type scheduledRunDeleteArgs struct {
 
 // StackScheduledRunDelete removes a scheduled run; a missing one is null.
 func (r *rootResolver) StackScheduledRunDelete(ctx context.Context, args scheduledRunDeleteArgs) (*scheduledRunView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledRunView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledRunView, error) {
 		if sc := r.s.deleteScheduleLocked(st, scheduleRun, args.ScheduledRun); sc != nil {
 			return runViewOfSchedule(sc), nil
 		}
@@ -260,7 +260,7 @@ type scheduledTaskCreateArgs struct {
 
 // StackScheduledTaskCreate schedules a task.
 func (r *rootResolver) StackScheduledTaskCreate(ctx context.Context, args scheduledTaskCreateArgs) (*scheduledTaskView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledTaskView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledTaskView, error) {
 		sc, err := args.Input.record(r.s.nextIDLocked())
 		if err == nil {
 			err = r.s.putScheduleLocked(st, sc)
@@ -280,7 +280,7 @@ type scheduledTaskUpdateArgs struct {
 
 // StackScheduledTaskUpdate replaces a scheduled task.
 func (r *rootResolver) StackScheduledTaskUpdate(ctx context.Context, args scheduledTaskUpdateArgs) (*scheduledTaskView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledTaskView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledTaskView, error) {
 		if old, _ := r.s.scheduleLocked(st, scheduleTask, args.ScheduledTask); old == nil {
 			return nil, fmt.Errorf("scheduled task %q not found on stack %q", args.ScheduledTask, st.ID)
 		}
@@ -302,7 +302,7 @@ type scheduledTaskDeleteArgs struct {
 
 // StackScheduledTaskDelete removes a scheduled task; a missing one is null.
 func (r *rootResolver) StackScheduledTaskDelete(ctx context.Context, args scheduledTaskDeleteArgs) (*scheduledTaskView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledTaskView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledTaskView, error) {
 		if sc := r.s.deleteScheduleLocked(st, scheduleTask, args.ScheduledTask); sc != nil {
 			return taskViewOfSchedule(sc), nil
 		}
@@ -329,7 +329,7 @@ type scheduledDeleteCreateArgs struct {
 
 // StackScheduledDeleteCreate schedules the stack's deletion.
 func (r *rootResolver) StackScheduledDeleteCreate(ctx context.Context, args scheduledDeleteCreateArgs) (*scheduledDeleteView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledDeleteView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledDeleteView, error) {
 		if err := r.s.requireAdminLocked(ctx, st.Space); err != nil {
 			return nil, err
 		}
@@ -352,7 +352,7 @@ type scheduledDeleteUpdateArgs struct {
 
 // StackScheduledDeleteUpdate replaces a scheduled deletion.
 func (r *rootResolver) StackScheduledDeleteUpdate(ctx context.Context, args scheduledDeleteUpdateArgs) (*scheduledDeleteView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledDeleteView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledDeleteView, error) {
 		if old, _ := r.s.scheduleLocked(st, scheduleDelete, args.ScheduledDelete); old == nil {
 			return nil, fmt.Errorf("scheduled deletion %q not found on stack %q", args.ScheduledDelete, st.ID)
 		}
@@ -374,7 +374,7 @@ type scheduledDeleteDeleteArgs struct {
 
 // StackScheduledDeleteDelete cancels a scheduled deletion; a missing one is null.
 func (r *rootResolver) StackScheduledDeleteDelete(ctx context.Context, args scheduledDeleteDeleteArgs) (*scheduledDeleteView, error) {
-	return onStack(ctx, r.s, args.Stack, func(st *stackRecord) (*scheduledDeleteView, error) {
+	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(st *stackRecord) (*scheduledDeleteView, error) {
 		if sc := r.s.deleteScheduleLocked(st, scheduleDelete, args.ScheduledDelete); sc != nil {
 			return deleteViewOfSchedule(sc), nil
 		}
