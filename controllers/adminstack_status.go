@@ -27,6 +27,9 @@ type adminStackRollup struct {
 	// child reports a drift result.
 	driftedNames []string
 	driftKnown   bool
+	// stalledNames names the selected children that are Stalled, with the
+	// reason, e.g. "plat-vpc (AlreadyExists)".
+	stalledNames []string
 	// adminID is the Spacelift id of the admin stack's Stack object.
 	adminID string
 }
@@ -35,6 +38,9 @@ type adminStackRollup struct {
 type childObservation struct {
 	status     spaceliftv1alpha1.ChildStatus
 	driftKnown bool
+	// stalled is the reason of a Stalled=True condition for the child's
+	// current generation, "" when it is not stalled.
+	stalled string
 }
 
 // observeChild reads a child's readiness and drift. A child is Ready only
@@ -57,7 +63,11 @@ func observeChild(obj client.Object) childObservation {
 	st.Ready = observedGen == obj.GetGeneration() && meta.IsStatusConditionTrue(conds, spaceliftv1alpha1.ConditionReady)
 	d := meta.FindStatusCondition(conds, spaceliftv1alpha1.ConditionDrifted)
 	st.Drifted = d != nil && d.Status == metav1.ConditionTrue
-	return childObservation{status: st, driftKnown: d != nil && d.Status != metav1.ConditionUnknown}
+	o := childObservation{status: st, driftKnown: d != nil && d.Status != metav1.ConditionUnknown}
+	if c := meta.FindStatusCondition(conds, spaceliftv1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && observedGen == obj.GetGeneration() {
+		o.stalled = c.Reason
+	}
+	return o
 }
 
 // rollUpChildren summarizes the observed children (by childKey) against the
@@ -69,9 +79,10 @@ func rollUpChildren(obj *spaceliftv1alpha1.AdminStack, desired *adminstack.Desir
 	var r adminStackRollup
 	adminKey := "Stack/" + adminstack.AdminObjectName(obj.Name)
 	adminReady := false
+	var adminStalled string
 	if a, ok := observed[adminKey]; ok {
 		o := observeChild(a)
-		r.adminID, adminReady = o.status.SpaceliftID, o.status.Ready
+		r.adminID, adminReady, adminStalled = o.status.SpaceliftID, o.status.Ready, o.stalled
 	}
 
 	byName := map[string]bool{}
@@ -94,6 +105,9 @@ func rollUpChildren(obj *spaceliftv1alpha1.AdminStack, desired *adminstack.Desir
 			r.ready++
 		} else {
 			r.notReady = append(r.notReady, o.status.Name)
+		}
+		if o.stalled != "" {
+			r.stalledNames = append(r.stalledNames, fmt.Sprintf("%s (%s)", o.status.Name, o.stalled))
 		}
 	}
 
@@ -133,8 +147,12 @@ func rollUpChildren(obj *spaceliftv1alpha1.AdminStack, desired *adminstack.Desir
 	if !adminReady {
 		r.notReady = append(r.notReady, "admin stack "+adminstack.AdminObjectName(obj.Name))
 	}
+	if adminStalled != "" {
+		r.stalledNames = append(r.stalledNames, fmt.Sprintf("admin stack %s (%s)", adminstack.AdminObjectName(obj.Name), adminStalled))
+	}
 	sort.Slice(r.children, func(i, j int) bool { return r.children[i].Name < r.children[j].Name })
 	sort.Strings(r.notReady)
+	sort.Strings(r.stalledNames)
 	sort.Strings(r.driftedNames)
 	return r
 }
@@ -181,13 +199,20 @@ func adminStackConditions(o adminStackOutcome, conds []metav1.Condition, gen int
 		set(spaceliftv1alpha1.ConditionReady, unk, spaceliftv1alpha1.ReasonProgressing, msg)
 		set(spaceliftv1alpha1.ConditionReconciling, yes, spaceliftv1alpha1.ReasonProgressing, msg)
 		set(spaceliftv1alpha1.ConditionStalled, no, spaceliftv1alpha1.ReasonProgressing, msg)
+	case len(r.stalledNames) > 0:
+		// kstatus, Argo CD and kubectl wait must see that a person is
+		// needed, not an endless "in progress".
+		msg := fmt.Sprintf("%s Stalled: %s", countOf(len(r.stalledNames), "stack is", "stacks are"), firstFew(r.stalledNames, adminStackMaxProblems))
+		set(spaceliftv1alpha1.ConditionReady, no, spaceliftv1alpha1.ReasonChildrenStalled, msg)
+		set(spaceliftv1alpha1.ConditionReconciling, no, spaceliftv1alpha1.ReasonChildrenStalled, "waiting for the stalled children to be fixed")
+		set(spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonChildrenStalled, msg)
 	case len(r.notReady) > 0:
-		msg := fmt.Sprintf("%d of %d stacks are not Ready: %s", len(r.notReady), r.total, firstFew(r.notReady, adminStackMaxProblems))
+		msg := fmt.Sprintf("%d of %s not Ready: %s", len(r.notReady), countOf(r.total, "stack is", "stacks are"), firstFew(r.notReady, adminStackMaxProblems))
 		set(spaceliftv1alpha1.ConditionReady, no, spaceliftv1alpha1.ReasonChildrenNotReady, msg)
 		set(spaceliftv1alpha1.ConditionReconciling, yes, spaceliftv1alpha1.ReasonChildrenNotReady, msg)
 		set(spaceliftv1alpha1.ConditionStalled, no, spaceliftv1alpha1.ReasonChildrenNotReady, "waiting for the children, not stalled")
 	default:
-		msg := fmt.Sprintf("the admin stack and its %d children are Ready", r.total-1)
+		msg := fmt.Sprintf("the admin stack and its %s Ready", countOf(r.total-1, "child are", "children are"))
 		set(spaceliftv1alpha1.ConditionReady, yes, spaceliftv1alpha1.ReasonSucceeded, msg)
 		set(spaceliftv1alpha1.ConditionReconciling, no, spaceliftv1alpha1.ReasonSucceeded, msg)
 		set(spaceliftv1alpha1.ConditionStalled, no, spaceliftv1alpha1.ReasonSucceeded, msg)
@@ -195,7 +220,7 @@ func adminStackConditions(o adminStackOutcome, conds []metav1.Condition, gen int
 	switch {
 	case len(r.driftedNames) > 0:
 		set(spaceliftv1alpha1.ConditionDrifted, yes, spaceliftv1alpha1.ReasonDriftDetected,
-			fmt.Sprintf("%d children drifted: %s", len(r.driftedNames), firstFew(r.driftedNames, adminStackMaxProblems)))
+			fmt.Sprintf("%s drifted: %s", countOf(len(r.driftedNames), "child", "children"), firstFew(r.driftedNames, adminStackMaxProblems)))
 	case !r.driftKnown:
 		set(spaceliftv1alpha1.ConditionDrifted, unk, spaceliftv1alpha1.ReasonNotYetChecked, "no child reports a drift-detection result")
 	default:
@@ -217,7 +242,8 @@ func applyAdminStackStatus(obj *spaceliftv1alpha1.AdminStack, s *adminStackScope
 		st.Selected = r.selected
 		st.SourceRevision = s.artifact.Revision
 	}
-	st.Ready, st.Drifted = r.ready, r.drifted
+	st.Ready, st.Drifted, st.Stalled = r.ready, r.drifted, int32(len(r.stalledNames))
+	st.ReadyChildren = fmt.Sprintf("%d/%d", st.Ready, st.Selected)
 	st.Children = r.children
 	st.SpaceliftID = r.adminID
 	st.ObservedGeneration = obj.Generation
@@ -227,6 +253,14 @@ func applyAdminStackStatus(obj *spaceliftv1alpha1.AdminStack, s *adminStackScope
 	st.Conditions = adminStackConditions(adminStackOutcome{
 		stalled: s.stalled, waiting: s.waiting, suspended: obj.Spec.Suspend, synced: s.synced, rollup: r,
 	}, st.Conditions, obj.Generation)
+}
+
+// countOf writes n with the singular or plural noun: "1 child", "2 children".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // firstFew joins the first n names and says how many more there are.

@@ -82,6 +82,18 @@ func TestRollUpChildren(t *testing.T) {
 		})
 	}
 
+	t.Run("a stalled child is counted with its reason; a stale Stalled is not", func(t *testing.T) {
+		stalled := testChild("c", 2, false, "")
+		meta.SetStatusCondition(&stalled.Status.Conditions, metav1.Condition{Type: spaceliftv1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: "AlreadyExists"})
+		stale := testChild("b", 1, false, "") // Stalled for an older generation
+		meta.SetStatusCondition(&stale.Status.Conditions, metav1.Condition{Type: spaceliftv1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: "InvalidSpec"})
+		obs := map[string]client.Object{"Stack/plat-admin": observed["Stack/plat-admin"], "Stack/a": observed["Stack/a"], "Stack/b": stale, "Stack/c": stalled}
+		got := rollUpChildren(admin, desired, obs)
+		if !cmp.Equal(got.stalledNames, []string{"c (AlreadyExists)"}) {
+			t.Errorf("stalledNames = %v", got.stalledNames)
+		}
+	})
+
 	t.Run("admin stack not observed yet", func(t *testing.T) {
 		got := rollUpChildren(admin, &adminstack.Desired{Admin: desired.Admin}, nil)
 		if !cmp.Equal(got.notReady, []string{"admin stack plat-admin"}) || got.total != 1 || got.adminID != "" {
@@ -100,6 +112,8 @@ func TestAdminStackConditions(t *testing.T) {
 	ready := adminStackRollup{total: 3}
 	notReady := adminStackRollup{total: 8, notReady: []string{"admin stack x-admin", "a", "b", "c", "d", "e", "f"}, driftKnown: true}
 	drifted := adminStackRollup{total: 3, driftedNames: []string{"a", "b"}, driftKnown: true}
+	oneDrifted := adminStackRollup{total: 2, driftedNames: []string{"a"}, driftKnown: true}
+	stalledChildren := adminStackRollup{total: 3, notReady: []string{"a", "b"}, stalledNames: []string{"a (AlreadyExists)", "b (NotPermitted)"}, driftKnown: true}
 	for _, tc := range []struct {
 		name                                   string
 		o                                      adminStackOutcome
@@ -114,6 +128,12 @@ func TestAdminStackConditions(t *testing.T) {
 		{"drifted children", adminStackOutcome{synced: true, rollup: drifted},
 			cond{yes, "Succeeded", ""}, cond{no, "Succeeded", ""}, cond{no, "Succeeded", ""},
 			cond{yes, "DriftDetected", "2 children drifted: a, b"}},
+		{"one drifted child", adminStackOutcome{synced: true, rollup: oneDrifted},
+			cond{yes, "Succeeded", "the admin stack and its 1 child are Ready"}, cond{no, "Succeeded", ""}, cond{no, "Succeeded", ""},
+			cond{yes, "DriftDetected", "1 child drifted: a"}},
+		{"stalled children stall the parent", adminStackOutcome{synced: true, rollup: stalledChildren},
+			cond{no, "ChildrenStalled", "2 stacks are Stalled: a (AlreadyExists), b (NotPermitted)"}, cond{no, "ChildrenStalled", ""},
+			cond{yes, "ChildrenStalled", "2 stacks are Stalled: a (AlreadyExists), b (NotPermitted)"}, cond{no, "NoDrift", ""}},
 		{"stalled wins over ready children", adminStackOutcome{stalled: &condition{"InvalidSpec", "1 problem: x"}, rollup: ready},
 			cond{no, "InvalidSpec", "1 problem: x"}, cond{no, "InvalidSpec", ""}, cond{yes, "InvalidSpec", "1 problem: x"}, cond{unk, "NotYetChecked", ""}},
 		{"waiting for the source", adminStackOutcome{waiting: &condition{"SourceUnavailable", "reading the Git source: timeout"}, rollup: drifted},

@@ -134,7 +134,6 @@ func publishKey(cm *corev1.ConfigMap, kid, pemText string, now time.Time) error 
 	return nil
 }
 
-
 // SetupWithManager runs the publisher on the leader: at start, then every
 // signingKeyPoll.
 func (p *SigningKeyPublisher) SetupWithManager(mgr ctrl.Manager) error {

@@ -507,6 +507,14 @@ type AdminStackStatus struct {
 	// +optional
 	Drifted int32 `json:"drifted,omitempty"`
 
+	// stalled is how many children are Stalled (need a person).
+	// +optional
+	Stalled int32 `json:"stalled,omitempty"`
+
+	// readyChildren is "<ready>/<selected>", for the READY column.
+	// +optional
+	ReadyChildren string `json:"readyChildren,omitempty"`
+
 	// children lists the child objects, sorted by name.
 	// +listType=map
 	// +listMapKey=name
@@ -548,8 +556,9 @@ type ChildStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=sladmin,categories=spacelift
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Children Ready",type=string,JSONPath=`.status.readyChildren`
 // +kubebuilder:printcolumn:name="Drifted",type=string,JSONPath=`.status.conditions[?(@.type=="Drifted")].status`
-// +kubebuilder:printcolumn:name="Children",type=integer,JSONPath=`.status.selected`
+// +kubebuilder:printcolumn:name="Stalled",type=integer,JSONPath=`.status.stalled`,priority=1
 // +kubebuilder:printcolumn:name="Spacelift ID",type=string,JSONPath=`.status.spaceliftID`
 // +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.sourceRevision`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -135,4 +135,8 @@ const (
 	// change would delete more children than its pruneGuard allows; nothing
 	// is deleted until the confirm-prune annotation names the change.
 	ReasonPruneBlocked = "PruneBlocked"
+
+	// ReasonChildrenStalled accompanies Stalled=True on an AdminStack while
+	// some of its children are Stalled; the message counts and names them.
+	ReasonChildrenStalled = "ChildrenStalled"
 )

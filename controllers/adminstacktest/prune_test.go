@@ -1,11 +1,14 @@
 package adminstacktest
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 )
@@ -77,5 +80,37 @@ func TestNamePatternTypoIsNamed(t *testing.T) {
 	msg := meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
 	if !strings.HasPrefix(msg, `atmos.yaml: stacks.name_pattern part "{tennant}" is not a token`) {
 		t.Errorf("Stalled message = %q", msg)
+	}
+}
+
+// A Stalled child makes the AdminStack Stalled (kstatus: Failed, Argo CD:
+// Degraded) instead of an endless Progressing; the READY column counts.
+func TestStalledChildrenStallTheParent(t *testing.T) {
+	ns := newNamespace(t)
+	createSampleSource(t, ns)
+	createSamplePolicy(t, ns)
+	create(t, sampleAdminStack(t, ns))
+	waitForStacks(t, ns, withAdmin(samplePlatChildren, "plat-admin-admin")...)
+	for _, name := range withAdmin(samplePlatChildren, "plat-admin-admin") {
+		setChildStatus(t, ns, name, childState{ready: true, id: name})
+	}
+	a := waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionReady, yes, spaceliftv1alpha1.ReasonSucceeded, "")
+	if a.Status.ReadyChildren != "6/6" {
+		t.Errorf("readyChildren = %q, want 6/6", a.Status.ReadyChildren)
+	}
+	eventually(t, func() error {
+		s := &spaceliftv1alpha1.Stack{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "plat-ue2-dev-vpc"}, s); err != nil {
+			return err
+		}
+		before := s.DeepCopy()
+		meta.SetStatusCondition(&s.Status.Conditions, metav1.Condition{Type: spaceliftv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "AlreadyExists", Message: "m"})
+		meta.SetStatusCondition(&s.Status.Conditions, metav1.Condition{Type: spaceliftv1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: "AlreadyExists", Message: "m"})
+		return k8s.Status().Patch(context.Background(), s, client.MergeFrom(before))
+	})
+	a = waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonChildrenStalled,
+		"1 stack is Stalled: plat-ue2-dev-vpc (AlreadyExists)")
+	if a.Status.ReadyChildren != "5/6" || a.Status.Stalled != 1 {
+		t.Errorf("readyChildren = %q, stalled = %d; want 5/6 and 1", a.Status.ReadyChildren, a.Status.Stalled)
 	}
 }

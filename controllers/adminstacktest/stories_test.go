@@ -91,7 +91,7 @@ func TestSampleOverConfigMaps(t *testing.T) {
 		"the admin stack and its 6 children are Ready")
 	waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionReconciling, no, spaceliftv1alpha1.ReasonSucceeded, "")
 	a = waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionDrifted, yes, spaceliftv1alpha1.ReasonDriftDetected,
-		"1 children drifted: plat-ue2-prod-vpc")
+		"1 child drifted: plat-ue2-prod-vpc")
 	if a.Status.Ready != 6 || a.Status.Drifted != 1 || a.Status.SpaceliftID != "plat-admin" || a.Status.Children[0].SpaceliftID != "child-0" {
 		t.Errorf("status: ready %d, drifted %d, spaceliftID %q, children %+v", a.Status.Ready, a.Status.Drifted, a.Status.SpaceliftID, a.Status.Children)
 	}
@@ -265,7 +265,7 @@ func TestRootAdmin(t *testing.T) {
 	waitForCondition(t, ns, "root", spaceliftv1alpha1.ConditionReady, no, spaceliftv1alpha1.ReasonChildrenNotReady,
 		"1 of 2 stacks are not Ready: admin stack root-admin")
 	setChildStatus(t, ns, "root-admin", childState{ready: true, id: "root"})
-	r := waitForCondition(t, ns, "root", spaceliftv1alpha1.ConditionReady, yes, spaceliftv1alpha1.ReasonSucceeded, "the admin stack and its 1 children are Ready")
+	r := waitForCondition(t, ns, "root", spaceliftv1alpha1.ConditionReady, yes, spaceliftv1alpha1.ReasonSucceeded, "the admin stack and its 1 child are Ready")
 	waitForCondition(t, ns, "root", spaceliftv1alpha1.ConditionDrifted, no, spaceliftv1alpha1.ReasonNoDrift, "")
 	if r.Status.SpaceliftID != "root" || len(r.Status.Children) != 1 || r.Status.Children[0].Kind != "AdminStack" || !r.Status.Children[0].Ready {
 		t.Errorf("root status = %+v", r.Status)
