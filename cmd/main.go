@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -111,7 +112,9 @@ func runManager(args []string) int {
 	fs.StringVar(&f.tenancySpaces, "tenancy-spaces", "", "With --tenancy=enforce, comma-separated Spacelift space ids (globs allowed) every namespace may use.")
 	fs.StringVar(&f.tenancyGrants, "tenancy-grants", "", "With --tenancy=enforce, comma-separated grants every namespace has: "+tenancyGrantNames()+".")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Serve the metrics endpoint over HTTP/2 as well (off: HTTP/2 rapid-reset mitigations).")
-	opts := zap.Options{}
+	// Errors are logged without stack traces: a transient Spacelift failure
+	// is an expected event, not a bug (--zap-stacktrace-level overrides).
+	opts := zap.Options{StacktraceLevel: zapcore.PanicLevel}
 	opts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -33,10 +33,11 @@ func SetupAll(mgr ctrl.Manager, o Options, d Dependencies) error {
 	cache := &StackCache{MaxAge: o.SyncInterval}
 	reconcilers := map[string]interface{ SetupWithManager(ctrl.Manager) error }{
 		"Stack": &StackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
-			Recorder: mgr.GetEventRecorderFor("stack-controller"), Cache: cache, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
+			Recorder: withLogging(mgr.GetEventRecorderFor("stack-controller"), mgr.GetLogger().WithName("stack")), Cache: cache, Signer: d.Signer, Webhooks: d.Webhooks}, //nolint:staticcheck // core/v1 events are what kubectl describe shows
 		"Policy": &PolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Credentials: d.Credentials,
-			Recorder: mgr.GetEventRecorderFor("policy-controller")}, //nolint:staticcheck // as above
-		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Git: d.Git, Credentials: d.Credentials},
+			Recorder: withLogging(mgr.GetEventRecorderFor("policy-controller"), mgr.GetLogger().WithName("policy"))}, //nolint:staticcheck // as above
+		"AdminStack": &AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Options: o, Git: d.Git, Credentials: d.Credentials,
+			Recorder: withLogging(mgr.GetEventRecorderFor("adminstack-controller"), mgr.GetLogger().WithName("adminstack"))}, //nolint:staticcheck // as above
 	}
 	if d.Signer != nil {
 		reconcilers["SigningKey"] = &SigningKeyPublisher{Client: mgr.GetClient(), Signer: d.Signer, ConfigMap: d.PublicKeys}
