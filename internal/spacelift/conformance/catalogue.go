@@ -454,7 +454,54 @@ var SpacectlDocs = []Doc{
 		Vars: map[string]any{"spaceId": "plat"}},
 }
 
+// spaceliftOperatorStackInput is a StackInput as Spacelift's own Kubernetes
+// operator (spacelift-io/spacelift-operator) fills it: autodeploy, autoretry
+// and most optional members null.
+func spaceliftOperatorStackInput(name string) map[string]any {
+	return map[string]any{
+		"additionalProjectGlobs": nil, "administrative": false, "afterApply": nil, "afterDestroy": nil, "afterInit": nil,
+		"afterPerform": nil, "afterPlan": nil, "afterRun": nil, "autodeploy": nil, "autoretry": nil, "beforeApply": nil,
+		"beforeDestroy": nil, "beforeInit": nil, "beforePerform": nil, "beforePlan": nil, "branch": "main", "description": nil,
+		"githubActionDeploy": nil, "labels": nil, "localPreviewEnabled": nil, "name": name, "namespace": nil, "projectRoot": nil,
+		"protectFromDeletion": nil, "provider": nil, "repository": "infra", "repositoryURL": nil, "runnerImage": nil, "space": nil,
+		"vendorConfig": map[string]any{"terraform": map[string]any{"useSmartSanitization": nil, "version": "1.5.7", "workflowTool": nil,
+			"workspace": nil, "externalStateAccessEnabled": nil}},
+		"workerPool": nil,
+	}
+}
+
+// SpaceliftOperatorDocs are documents shaped like the ones Spacelift's own
+// Kubernetes operator sends: the real API accepts them, so the emulator
+// must too.
+var SpaceliftOperatorDocs = []Doc{
+	{Name: "stack create with null autodeploy", Query: `mutation($input: StackInput!, $manageState: Boolean!) { stackCreate(input: $input, manageState: $manageState) { id } }`,
+		Vars: map[string]any{"input": spaceliftOperatorStackInput("k8s-stack"), "manageState": true}},
+	{Name: "stack update with null autodeploy", Query: `mutation($id: ID!, $input: StackInput!) { stackUpdate(id: $id, input: $input) { id } }`,
+		Vars: map[string]any{"id": "s", "input": spaceliftOperatorStackInput("s")}},
+	{Name: "stack read", Query: `query($stackId: ID!) { stack(id: $stackId) { id state trackedCommit { hash } } }`,
+		Vars: map[string]any{"stackId": "s"}},
+	{Name: "run trigger", Query: `mutation($stack: ID!) { runTrigger(stack: $stack) { id state } }`,
+		Vars: map[string]any{"stack": "bare"}},
+	{Name: "policy create (v1)", Query: `mutation($name: String!, $body: String!, $type: PolicyType!, $labels: [String!], $space: ID, $description: String!) {
+  policyCreate(name: $name, body: $body, type: $type, labels: $labels, space: $space, description: $description) { id } }`,
+		Vars: map[string]any{"name": "k8s-policy", "body": "package spacelift", "type": "APPROVAL", "labels": nil, "space": nil, "description": ""}},
+	{Name: "policy update (v1)", Query: `mutation($id: ID!, $name: String!, $body: String!, $labels: [String!], $space: ID, $description: String!) {
+  policyUpdate(id: $id, name: $name, body: $body, labels: $labels, space: $space, description: $description) { id } }`,
+		Vars: map[string]any{"id": "p", "name": "p", "body": "package spacelift\n", "labels": []any{"k8s"}, "space": "root", "description": ""}},
+	{Name: "policy attachments", Query: `query($id: ID!) { policy(id: $id) { id attachedStacks { id stackId isAutoattached } } }`,
+		Vars: map[string]any{"id": "p"}},
+	{Name: "space create", Query: `mutation($input: SpaceInput!) { spaceCreate(input: $input) { id } }`,
+		Vars: map[string]any{"input": map[string]any{"name": "k8s-space", "description": "", "inheritEntities": true, "parentSpace": "root", "labels": nil}}},
+	{Name: "space update", Query: `mutation($space: ID!, $input: SpaceInput!) { spaceUpdate(space: $space, input: $input) { id } }`,
+		Vars: map[string]any{"space": "plat", "input": map[string]any{"name": "plat", "description": "d", "inheritEntities": false, "parentSpace": "root", "labels": []any{"x"}}}},
+	{Name: "context read", Query: `query($id: ID!) { context(id: $id) { id name config { id type value writeOnly } } }`,
+		Vars: map[string]any{"id": "ctx"}},
+}
+
 func init() {
+	for i := range SpaceliftOperatorDocs {
+		SpaceliftOperatorDocs[i].Client = "spacelift-operator"
+	}
 	for i := range ProviderDocs {
 		ProviderDocs[i].Client = "terraform-provider"
 	}

@@ -19,6 +19,15 @@ func TestProviderDocuments(t *testing.T) {
 	}
 }
 
+// TestSpaceliftOperatorDocuments runs documents shaped like those of
+// Spacelift's own Kubernetes operator, which the real API accepts.
+func TestSpaceliftOperatorDocuments(t *testing.T) {
+	w := NewWorld(t)
+	for _, d := range SpaceliftOperatorDocs {
+		t.Run(d.Name, func(t *testing.T) { Check(t, w, d) })
+	}
+}
+
 // TestRunCatchesWhatItIsMeantToCatch guards the guard.
 func TestRunCatchesWhatItIsMeantToCatch(t *testing.T) {
 	w := NewWorld(t)

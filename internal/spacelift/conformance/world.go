@@ -3,9 +3,9 @@
 // emulator holding a standard set of objects, they succeed with the data
 // shape their client expects. It serves two tests: the documents the
 // operator's client sends (internal/spacelift) and a catalogue of documents
-// shaped like the ones spacectl and Spacelift's Terraform provider send
-// (this package's own test). It is test support: nothing in a binary
-// imports it.
+// shaped like the ones spacectl, Spacelift's Terraform provider and
+// Spacelift's own Kubernetes operator send (this package's own test). It is
+// test support: nothing in a binary imports it.
 package conformance
 
 import (

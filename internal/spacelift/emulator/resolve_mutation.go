@@ -730,6 +730,36 @@ func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs
 	return s.policyViewLocked(p), nil
 }
 
+type policyCreateV1Args struct {
+	Name        string
+	Body        string
+	Type        string
+	Labels      *[]string
+	Space       *graphql.ID
+	Description *string
+}
+
+// PolicyCreate is policyCreatev2 with the input spread over arguments.
+func (r *rootResolver) PolicyCreate(ctx context.Context, args policyCreateV1Args) (*policyView, error) {
+	return r.PolicyCreatev2(ctx, policyCreateArgs{Input: policyCreateInput{Name: args.Name, Body: args.Body, Type: args.Type,
+		Labels: args.Labels, Space: args.Space, Description: args.Description}})
+}
+
+type policyUpdateV1Args struct {
+	ID          graphql.ID
+	Name        string
+	Body        string
+	Labels      *[]string
+	Space       *graphql.ID
+	Description *string
+}
+
+// PolicyUpdate is policyUpdatev2 with the input spread over arguments.
+func (r *rootResolver) PolicyUpdate(ctx context.Context, args policyUpdateV1Args) (*policyView, error) {
+	return r.PolicyUpdatev2(ctx, policyUpdateArgs{ID: args.ID, Input: policyUpdateInput{Name: args.Name, Body: args.Body,
+		Labels: args.Labels, Space: args.Space, Description: args.Description}})
+}
+
 type policyUpdateInput struct {
 	Name        string
 	Body        string
