@@ -90,9 +90,14 @@ uninstall: manifests ## Remove the CRDs from the current cluster.
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 .PHONY: deploy
-deploy: manifests ## Deploy the operator (image IMG) to the current cluster.
-	cd config/manager && $(KUBECTL) kustomize . >/dev/null
-	$(KUBECTL) apply --server-side -k config/default
+deploy: manifests ## Deploy the operator (image IMG, e.g. registry:5000/spacelift-operator:v1) to the current cluster.
+	@img='$(IMG)'; name="$$img"; tag=latest; \
+	case "$${img##*/}" in *:*) name="$${img%:*}"; tag="$${img##*:}";; esac; \
+	dir=$(CURDIR)/.deploy; rm -rf "$$dir"; mkdir -p "$$dir"; trap 'rm -rf "$$dir"' EXIT; \
+	printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- %s\nimages:\n- name: spacelift-operator\n  newName: %s\n  newTag: %s\n' \
+		"../config/default" "$$name" "$$tag" > "$$dir/kustomization.yaml"; \
+	$(KUBECTL) kustomize "$$dir" | grep -q "image: $$name:$$tag$$" || { echo "deploy: the rendered manifests do not use $$name:$$tag" >&2; exit 1; }; \
+	$(KUBECTL) apply --server-side -k "$$dir"
 
 .PHONY: undeploy
 undeploy: ## Remove the operator from the current cluster.

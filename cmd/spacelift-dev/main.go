@@ -27,8 +27,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +38,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -64,12 +65,22 @@ func main() {
 	emulatorAddr := fs.String("emulator-addr", "127.0.0.1:0", "address of the Spacelift API emulator (port 0 picks a free one)")
 	stateDir := fs.String("dir", ".devenv", "directory for the kubeconfig and the env file")
 	timeout := fs.Duration("timeout", 4*time.Minute, "how long to wait for every object to be Ready")
+	metricsDefault := "0"
+	if mode == "up" {
+		metricsDefault = "127.0.0.1:18080"
+	}
+	metricsAddr := fs.String("metrics-addr", metricsDefault, "address the operator's Prometheus metrics are served on (0 turns them off)")
 	_ = fs.Parse(os.Args[2:])
-	ctrl.SetLogger(logr.Discard())
+	logFile, err := operatorLog(*stateDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "spacelift-dev:", err)
+		os.Exit(1)
+	}
+	defer logFile.Close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env, err := start(ctx, *emulatorAddr, *stateDir)
+	env, err := start(ctx, *emulatorAddr, *stateDir, *metricsAddr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "spacelift-dev:", err)
 		os.Exit(1)
@@ -107,7 +118,7 @@ func (e *devEnv) close() {
 
 // start brings up the control plane, the emulator and the operator, and
 // writes the kubeconfig and env file into dir.
-func start(ctx context.Context, emulatorAddr, dir string) (*devEnv, error) {
+func start(ctx context.Context, emulatorAddr, dir, metricsAddr string) (*devEnv, error) {
 	e := &devEnv{}
 	step("starting a local control plane (kube-apiserver and etcd)")
 	tenv, cfg, err := testenv.Start()
@@ -157,8 +168,11 @@ func start(ctx context.Context, emulatorAddr, dir string) (*devEnv, error) {
 		return nil, err
 	}
 
-	step("starting the operator")
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	step("starting the operator (log: " + filepath.Join(dir, "operator.log") + ")")
+	if metricsAddr != "0" {
+		step("operator metrics on http://" + metricsAddr + "/metrics")
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: metricsAddr}})
 	if err != nil {
 		e.close()
 		return nil, err
@@ -182,6 +196,20 @@ func start(ctx context.Context, emulatorAddr, dir string) (*devEnv, error) {
 	go func() { _ = mgr.Start(mgrCtx); close(done) }()
 	e.closers = append(e.closers, func() { mgrCancel(); <-done })
 	return e, nil
+}
+
+// operatorLog sends the operator's log (JSON lines, info and above, no
+// stack traces) to <dir>/operator.log, truncated at every start.
+func operatorLog(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	f, err := os.Create(filepath.Join(dir, "operator.log"))
+	if err != nil {
+		return nil, fmt.Errorf("creating the operator log: %w", err)
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(f), zap.StacktraceLevel(zapcore.PanicLevel)))
+	return f, nil
 }
 
 // writeFiles writes the kubeconfig and a shell-sourceable env file.
