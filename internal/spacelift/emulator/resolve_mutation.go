@@ -268,41 +268,38 @@ type stackCreateArgs struct {
 }
 
 func (r *rootResolver) StackCreate(ctx context.Context, args stackCreateArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := Slug(args.Input.Name)
-	if args.Slug != nil && *args.Slug != "" {
-		id = *args.Slug
-		if Slug(id) != id {
-			return nil, fmt.Errorf("slug %q is not valid: use lower case letters, digits and dashes", id)
+	return locked(ctx, s, func() (*stackView, error) {
+		id := Slug(args.Input.Name)
+		if args.Slug != nil && *args.Slug != "" {
+			id = *args.Slug
+			if Slug(id) != id {
+				return nil, fmt.Errorf("slug %q is not valid: use lower case letters, digits and dashes", id)
+			}
 		}
-	}
-	if id == "" {
-		return nil, errors.New("name can't be empty")
-	}
-	if _, exists := s.st.Stacks[graphql.ID(id)]; exists {
-		return nil, fmt.Errorf("stack with slug %q already exists", id)
-	}
-	now := s.nowLocked()
-	rec := &stackRecord{Config: []*configRecord{}, Webhooks: []*webhookData{}, Entities: []*entityRecord{}, Outputs: []outputData{}}
-	if err := s.applyStackInputLocked(rec, args.Input); err != nil {
-		return nil, fmt.Errorf("could not create stack: %w", err)
-	}
-	if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
-		return nil, err
-	}
-	rec.ID = graphql.ID(id)
-	rec.ManagesStateFile = args.ManageState
-	rec.CanWrite = true
-	rec.CreatedAt = unix(now)
-	rec.State = "NONE"
-	rec.TrackedCommit = fakeCommit(rec.Repository, rec.Branch, now)
-	s.st.Stacks[rec.ID] = rec
-	return s.stackViewLocked(rec), nil
+		if id == "" {
+			return nil, errors.New("name can't be empty")
+		}
+		if _, exists := s.st.Stacks[graphql.ID(id)]; exists {
+			return nil, fmt.Errorf("stack with slug %q already exists", id)
+		}
+		now := s.nowLocked()
+		rec := &stackRecord{Config: []*configRecord{}, Webhooks: []*webhookData{}, Entities: []*entityRecord{}, Outputs: []outputData{}}
+		if err := s.applyStackInputLocked(rec, args.Input); err != nil {
+			return nil, fmt.Errorf("could not create stack: %w", err)
+		}
+		if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
+			return nil, err
+		}
+		rec.ID = graphql.ID(id)
+		rec.ManagesStateFile = args.ManageState
+		rec.CanWrite = true
+		rec.CreatedAt = unix(now)
+		rec.State = "NONE"
+		rec.TrackedCommit = fakeCommit(rec.Repository, rec.Branch, now)
+		s.st.Stacks[rec.ID] = rec
+		return s.stackViewLocked(rec), nil
+	})
 }
 
 // fakeCommit is the head commit the emulator pretends the tracked branch has.
@@ -322,31 +319,28 @@ type stackUpdateArgs struct {
 }
 
 func (r *rootResolver) StackUpdate(ctx context.Context, args stackUpdateArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	updated := *rec
-	updated.stackData = rec.stackData.clone()
-	if err := s.applyStackInputLocked(&updated, args.Input); err != nil {
-		return nil, fmt.Errorf("could not update stack: %w", err)
-	}
-	for _, space := range []graphql.ID{rec.Space, updated.Space} {
-		if err := s.requireAdminLocked(ctx, space); err != nil {
-			return nil, err
+	return locked(ctx, s, func() (*stackView, error) {
+		rec, ok := s.st.Stacks[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", args.ID)
 		}
-	}
-	if updated.Branch != rec.Branch || updated.Repository != rec.Repository {
-		updated.TrackedCommit = fakeCommit(updated.Repository, updated.Branch, s.nowLocked())
-	}
-	*rec = updated
-	return s.stackViewLocked(rec), nil
+		updated := *rec
+		updated.stackData = rec.stackData.clone()
+		if err := s.applyStackInputLocked(&updated, args.Input); err != nil {
+			return nil, fmt.Errorf("could not update stack: %w", err)
+		}
+		for _, space := range []graphql.ID{rec.Space, updated.Space} {
+			if err := s.requireAdminLocked(ctx, space); err != nil {
+				return nil, err
+			}
+		}
+		if updated.Branch != rec.Branch || updated.Repository != rec.Repository {
+			updated.TrackedCommit = fakeCommit(updated.Repository, updated.Branch, s.nowLocked())
+		}
+		*rec = updated
+		return s.stackViewLocked(rec), nil
+	})
 }
 
 type stackDeleteArgs struct {
@@ -360,50 +354,47 @@ type stackDeleteArgs struct {
 // deleting and a destroy run starts; the stack disappears when that run
 // finishes, as Spacelift does. Without it the stack goes at once.
 func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.st.Stacks[args.ID]
-	if !ok {
-		// As Spacelift answers, and as the Terraform provider relies on when
-		// a spacelift_stack_destructor has already destroyed the stack.
-		return nil, nil
-	}
-	if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
-		return nil, err
-	}
-	if rec.ProtectFromDeletion {
-		return nil, fmt.Errorf("stack %q is protected from deletion", args.ID)
-	}
-	if rec.Deleting {
-		return s.stackViewLocked(rec), nil
-	}
-	var dependents []string
-	for _, d := range s.st.Dependencies {
-		if d.DependsOnStackID == args.ID {
-			dependents = append(dependents, string(d.StackID))
+	return locked(ctx, s, func() (*stackView, error) {
+		rec, ok := s.st.Stacks[args.ID]
+		if !ok {
+			// As Spacelift answers, and as the Terraform provider relies on when
+			// a spacelift_stack_destructor has already destroyed the stack.
+			return nil, nil
 		}
-	}
-	if len(dependents) > 0 {
-		slices.Sort(dependents)
-		return nil, fmt.Errorf("stack %q cannot be deleted: stacks %s depend on it", args.ID, strings.Join(dependents, ", "))
-	}
-	if b := s.blockerLocked(args.ID); b != nil {
-		return nil, fmt.Errorf("stack %q is blocked by run %s in state %s", args.ID, b.ID, b.State)
-	}
-	if orFalse(args.DestroyResources) {
-		rec.Deleting = true
-		rec.DestroyResources = true
-		s.newRunLocked(rec, "DESTROY", s.nowLocked(), runOptions{triggeredBy: "stack deletion"})
-		return s.stackViewLocked(rec), nil
-	}
-	v := s.stackViewLocked(rec)
-	v.Deleted = true
-	s.removeStackLocked(args.ID)
-	return v, nil
+		if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
+			return nil, err
+		}
+		if rec.ProtectFromDeletion {
+			return nil, fmt.Errorf("stack %q is protected from deletion", args.ID)
+		}
+		if rec.Deleting {
+			return s.stackViewLocked(rec), nil
+		}
+		var dependents []string
+		for _, d := range s.st.Dependencies {
+			if d.DependsOnStackID == args.ID {
+				dependents = append(dependents, string(d.StackID))
+			}
+		}
+		if len(dependents) > 0 {
+			slices.Sort(dependents)
+			return nil, fmt.Errorf("stack %q cannot be deleted: stacks %s depend on it", args.ID, strings.Join(dependents, ", "))
+		}
+		if b := s.blockerLocked(args.ID); b != nil {
+			return nil, fmt.Errorf("stack %q is blocked by run %s in state %s", args.ID, b.ID, b.State)
+		}
+		if orFalse(args.DestroyResources) {
+			rec.Deleting = true
+			rec.DestroyResources = true
+			s.newRunLocked(rec, "DESTROY", s.nowLocked(), runOptions{triggeredBy: "stack deletion"})
+			return s.stackViewLocked(rec), nil
+		}
+		v := s.stackViewLocked(rec)
+		v.Deleted = true
+		s.removeStackLocked(args.ID)
+		return v, nil
+	})
 }
 
 // removeStackLocked drops a stack and everything that only exists for it.
@@ -612,51 +603,45 @@ type contextAttachArgs struct {
 }
 
 func (r *rootResolver) ContextAttach(ctx context.Context, args contextAttachArgs) (*contextStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	if _, ok := s.st.Contexts[args.ID]; !ok {
-		return nil, fmt.Errorf("context %q not found", args.ID)
-	}
-	st, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	for _, a := range s.st.ContextAttach {
-		if a.Target == args.ID && a.StackID == args.Stack {
-			return nil, fmt.Errorf("context %q is already attached to stack %q", args.ID, args.Stack)
+	return locked(ctx, s, func() (*contextStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
 		}
-	}
-	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Priority: args.Priority}
-	s.st.ContextAttach[a.ID] = a
-	return &contextStackAttachmentView{ID: a.ID, StackID: st.ID, StackName: st.Name, Priority: a.Priority}, nil
+		if _, ok := s.st.Contexts[args.ID]; !ok {
+			return nil, fmt.Errorf("context %q not found", args.ID)
+		}
+		st, ok := s.st.Stacks[args.Stack]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		for _, a := range s.st.ContextAttach {
+			if a.Target == args.ID && a.StackID == args.Stack {
+				return nil, fmt.Errorf("context %q is already attached to stack %q", args.ID, args.Stack)
+			}
+		}
+		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Priority: args.Priority}
+		s.st.ContextAttach[a.ID] = a
+		return &contextStackAttachmentView{ID: a.ID, StackID: st.ID, StackName: st.Name, Priority: a.Priority}, nil
+	})
 }
 
 func (r *rootResolver) ContextDetach(ctx context.Context, args idArg) (*contextStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.ContextAttach, args.ID)); err != nil {
-		return nil, err
-	}
-	a, ok := s.st.ContextAttach[args.ID]
-	if !ok {
-		if strings.HasPrefix(string(args.ID), "auto-") {
-			return nil, errors.New("autoattached contexts can only be detached by changing labels")
+	return locked(ctx, s, func() (*contextStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.ContextAttach, args.ID)); err != nil {
+			return nil, err
 		}
-		return nil, nil
-	}
-	delete(s.st.ContextAttach, args.ID)
-	return &contextStackAttachmentView{ID: a.ID, StackID: a.StackID, StackName: s.st.Stacks[a.StackID].Name, Priority: a.Priority}, nil
+		a, ok := s.st.ContextAttach[args.ID]
+		if !ok {
+			if strings.HasPrefix(string(args.ID), "auto-") {
+				return nil, errors.New("autoattached contexts can only be detached by changing labels")
+			}
+			return nil, nil
+		}
+		delete(s.st.ContextAttach, args.ID)
+		return &contextStackAttachmentView{ID: a.ID, StackID: a.StackID, StackName: s.st.Stacks[a.StackID].Name, Priority: a.Priority}, nil
+	})
 }
 
 type policyCreateInput struct {
@@ -697,37 +682,34 @@ func (s *Server) validatePolicyLocked(name, body string, space *graphql.ID) (gra
 type policyCreateArgs struct{ Input policyCreateInput }
 
 func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs) (*policyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := args.Input
-	space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
-	if err != nil {
-		return nil, fmt.Errorf("could not create policy: %w", err)
-	}
-	if err := s.requireAdminLocked(ctx, space); err != nil {
-		return nil, err
-	}
-	id := graphql.ID(Slug(in.Name))
-	if _, exists := s.st.Policies[id]; exists {
-		return nil, fmt.Errorf("policy with slug %q already exists", id)
-	}
-	typ := in.Type
-	if newer, ok := deprecatedPolicyTypes[typ]; ok {
-		typ = newer
-	}
-	engine := "REGO_V0"
-	if in.EngineType != nil {
-		engine = *in.EngineType
-	}
-	now := unix(s.nowLocked())
-	p := &policyData{ID: id, Name: in.Name, Body: in.Body, Type: typ, Labels: list(in.Labels), Space: space,
-		Description: deref(in.Description), EngineType: engine, CreatedAt: now, UpdatedAt: now}
-	s.st.Policies[id] = p
-	return s.policyViewLocked(p), nil
+	return locked(ctx, s, func() (*policyView, error) {
+		in := args.Input
+		space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
+		if err != nil {
+			return nil, fmt.Errorf("could not create policy: %w", err)
+		}
+		if err := s.requireAdminLocked(ctx, space); err != nil {
+			return nil, err
+		}
+		id := graphql.ID(Slug(in.Name))
+		if _, exists := s.st.Policies[id]; exists {
+			return nil, fmt.Errorf("policy with slug %q already exists", id)
+		}
+		typ := in.Type
+		if newer, ok := deprecatedPolicyTypes[typ]; ok {
+			typ = newer
+		}
+		engine := "REGO_V0"
+		if in.EngineType != nil {
+			engine = *in.EngineType
+		}
+		now := unix(s.nowLocked())
+		p := &policyData{ID: id, Name: in.Name, Body: in.Body, Type: typ, Labels: list(in.Labels), Space: space,
+			Description: deref(in.Description), EngineType: engine, CreatedAt: now, UpdatedAt: now}
+		s.st.Policies[id] = p
+		return s.policyViewLocked(p), nil
+	})
 }
 
 type policyCreateV1Args struct {
@@ -775,59 +757,53 @@ type policyUpdateArgs struct {
 }
 
 func (r *rootResolver) PolicyUpdatev2(ctx context.Context, args policyUpdateArgs) (*policyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.st.Policies[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("policy %q not found", args.ID)
-	}
-	in := args.Input
-	space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
-	if err != nil {
-		return nil, fmt.Errorf("could not update policy: %w", err)
-	}
-	for _, sp := range []graphql.ID{p.Space, space} {
-		if err := s.requireAdminLocked(ctx, sp); err != nil {
-			return nil, err
+	return locked(ctx, s, func() (*policyView, error) {
+		p, ok := s.st.Policies[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("policy %q not found", args.ID)
 		}
-	}
-	engine := p.EngineType
-	if in.EngineType != nil {
-		engine = *in.EngineType
-	}
-	updated := *p
-	updated.Name, updated.Body, updated.Labels, updated.Space = in.Name, in.Body, list(in.Labels), space
-	updated.Description, updated.EngineType, updated.UpdatedAt = deref(in.Description), engine, unix(s.nowLocked())
-	*p = updated
-	return s.policyViewLocked(p), nil
+		in := args.Input
+		space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
+		if err != nil {
+			return nil, fmt.Errorf("could not update policy: %w", err)
+		}
+		for _, sp := range []graphql.ID{p.Space, space} {
+			if err := s.requireAdminLocked(ctx, sp); err != nil {
+				return nil, err
+			}
+		}
+		engine := p.EngineType
+		if in.EngineType != nil {
+			engine = *in.EngineType
+		}
+		updated := *p
+		updated.Name, updated.Body, updated.Labels, updated.Space = in.Name, in.Body, list(in.Labels), space
+		updated.Description, updated.EngineType, updated.UpdatedAt = deref(in.Description), engine, unix(s.nowLocked())
+		*p = updated
+		return s.policyViewLocked(p), nil
+	})
 }
 
 func (r *rootResolver) PolicyDelete(ctx context.Context, args idArg) (*policyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.st.Policies[args.ID]
-	if !ok {
-		return nil, nil
-	}
-	if err := s.requireAdminLocked(ctx, p.Space); err != nil {
-		return nil, err
-	}
-	v := s.policyViewLocked(p)
-	delete(s.st.Policies, args.ID)
-	for k, a := range s.st.PolicyAttach {
-		if a.Target == args.ID {
-			delete(s.st.PolicyAttach, k)
+	return locked(ctx, s, func() (*policyView, error) {
+		p, ok := s.st.Policies[args.ID]
+		if !ok {
+			return nil, nil
 		}
-	}
-	return v, nil
+		if err := s.requireAdminLocked(ctx, p.Space); err != nil {
+			return nil, err
+		}
+		v := s.policyViewLocked(p)
+		delete(s.st.Policies, args.ID)
+		for k, a := range s.st.PolicyAttach {
+			if a.Target == args.ID {
+				delete(s.st.PolicyAttach, k)
+			}
+		}
+		return v, nil
+	})
 }
 
 type policyAttachArgs struct {
@@ -836,54 +812,48 @@ type policyAttachArgs struct {
 }
 
 func (r *rootResolver) PolicyAttach(ctx context.Context, args policyAttachArgs) (*policyStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	p, ok := s.st.Policies[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("policy %q not found", args.ID)
-	}
-	if p.Type == "LOGIN" {
-		return nil, fmt.Errorf("policy %q is a login policy and cannot be attached to a stack", args.ID)
-	}
-	if _, ok := s.st.Stacks[args.Stack]; !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	for _, a := range s.st.PolicyAttach {
-		if a.Target == args.ID && a.StackID == args.Stack {
-			return nil, fmt.Errorf("policy %q is already attached to stack %q", args.ID, args.Stack)
+	return locked(ctx, s, func() (*policyStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
 		}
-	}
-	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack}
-	s.st.PolicyAttach[a.ID] = a
-	return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+		p, ok := s.st.Policies[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("policy %q not found", args.ID)
+		}
+		if p.Type == "LOGIN" {
+			return nil, fmt.Errorf("policy %q is a login policy and cannot be attached to a stack", args.ID)
+		}
+		if _, ok := s.st.Stacks[args.Stack]; !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		for _, a := range s.st.PolicyAttach {
+			if a.Target == args.ID && a.StackID == args.Stack {
+				return nil, fmt.Errorf("policy %q is already attached to stack %q", args.ID, args.Stack)
+			}
+		}
+		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack}
+		s.st.PolicyAttach[a.ID] = a
+		return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+	})
 }
 
 func (r *rootResolver) PolicyDetach(ctx context.Context, args idArg) (*policyStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.PolicyAttach, args.ID)); err != nil {
-		return nil, err
-	}
-	a, ok := s.st.PolicyAttach[args.ID]
-	if !ok {
-		if strings.HasPrefix(string(args.ID), "auto-") {
-			return nil, errors.New("autoattached policies can only be detached by changing labels")
+	return locked(ctx, s, func() (*policyStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.PolicyAttach, args.ID)); err != nil {
+			return nil, err
 		}
-		return nil, nil
-	}
-	delete(s.st.PolicyAttach, args.ID)
-	return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+		a, ok := s.st.PolicyAttach[args.ID]
+		if !ok {
+			if strings.HasPrefix(string(args.ID), "auto-") {
+				return nil, errors.New("autoattached policies can only be detached by changing labels")
+			}
+			return nil, nil
+		}
+		delete(s.st.PolicyAttach, args.ID)
+		return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
+	})
 }
 
 type stackDependencyInput struct {
@@ -895,35 +865,32 @@ type stackDependencyCreateArgs struct{ Input stackDependencyInput }
 
 // StackDependencyCreate rejects self-dependencies, duplicates and cycles.
 func (r *rootResolver) StackDependencyCreate(ctx context.Context, args stackDependencyCreateArgs) (*dependencyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Input.StackID); err != nil {
-		return nil, err
-	}
-	in := args.Input
-	for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
-		if _, ok := s.st.Stacks[id]; !ok {
-			return nil, fmt.Errorf("stack %q not found", id)
+	return locked(ctx, s, func() (*dependencyView, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Input.StackID); err != nil {
+			return nil, err
 		}
-	}
-	if in.StackID == in.DependsOnStackID {
-		return nil, errors.New("stack cannot depend on itself")
-	}
-	for _, d := range s.st.Dependencies {
-		if d.StackID == in.StackID && d.DependsOnStackID == in.DependsOnStackID {
-			return nil, fmt.Errorf("stack %q already depends on stack %q", in.StackID, in.DependsOnStackID)
+		in := args.Input
+		for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
+			if _, ok := s.st.Stacks[id]; !ok {
+				return nil, fmt.Errorf("stack %q not found", id)
+			}
 		}
-	}
-	if s.dependsLocked(in.DependsOnStackID, in.StackID) {
-		return nil, fmt.Errorf("dependency cycle detected: stack %q already depends on stack %q", in.DependsOnStackID, in.StackID)
-	}
-	d := &dependencyRec{ID: s.nextIDLocked(), StackID: in.StackID, DependsOnStackID: in.DependsOnStackID, References: []*referenceData{}}
-	s.st.Dependencies[d.ID] = d
-	return s.dependencyViewLocked(d), nil
+		if in.StackID == in.DependsOnStackID {
+			return nil, errors.New("stack cannot depend on itself")
+		}
+		for _, d := range s.st.Dependencies {
+			if d.StackID == in.StackID && d.DependsOnStackID == in.DependsOnStackID {
+				return nil, fmt.Errorf("stack %q already depends on stack %q", in.StackID, in.DependsOnStackID)
+			}
+		}
+		if s.dependsLocked(in.DependsOnStackID, in.StackID) {
+			return nil, fmt.Errorf("dependency cycle detected: stack %q already depends on stack %q", in.DependsOnStackID, in.StackID)
+		}
+		d := &dependencyRec{ID: s.nextIDLocked(), StackID: in.StackID, DependsOnStackID: in.DependsOnStackID, References: []*referenceData{}}
+		s.st.Dependencies[d.ID] = d
+		return s.dependencyViewLocked(d), nil
+	})
 }
 
 // dependsLocked reports whether from depends on to, directly or not.
@@ -950,22 +917,19 @@ func (s *Server) dependsLocked(from, to graphql.ID) bool {
 }
 
 func (r *rootResolver) StackDependencyDelete(ctx context.Context, args idArg) (*dependencyView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.ID)); err != nil {
-		return nil, err
-	}
-	d, ok := s.st.Dependencies[args.ID]
-	if !ok {
-		return nil, nil
-	}
-	v := s.dependencyViewLocked(d)
-	delete(s.st.Dependencies, args.ID)
-	return v, nil
+	return locked(ctx, s, func() (*dependencyView, error) {
+		if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.ID)); err != nil {
+			return nil, err
+		}
+		d, ok := s.st.Dependencies[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		v := s.dependencyViewLocked(d)
+		delete(s.st.Dependencies, args.ID)
+		return v, nil
+	})
 }
 
 type referenceInput struct {
@@ -1006,26 +970,23 @@ func newReference(id graphql.ID, in referenceInput) *referenceData {
 }
 
 func (r *rootResolver) StackDependenciesAddReference(ctx context.Context, args addReferenceArgs) (*referenceData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.StackDependencyID)); err != nil {
-		return nil, err
-	}
-	dep, ok := s.st.Dependencies[args.StackDependencyID]
-	if !ok {
-		return nil, fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
-	}
-	if err := s.checkReferenceLocked(dep, "", args.Reference); err != nil {
-		return nil, err
-	}
-	ref := newReference(s.nextIDLocked(), args.Reference)
-	dep.References = append(slices.Clone(dep.References), ref)
-	c := *ref
-	return &c, nil
+	return locked(ctx, s, func() (*referenceData, error) {
+		if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.StackDependencyID)); err != nil {
+			return nil, err
+		}
+		dep, ok := s.st.Dependencies[args.StackDependencyID]
+		if !ok {
+			return nil, fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
+		}
+		if err := s.checkReferenceLocked(dep, "", args.Reference); err != nil {
+			return nil, err
+		}
+		ref := newReference(s.nextIDLocked(), args.Reference)
+		dep.References = append(slices.Clone(dep.References), ref)
+		c := *ref
+		return &c, nil
+	})
 }
 
 type referenceUpdateInput struct {
@@ -1048,48 +1009,42 @@ func (s *Server) findReferenceLocked(id graphql.ID) (*dependencyRec, int) {
 }
 
 func (r *rootResolver) StackDependenciesUpdateReference(ctx context.Context, args updateReferenceArgs) (*referenceData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.Reference.ID)); err != nil {
-		return nil, err
-	}
-	in := args.Reference
-	dep, i := s.findReferenceLocked(in.ID)
-	if dep == nil {
-		return nil, fmt.Errorf("stack dependency reference %q not found", in.ID)
-	}
-	ri := referenceInput{OutputName: in.OutputName, InputName: in.InputName, Type: in.Type, TriggerAlways: in.TriggerAlways}
-	if err := s.checkReferenceLocked(dep, in.ID, ri); err != nil {
-		return nil, err
-	}
-	refs := slices.Clone(dep.References)
-	refs[i] = newReference(in.ID, ri)
-	dep.References = refs
-	c := *refs[i]
-	return &c, nil
+	return locked(ctx, s, func() (*referenceData, error) {
+		if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.Reference.ID)); err != nil {
+			return nil, err
+		}
+		in := args.Reference
+		dep, i := s.findReferenceLocked(in.ID)
+		if dep == nil {
+			return nil, fmt.Errorf("stack dependency reference %q not found", in.ID)
+		}
+		ri := referenceInput{OutputName: in.OutputName, InputName: in.InputName, Type: in.Type, TriggerAlways: in.TriggerAlways}
+		if err := s.checkReferenceLocked(dep, in.ID, ri); err != nil {
+			return nil, err
+		}
+		refs := slices.Clone(dep.References)
+		refs[i] = newReference(in.ID, ri)
+		dep.References = refs
+		c := *refs[i]
+		return &c, nil
+	})
 }
 
 func (r *rootResolver) StackDependenciesDeleteReference(ctx context.Context, args idArg) (*referenceData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.ID)); err != nil {
-		return nil, err
-	}
-	dep, i := s.findReferenceLocked(args.ID)
-	if dep == nil {
-		return nil, nil
-	}
-	c := *dep.References[i]
-	dep.References = slices.Delete(slices.Clone(dep.References), i, i+1)
-	return &c, nil
+	return locked(ctx, s, func() (*referenceData, error) {
+		if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.ID)); err != nil {
+			return nil, err
+		}
+		dep, i := s.findReferenceLocked(args.ID)
+		if dep == nil {
+			return nil, nil
+		}
+		c := *dep.References[i]
+		dep.References = slices.Delete(slices.Clone(dep.References), i, i+1)
+		return &c, nil
+	})
 }
 
 type awsAttachArgs struct {
@@ -1100,32 +1055,29 @@ type awsAttachArgs struct {
 }
 
 func (r *rootResolver) AwsIntegrationAttach(ctx context.Context, args awsAttachArgs) (*awsStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	if _, ok := s.st.AwsIntegrations[args.ID]; !ok {
-		return nil, fmt.Errorf("aws integration %q not found", args.ID)
-	}
-	if _, ok := s.st.Stacks[args.Stack]; !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if !args.Read && !args.Write {
-		return nil, errors.New("at least one of read and write must be set")
-	}
-	for _, a := range s.st.AwsAttach {
-		if a.Target == args.ID && a.StackID == args.Stack {
-			return nil, fmt.Errorf("aws integration %q is already attached to stack %q", args.ID, args.Stack)
+	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
 		}
-	}
-	a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Read: args.Read, Write: args.Write}
-	s.st.AwsAttach[a.ID] = a
-	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+		if _, ok := s.st.AwsIntegrations[args.ID]; !ok {
+			return nil, fmt.Errorf("aws integration %q not found", args.ID)
+		}
+		if _, ok := s.st.Stacks[args.Stack]; !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		if !args.Read && !args.Write {
+			return nil, errors.New("at least one of read and write must be set")
+		}
+		for _, a := range s.st.AwsAttach {
+			if a.Target == args.ID && a.StackID == args.Stack {
+				return nil, fmt.Errorf("aws integration %q is already attached to stack %q", args.ID, args.Stack)
+			}
+		}
+		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Read: args.Read, Write: args.Write}
+		s.st.AwsAttach[a.ID] = a
+		return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+	})
 }
 
 type awsAttachmentUpdateArgs struct {
@@ -1135,44 +1087,38 @@ type awsAttachmentUpdateArgs struct {
 }
 
 func (r *rootResolver) AwsIntegrationAttachmentUpdate(ctx context.Context, args awsAttachmentUpdateArgs) (*awsStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
-		return nil, err
-	}
-	a, ok := s.st.AwsAttach[args.ID]
-	if !ok {
-		return nil, fmt.Errorf("aws integration attachment %q not found", args.ID)
-	}
-	if !args.Read && !args.Write {
-		return nil, errors.New("at least one of read and write must be set")
-	}
-	updated := *a
-	updated.Read, updated.Write = args.Read, args.Write
-	s.st.AwsAttach[args.ID] = &updated
-	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: updated}), nil
+	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
+			return nil, err
+		}
+		a, ok := s.st.AwsAttach[args.ID]
+		if !ok {
+			return nil, fmt.Errorf("aws integration attachment %q not found", args.ID)
+		}
+		if !args.Read && !args.Write {
+			return nil, errors.New("at least one of read and write must be set")
+		}
+		updated := *a
+		updated.Read, updated.Write = args.Read, args.Write
+		s.st.AwsAttach[args.ID] = &updated
+		return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: updated}), nil
+	})
 }
 
 func (r *rootResolver) AwsIntegrationDetach(ctx context.Context, args idArg) (*awsStackAttachmentView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
-		return nil, err
-	}
-	a, ok := s.st.AwsAttach[args.ID]
-	if !ok {
-		return nil, nil
-	}
-	delete(s.st.AwsAttach, args.ID)
-	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
+		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
+			return nil, err
+		}
+		a, ok := s.st.AwsAttach[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		delete(s.st.AwsAttach, args.ID)
+		return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
+	})
 }
 
 type webhookInput struct {
@@ -1196,32 +1142,29 @@ func validateEndpoint(raw string) error {
 }
 
 func (r *rootResolver) WebhooksIntegrationCreate(ctx context.Context, args webhookCreateArgs) (*webhookData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	rec, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if err := validateEndpoint(args.Input.Endpoint); err != nil {
-		return nil, err
-	}
-	for _, w := range rec.Webhooks {
-		if w.Endpoint == args.Input.Endpoint {
-			return nil, fmt.Errorf("stack %q already has a webhook for endpoint %q", args.Stack, args.Input.Endpoint)
+	return locked(ctx, s, func() (*webhookData, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
 		}
-	}
-	w := &webhookData{ID: s.nextIDLocked(), Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
-		Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
-	rec.Webhooks = append(slices.Clone(rec.Webhooks), w)
-	c := *w
-	return &c, nil
+		rec, ok := s.st.Stacks[args.Stack]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		if err := validateEndpoint(args.Input.Endpoint); err != nil {
+			return nil, err
+		}
+		for _, w := range rec.Webhooks {
+			if w.Endpoint == args.Input.Endpoint {
+				return nil, fmt.Errorf("stack %q already has a webhook for endpoint %q", args.Stack, args.Input.Endpoint)
+			}
+		}
+		w := &webhookData{ID: s.nextIDLocked(), Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
+			Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
+		rec.Webhooks = append(slices.Clone(rec.Webhooks), w)
+		c := *w
+		return &c, nil
+	})
 }
 
 type webhookUpdateArgs struct {
@@ -1231,32 +1174,29 @@ type webhookUpdateArgs struct {
 }
 
 func (r *rootResolver) WebhooksIntegrationUpdate(ctx context.Context, args webhookUpdateArgs) (*webhookData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	rec, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	if err := validateEndpoint(args.Input.Endpoint); err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
-	if i < 0 {
-		return nil, fmt.Errorf("webhook %q not found on stack %q", args.ID, args.Stack)
-	}
-	hooks := slices.Clone(rec.Webhooks)
-	hooks[i] = &webhookData{ID: args.ID, Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
-		Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
-	rec.Webhooks = hooks
-	c := *hooks[i]
-	return &c, nil
+	return locked(ctx, s, func() (*webhookData, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
+		}
+		rec, ok := s.st.Stacks[args.Stack]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		if err := validateEndpoint(args.Input.Endpoint); err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
+		if i < 0 {
+			return nil, fmt.Errorf("webhook %q not found on stack %q", args.ID, args.Stack)
+		}
+		hooks := slices.Clone(rec.Webhooks)
+		hooks[i] = &webhookData{ID: args.ID, Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
+			Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
+		rec.Webhooks = hooks
+		c := *hooks[i]
+		return &c, nil
+	})
 }
 
 type webhookDeleteArgs struct {
@@ -1265,27 +1205,24 @@ type webhookDeleteArgs struct {
 }
 
 func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webhookDeleteArgs) (*webhookData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-		return nil, err
-	}
-	rec, ok := s.st.Stacks[args.Stack]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
-	if i < 0 {
-		return nil, nil
-	}
-	c := *rec.Webhooks[i]
-	c.Deleted = true
-	rec.Webhooks = slices.Delete(slices.Clone(rec.Webhooks), i, i+1)
-	return &c, nil
+	return locked(ctx, s, func() (*webhookData, error) {
+		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
+			return nil, err
+		}
+		rec, ok := s.st.Stacks[args.Stack]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
+		}
+		i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
+		if i < 0 {
+			return nil, nil
+		}
+		c := *rec.Webhooks[i]
+		c.Deleted = true
+		rec.Webhooks = slices.Delete(slices.Clone(rec.Webhooks), i, i+1)
+		return &c, nil
+	})
 }
 
 type roleBindingInput struct {
@@ -1297,55 +1234,49 @@ type roleBindingInput struct {
 type roleBindingCreateArgs struct{ Input roleBindingInput }
 
 func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBindingCreateArgs) (*roleBindingView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := args.Input
-	if _, ok := s.st.Roles[in.RoleID]; !ok {
-		return nil, fmt.Errorf("role %q not found", in.RoleID)
-	}
-	st, ok := s.st.Stacks[in.StackID]
-	if !ok {
-		return nil, fmt.Errorf("stack %q not found", in.StackID)
-	}
-	if _, ok := s.st.Spaces[in.SpaceID]; !ok {
-		return nil, fmt.Errorf("space %q not found", in.SpaceID)
-	}
-	if in.SpaceID == "root" && st.Space != "root" {
-		return nil, fmt.Errorf("stack %q is in space %q: only stacks in the root space can get a role in the root space; bind the role in a child space instead", in.StackID, st.Space)
-	}
-	for _, space := range []graphql.ID{st.Space, in.SpaceID} {
-		if err := s.requireAdminLocked(ctx, space); err != nil {
-			return nil, err
+	return locked(ctx, s, func() (*roleBindingView, error) {
+		in := args.Input
+		if _, ok := s.st.Roles[in.RoleID]; !ok {
+			return nil, fmt.Errorf("role %q not found", in.RoleID)
 		}
-	}
-	for _, b := range s.st.RoleBindings {
-		if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
-			return nil, fmt.Errorf("stack %q already has role %q in space %q", in.StackID, in.RoleID, in.SpaceID)
+		st, ok := s.st.Stacks[in.StackID]
+		if !ok {
+			return nil, fmt.Errorf("stack %q not found", in.StackID)
 		}
-	}
-	b := &roleBindingData{ID: s.nextIDLocked(), RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
-	s.st.RoleBindings[b.ID] = b
-	return &roleBindingView{roleBindingData: *b, s: s}, nil
+		if _, ok := s.st.Spaces[in.SpaceID]; !ok {
+			return nil, fmt.Errorf("space %q not found", in.SpaceID)
+		}
+		if in.SpaceID == "root" && st.Space != "root" {
+			return nil, fmt.Errorf("stack %q is in space %q: only stacks in the root space can get a role in the root space; bind the role in a child space instead", in.StackID, st.Space)
+		}
+		for _, space := range []graphql.ID{st.Space, in.SpaceID} {
+			if err := s.requireAdminLocked(ctx, space); err != nil {
+				return nil, err
+			}
+		}
+		for _, b := range s.st.RoleBindings {
+			if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
+				return nil, fmt.Errorf("stack %q already has role %q in space %q", in.StackID, in.RoleID, in.SpaceID)
+			}
+		}
+		b := &roleBindingData{ID: s.nextIDLocked(), RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
+		s.st.RoleBindings[b.ID] = b
+		return &roleBindingView{roleBindingData: *b, s: s}, nil
+	})
 }
 
 func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (*roleBindingView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.st.RoleBindings[args.ID]
-	if !ok {
-		return nil, nil
-	}
-	if err := s.requireAdminLocked(ctx, b.SpaceID); err != nil {
-		return nil, err
-	}
-	delete(s.st.RoleBindings, args.ID)
-	return &roleBindingView{roleBindingData: *b, s: s}, nil
+	return locked(ctx, s, func() (*roleBindingView, error) {
+		b, ok := s.st.RoleBindings[args.ID]
+		if !ok {
+			return nil, nil
+		}
+		if err := s.requireAdminLocked(ctx, b.SpaceID); err != nil {
+			return nil, err
+		}
+		delete(s.st.RoleBindings, args.ID)
+		return &roleBindingView{roleBindingData: *b, s: s}, nil
+	})
 }

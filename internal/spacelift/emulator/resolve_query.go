@@ -16,8 +16,9 @@ import (
 // rootResolver serves both Query and Mutation.
 type rootResolver struct{ s *Server }
 
-// authorized is false only for anonymous requests, which reach resolvers
-// when Options.AnonymousUnauthenticated is set.
+// authorized is false for a request without a valid token. serveGraphQL
+// answers those before execution unless they select only viewer or
+// introspection; locked checks again, so that no resolver depends on that.
 func authorized(ctx context.Context) bool { return info(ctx).authenticated }
 
 type viewerView struct {
@@ -41,10 +42,7 @@ type debugInfoView struct {
 
 // DebugInfo resolves debugInfo. It needs a token, as on the real service.
 func (r *rootResolver) DebugInfo(ctx context.Context) (*debugInfoView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	return &debugInfoView{}, nil
+	return locked(ctx, r.s, func() (*debugInfoView, error) { return &debugInfoView{}, nil })
 }
 
 func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error) {
@@ -56,17 +54,14 @@ func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error
 	})
 }
 
-func (r *rootResolver) Stacks(ctx context.Context) []*stackView {
-	if !authorized(ctx) {
-		return []*stackView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := make([]*stackView, 0, len(r.s.st.Stacks))
-	for _, st := range sortedValues(r.s.st.Stacks) {
-		out = append(out, r.s.stackViewLocked(st))
-	}
-	return out
+func (r *rootResolver) Stacks(ctx context.Context) ([]*stackView, error) {
+	return locked(ctx, r.s, func() ([]*stackView, error) {
+		out := make([]*stackView, 0, len(r.s.st.Stacks))
+		for _, st := range sortedValues(r.s.st.Stacks) {
+			out = append(out, r.s.stackViewLocked(st))
+		}
+		return out, nil
+	})
 }
 
 type runStackArgs struct{ RunID graphql.ID }
@@ -77,20 +72,17 @@ var errRunNotFound = errors.New("not found")
 
 // RunStack finds the stack a run belongs to.
 func (r *rootResolver) RunStack(ctx context.Context, args runStackArgs) (*stackView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	run, ok := r.s.st.Runs[args.RunID]
-	if !ok {
-		return nil, errRunNotFound
-	}
-	st, ok := r.s.st.Stacks[run.StackID]
-	if !ok {
-		return nil, errRunNotFound
-	}
-	return r.s.stackViewLocked(st), nil
+	return locked(ctx, r.s, func() (*stackView, error) {
+		run, ok := r.s.st.Runs[args.RunID]
+		if !ok {
+			return nil, errRunNotFound
+		}
+		st, ok := r.s.st.Stacks[run.StackID]
+		if !ok {
+			return nil, errRunNotFound
+		}
+		return r.s.stackViewLocked(st), nil
+	})
 }
 
 type searchArgs struct{ Input searchInput }
@@ -327,37 +319,34 @@ func page[T any](in searchInput, items []T, fields map[string]searchField[T], id
 }
 
 func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*stacksConnection, error) {
-	if !authorized(ctx) {
-		return &stacksConnection{Edges: []*stackEdge{}}, nil
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
-		func(s *stackRecord) graphql.ID { return s.ID },
-		func(s *stackRecord) string {
-			return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
-		},
-		func(field string, a, b *stackRecord) int {
-			switch field {
-			case "name":
-				return cmp.Compare(a.Name, b.Name)
-			case "createdAt":
-				return cmp.Compare(a.CreatedAt, b.CreatedAt)
-			case "state":
-				return cmp.Compare(a.State, b.State)
-			case "starred":
-				return compareBool(a.Starred, b.Starred)
-			}
-			return 0
-		})
-	if err != nil {
-		return nil, err
-	}
-	conn := &stacksConnection{Edges: make([]*stackEdge, len(items)), PageInfo: pi}
-	for i, st := range items {
-		conn.Edges[i] = &stackEdge{Cursor: cursors[i], Node: r.s.stackViewLocked(st)}
-	}
-	return conn, nil
+	return locked(ctx, r.s, func() (*stacksConnection, error) {
+		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
+			func(s *stackRecord) graphql.ID { return s.ID },
+			func(s *stackRecord) string {
+				return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
+			},
+			func(field string, a, b *stackRecord) int {
+				switch field {
+				case "name":
+					return cmp.Compare(a.Name, b.Name)
+				case "createdAt":
+					return cmp.Compare(a.CreatedAt, b.CreatedAt)
+				case "state":
+					return cmp.Compare(a.State, b.State)
+				case "starred":
+					return compareBool(a.Starred, b.Starred)
+				}
+				return 0
+			})
+		if err != nil {
+			return nil, err
+		}
+		conn := &stacksConnection{Edges: make([]*stackEdge, len(items)), PageInfo: pi}
+		for i, st := range items {
+			conn.Edges[i] = &stackEdge{Cursor: cursors[i], Node: r.s.stackViewLocked(st)}
+		}
+		return conn, nil
+	})
 }
 
 func (r *rootResolver) Policy(ctx context.Context, args idArg) (*policyView, error) {
@@ -369,17 +358,14 @@ func (r *rootResolver) Policy(ctx context.Context, args idArg) (*policyView, err
 	})
 }
 
-func (r *rootResolver) Policies(ctx context.Context) []*policyView {
-	if !authorized(ctx) {
-		return []*policyView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*policyView{}
-	for _, p := range sortedValues(r.s.st.Policies) {
-		out = append(out, r.s.policyViewLocked(p))
-	}
-	return out
+func (r *rootResolver) Policies(ctx context.Context) ([]*policyView, error) {
+	return locked(ctx, r.s, func() ([]*policyView, error) {
+		out := []*policyView{}
+		for _, p := range sortedValues(r.s.st.Policies) {
+			out = append(out, r.s.policyViewLocked(p))
+		}
+		return out, nil
+	})
 }
 
 type policyEdge struct {
@@ -393,58 +379,49 @@ type policiesConnection struct {
 }
 
 func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*policiesConnection, error) {
-	if !authorized(ctx) {
-		return &policiesConnection{Edges: []*policyEdge{}}, nil
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
-		func(p *policyData) graphql.ID { return p.ID },
-		func(p *policyData) string {
-			return strings.Join(append([]string{string(p.ID), p.Name}, p.Labels...), " ")
-		},
-		func(field string, a, b *policyData) int {
-			switch field {
-			case "name":
-				return cmp.Compare(a.Name, b.Name)
-			case "createdAt":
-				return cmp.Compare(a.CreatedAt, b.CreatedAt)
-			}
-			return 0
-		})
-	if err != nil {
-		return nil, err
-	}
-	conn := &policiesConnection{Edges: make([]*policyEdge, len(items)), PageInfo: pi}
-	for i, p := range items {
-		conn.Edges[i] = &policyEdge{Cursor: cursors[i], Node: r.s.policyViewLocked(p)}
-	}
-	return conn, nil
+	return locked(ctx, r.s, func() (*policiesConnection, error) {
+		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
+			func(p *policyData) graphql.ID { return p.ID },
+			func(p *policyData) string {
+				return strings.Join(append([]string{string(p.ID), p.Name}, p.Labels...), " ")
+			},
+			func(field string, a, b *policyData) int {
+				switch field {
+				case "name":
+					return cmp.Compare(a.Name, b.Name)
+				case "createdAt":
+					return cmp.Compare(a.CreatedAt, b.CreatedAt)
+				}
+				return 0
+			})
+		if err != nil {
+			return nil, err
+		}
+		conn := &policiesConnection{Edges: make([]*policyEdge, len(items)), PageInfo: pi}
+		for i, p := range items {
+			conn.Edges[i] = &policyEdge{Cursor: cursors[i], Node: r.s.policyViewLocked(p)}
+		}
+		return conn, nil
+	})
 }
 
 func (r *rootResolver) Space(ctx context.Context, args idArg) (*spaceData, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if _, ok := r.s.st.Spaces[args.ID]; !ok {
-		return nil, nil
-	}
-	return r.s.spaceLocked(args.ID), nil
+	return locked(ctx, r.s, func() (*spaceData, error) {
+		if _, ok := r.s.st.Spaces[args.ID]; !ok {
+			return nil, nil
+		}
+		return r.s.spaceLocked(args.ID), nil
+	})
 }
 
-func (r *rootResolver) Spaces(ctx context.Context) []*spaceData {
-	if !authorized(ctx) {
-		return []*spaceData{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*spaceData{}
-	for _, sp := range sortedValues(r.s.st.Spaces) {
-		out = append(out, r.s.spaceLocked(sp.ID))
-	}
-	return out
+func (r *rootResolver) Spaces(ctx context.Context) ([]*spaceData, error) {
+	return locked(ctx, r.s, func() ([]*spaceData, error) {
+		out := []*spaceData{}
+		for _, sp := range sortedValues(r.s.st.Spaces) {
+			out = append(out, r.s.spaceLocked(sp.ID))
+		}
+		return out, nil
+	})
 }
 
 func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolView, error) {
@@ -456,17 +433,14 @@ func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolV
 	})
 }
 
-func (r *rootResolver) WorkerPools(ctx context.Context) []*workerPoolView {
-	if !authorized(ctx) {
-		return []*workerPoolView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*workerPoolView{}
-	for _, wp := range sortedValues(r.s.st.WorkerPools) {
-		out = append(out, r.s.workerPoolViewLocked(wp))
-	}
-	return out
+func (r *rootResolver) WorkerPools(ctx context.Context) ([]*workerPoolView, error) {
+	return locked(ctx, r.s, func() ([]*workerPoolView, error) {
+		out := []*workerPoolView{}
+		for _, wp := range sortedValues(r.s.st.WorkerPools) {
+			out = append(out, r.s.workerPoolViewLocked(wp))
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) contextViewLocked(c *contextRecord) *contextView {
@@ -484,17 +458,14 @@ func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, e
 	})
 }
 
-func (r *rootResolver) Contexts(ctx context.Context) []*contextView {
-	if !authorized(ctx) {
-		return []*contextView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*contextView{}
-	for _, c := range sortedValues(r.s.st.Contexts) {
-		out = append(out, r.s.contextViewLocked(c))
-	}
-	return out
+func (r *rootResolver) Contexts(ctx context.Context) ([]*contextView, error) {
+	return locked(ctx, r.s, func() ([]*contextView, error) {
+		out := []*contextView{}
+		for _, c := range sortedValues(r.s.st.Contexts) {
+			out = append(out, r.s.contextViewLocked(c))
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) awsViewLocked(in *awsIntegration) *awsIntegrationView {
@@ -512,17 +483,14 @@ func (r *rootResolver) AwsIntegration(ctx context.Context, args idArg) (*awsInte
 	})
 }
 
-func (r *rootResolver) AwsIntegrations(ctx context.Context) []*awsIntegrationView {
-	if !authorized(ctx) {
-		return []*awsIntegrationView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*awsIntegrationView{}
-	for _, in := range sortedValues(r.s.st.AwsIntegrations) {
-		out = append(out, r.s.awsViewLocked(in))
-	}
-	return out
+func (r *rootResolver) AwsIntegrations(ctx context.Context) ([]*awsIntegrationView, error) {
+	return locked(ctx, r.s, func() ([]*awsIntegrationView, error) {
+		out := []*awsIntegrationView{}
+		for _, in := range sortedValues(r.s.st.AwsIntegrations) {
+			out = append(out, r.s.awsViewLocked(in))
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) roleViewLocked(role *roleData) *roleView {
@@ -540,17 +508,14 @@ func (r *rootResolver) Role(ctx context.Context, args idArg) (*roleView, error) 
 	})
 }
 
-func (r *rootResolver) Roles(ctx context.Context) []*roleView {
-	if !authorized(ctx) {
-		return []*roleView{}
-	}
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	out := []*roleView{}
-	for _, role := range sortedValues(r.s.st.Roles) {
-		out = append(out, r.s.roleViewLocked(role))
-	}
-	return out
+func (r *rootResolver) Roles(ctx context.Context) ([]*roleView, error) {
+	return locked(ctx, r.s, func() ([]*roleView, error) {
+		out := []*roleView{}
+		for _, role := range sortedValues(r.s.st.Roles) {
+			out = append(out, r.s.roleViewLocked(role))
+		}
+		return out, nil
+	})
 }
 
 func (r *rootResolver) StackRoleBinding(ctx context.Context, args idArg) (*roleBindingView, error) {

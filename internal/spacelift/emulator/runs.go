@@ -529,27 +529,24 @@ type runDiscardAllView struct {
 }
 
 func (r *rootResolver) RunDiscardAll(ctx context.Context, args struct{ Stack graphql.ID }) (*runDiscardAllView, error) {
-	if !authorized(ctx) {
-		return nil, errUnauthorized
-	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.st.Stacks[args.Stack]; !ok {
-		return nil, fmt.Errorf("stack %q not found", args.Stack)
-	}
-	out := &runDiscardAllView{DiscardedRuns: []*runView{}, FailedDiscarding: []string{}}
-	for _, run := range s.stackRunsLocked(args.Stack) {
-		if terminalRunStates[run.State] {
-			continue
+	return locked(ctx, s, func() (*runDiscardAllView, error) {
+		if _, ok := s.st.Stacks[args.Stack]; !ok {
+			return nil, fmt.Errorf("stack %q not found", args.Stack)
 		}
-		if err := s.discardLocked(run); err != nil {
-			out.FailedDiscarding = append(out.FailedDiscarding, string(run.ID))
-			continue
+		out := &runDiscardAllView{DiscardedRuns: []*runView{}, FailedDiscarding: []string{}}
+		for _, run := range s.stackRunsLocked(args.Stack) {
+			if terminalRunStates[run.State] {
+				continue
+			}
+			if err := s.discardLocked(run); err != nil {
+				out.FailedDiscarding = append(out.FailedDiscarding, string(run.ID))
+				continue
+			}
+			out.DiscardedRuns = append(out.DiscardedRuns, s.runViewLocked(run))
 		}
-		out.DiscardedRuns = append(out.DiscardedRuns, s.runViewLocked(run))
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 type driftInput struct {
