@@ -4,10 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
-	"sort"
 
 	rendering "github.com/stackwright/spacelift-operator/internal/render"
 )
@@ -61,58 +58,14 @@ func render(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "render: %v\n", err)
 		return 1
 	}
-	var docs []renderedObject
-	failed := false
-	for _, a := range admins {
-		sets, problems, err := rendering.Tree(a, *dir, names)
-		switch {
-		case err != nil:
-			fmt.Fprintf(stderr, "render: AdminStack %s: %v\n", a.Name, err)
-			failed = true
-		case len(problems) > 0:
-			for _, name := range slices.Sorted(maps.Keys(problems)) {
-				fmt.Fprintf(stderr, "render: AdminStack %s would be Stalled:\n", name)
-				for _, p := range rendering.SortedProblems(problems[name]) {
-					fmt.Fprintf(stderr, "  - %s\n", p)
-				}
-			}
-			failed = true
-		default:
-			for _, set := range sets {
-				for _, obj := range set.Objects {
-					data, err := rendering.YAML(obj)
-					if err != nil {
-						fmt.Fprintf(stderr, "render: encoding %s %s: %v\n", rendering.Kind(obj), obj.GetName(), err)
-						return 1
-					}
-					docs = append(docs, renderedObject{kind: rendering.Kind(obj), name: obj.GetName(), yaml: data})
-				}
-			}
-		}
-	}
-	if failed {
+	sets, ok := rendering.All(admins, *dir, names, stderr, "render: ")
+	if !ok {
 		return 1
 	}
-	sort.Slice(docs, func(i, j int) bool {
-		if docs[i].kind != docs[j].kind {
-			return docs[i].kind > docs[j].kind // Stack before AdminStack
-		}
-		return docs[i].name < docs[j].name
-	})
-	for _, d := range docs {
-		fmt.Fprintf(stdout, "---\n%s", d.yaml)
+	if err := rendering.WriteYAML(stdout, sets); err != nil {
+		fmt.Fprintf(stderr, "render: %v\n", err)
+		return 1
 	}
-	if unresolved := names.Unresolved(); len(unresolved) > 0 {
-		fmt.Fprintf(stderr, "render: ran offline (set SPACELIFT_API_KEY_ENDPOINT, SPACELIFT_API_KEY_ID and SPACELIFT_API_KEY_SECRET to look names up): %d worker pool, space and context values are printed as written, not as Spacelift ids:\n", len(unresolved))
-		for _, u := range unresolved {
-			fmt.Fprintf(stderr, "  - %s\n", u)
-		}
-	}
+	names.WriteUnresolved(stderr, "render: ")
 	return 0
-}
-
-// renderedObject is one object of the output.
-type renderedObject struct {
-	kind, name string
-	yaml       []byte
 }

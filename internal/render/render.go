@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,12 +186,8 @@ func SortedProblems(problems []adminstack.Problem) []string {
 // Map encodes obj as a JSON map without status, creation timestamp and
 // empty mappings: the fields an apply of it sets.
 func Map(obj runtime.Object) (map[string]any, error) {
-	data, err := json.Marshal(obj)
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
 	delete(m, "status")
@@ -299,5 +296,76 @@ func applyRenderDefaults(doc map[string]any) {
 	}
 	if w, ok := d["webhook"].(map[string]any); ok {
 		defaultTrue(w, "enabled")
+	}
+}
+
+// All renders every AdminStack of admins with Tree. Errors and the problems
+// that would stall an AdminStack are written to stderr, each line starting
+// with prefix; ok is false when there were any, and sets are then those of
+// the AdminStacks that rendered.
+func All(admins []*spaceliftv1alpha1.AdminStack, dir string, names *Names, stderr io.Writer, prefix string) (sets []Set, ok bool) {
+	ok = true
+	for _, a := range admins {
+		got, problems, err := Tree(a, dir, names)
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "%sAdminStack %s: %v\n", prefix, a.Name, err)
+			ok = false
+		case len(problems) > 0:
+			for _, name := range slices.Sorted(maps.Keys(problems)) {
+				fmt.Fprintf(stderr, "%sAdminStack %s would be Stalled:\n", prefix, name)
+				for _, p := range SortedProblems(problems[name]) {
+					fmt.Fprintf(stderr, "  - %s\n", p)
+				}
+			}
+			ok = false
+		default:
+			sets = append(sets, got...)
+		}
+	}
+	return sets, ok
+}
+
+// WriteYAML writes the objects of sets as YAML documents, Stacks then
+// AdminStacks, each sorted by name.
+func WriteYAML(w io.Writer, sets []Set) error {
+	type doc struct {
+		kind, name string
+		yaml       []byte
+	}
+	var docs []doc
+	for _, set := range sets {
+		for _, obj := range set.Objects {
+			data, err := YAML(obj)
+			if err != nil {
+				return fmt.Errorf("encoding %s %s: %w", Kind(obj), obj.GetName(), err)
+			}
+			docs = append(docs, doc{Kind(obj), obj.GetName(), data})
+		}
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		if docs[i].kind != docs[j].kind {
+			return docs[i].kind > docs[j].kind // Stack before AdminStack
+		}
+		return docs[i].name < docs[j].name
+	})
+	for _, d := range docs {
+		if _, err := fmt.Fprintf(w, "---\n%s", d.yaml); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteUnresolved tells, when names were left as written for want of
+// credentials, which ones, each line starting with prefix.
+func (n *Names) WriteUnresolved(w io.Writer, prefix string) {
+	unresolved := n.Unresolved()
+	if len(unresolved) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%sran offline (set SPACELIFT_API_KEY_ENDPOINT, SPACELIFT_API_KEY_ID and SPACELIFT_API_KEY_SECRET to look names up): %d worker pool, space and context values are printed as written, not as Spacelift ids:\n", prefix, len(unresolved))
+	for _, u := range unresolved {
+		fmt.Fprintf(w, "  - %s\n", u)
 	}
 }
