@@ -73,6 +73,7 @@ type AdminStackReconciler struct {
 	NewDirectoryAPI func(*spacelift.Client) DirectoryAPI
 
 	expansions expansionCache
+	plans      planCache
 }
 
 // adminStackScope is what one reconcile of an AdminStack learns and decides.
@@ -88,7 +89,9 @@ type adminStackScope struct {
 	records  []atmos.Record
 	// namePatternHint explains a name pattern part atmos ignores.
 	namePatternHint string
-	desired         *adminstack.Desired
+	// expansionKey identifies the tree and atmos settings expanded.
+	expansionKey string
+	desired      *adminstack.Desired
 	// children are the observed objects this AdminStack controls, by kind/name.
 	children map[string]client.Object
 	// planned holds the desired objects that differ from what was last applied.
@@ -123,6 +126,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.expansions.forget(req.NamespacedName)
+			r.plans.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -276,6 +280,7 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 		return true, fmt.Errorf("encoding spec.atmos: %w", err)
 	}
 	key := s.artifact.Revision + "\x00" + string(settings)
+	s.expansionKey = key
 	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
 	if !ok {
 		records, err = atmos.Expand(s.artifact.FS, atmos.Options{Overrides: atmos.Settings{
@@ -324,6 +329,12 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 	if err != nil {
 		return true, err
 	}
+	key := planKey(s, cluster)
+	if p, ok := r.plans.get(client.ObjectKeyFromObject(s.obj), key, s.interval); ok && s.forced == "" {
+		s.desired = p.desired
+		s.planned = changedChildren(p, existing)
+		return false, nil
+	}
 	d, problems := adminstack.Build(s.obj, s.records, cluster)
 	if len(problems) > 0 {
 		msg := adminstack.Summarize(problems, adminStackMaxProblems)
@@ -336,10 +347,9 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 	if done, err := r.resolveNames(ctx, s, &d); done || err != nil {
 		return true, err
 	}
-	s.desired = &d
-	for _, obj := range adminDesiredObjects(&d) {
-		key := childKey(obj)
-		cur := existing[key]
+	p := &plannedSet{desired: &d, objects: adminDesiredObjects(&d), hashes: map[string]string{}}
+	for _, obj := range p.objects {
+		cur := existing[childKey(obj)]
 		if st, ok := obj.(*spaceliftv1alpha1.Stack); ok && cur != nil {
 			if prev := cur.(*spaceliftv1alpha1.Stack).Spec.ManageState; prev != nil {
 				st.Spec.ManageState = prev // immutable after creation
@@ -349,11 +359,96 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 		if err != nil {
 			return true, err
 		}
-		if cur == nil || !cur.GetDeletionTimestamp().IsZero() || cur.GetAnnotations()[adminstack.AnnotationAppliedHash] != hash {
-			s.planned = append(s.planned, obj)
+		p.hashes[childKey(obj)] = hash
+	}
+	r.plans.put(client.ObjectKeyFromObject(s.obj), key, p)
+	s.desired = p.desired
+	s.planned = changedChildren(p, existing)
+	return false, nil
+}
+
+// changedChildren are the desired objects whose applied hash the existing
+// ones do not carry: new, changed, or being deleted.
+func changedChildren(p *plannedSet, existing map[string]client.Object) []client.Object {
+	var out []client.Object
+	for _, obj := range p.objects {
+		k := childKey(obj)
+		cur := existing[k]
+		if cur == nil || !cur.GetDeletionTimestamp().IsZero() || cur.GetAnnotations()[adminstack.AnnotationAppliedHash] != p.hashes[k] {
+			out = append(out, obj)
 		}
 	}
-	return false, nil
+	return out
+}
+
+// planKey identifies what a desired set depends on: the source revision and
+// atmos settings (the expansion's key), the AdminStack's generation, and
+// the namespace's Policies and the other objects' Spacelift names (Build's
+// checks). A child's status change changes none of them.
+func planKey(s *adminStackScope, c *adminstack.Cluster) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00", s.expansionKey, s.obj.Generation)
+	for _, name := range sortedKeys(c.Policies) {
+		fmt.Fprintf(h, "p:%s\x00", name)
+	}
+	for _, kind := range []map[string]adminstack.Existing{c.Stacks, c.AdminStacks} {
+		for _, name := range sortedKeys(kind) {
+			e := kind[name]
+			if e.Controller == s.obj.UID {
+				continue // this AdminStack's own children
+			}
+			fmt.Fprintf(h, "o:%s\x00%s\x00%s\x00", name, e.SpaceliftName, e.Controller)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// plannedSet is a desired set with the applied hash of each object.
+type plannedSet struct {
+	desired *adminstack.Desired
+	objects []client.Object
+	hashes  map[string]string
+}
+
+// planCache keeps each AdminStack's last desired set, with the names it
+// looked up in Spacelift, so that a reconcile triggered by a child's status
+// change neither rebuilds nor re-hashes the children nor lists worker pools,
+// spaces and contexts again. An entry lives at most one interval, after
+// which names are looked up again.
+type planCache struct {
+	mu      sync.Mutex
+	entries map[types.NamespacedName]planEntry
+}
+
+type planEntry struct {
+	key  string
+	at   time.Time
+	plan *plannedSet
+}
+
+func (c *planCache) get(name types.NamespacedName, key string, maxAge time.Duration) (*plannedSet, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[name]
+	if !ok || e.key != key || time.Since(e.at) > maxAge {
+		return nil, false
+	}
+	return e.plan, true
+}
+
+func (c *planCache) put(name types.NamespacedName, key string, p *plannedSet) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[types.NamespacedName]planEntry{}
+	}
+	c.entries[name] = planEntry{key: key, at: time.Now(), plan: p}
+}
+
+func (c *planCache) forget(name types.NamespacedName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, name)
 }
 
 // dryRun applies the changed objects with dry-run, so that the API server's
