@@ -484,6 +484,42 @@ type ChildStackDefaults struct {
 	// dependencies; otherwise they stay depends-on labels.
 	// +optional
 	NativeStackDependencies bool `json:"nativeStackDependencies,omitempty"`
+
+	// writeOutputsToSecret writes every child's outputs into a Secret of its
+	// own, named "<child name>-<nameSuffix>" (see the Stack field of the same
+	// name). A name per child, because children share a namespace.
+	// +optional
+	WriteOutputsToSecret *ChildOutputsSecret `json:"writeOutputsToSecret,omitempty"`
+}
+
+// ChildOutputsSecret is the outputs Secret of every child stack, named after
+// the child.
+// +kubebuilder:validation:XValidation:rule="!has(self.outputs) || self.outputs.all(o, self.outputs.exists_one(p, (has(p.key) ? p.key : p.name) == (has(o.key) ? o.key : o.name)))",message="two outputs are written to the same key: give each a distinct key"
+type ChildOutputsSecret struct {
+	// nameSuffix is appended to the child's name, after a "-", to name its
+	// Secret. Names longer than 253 characters are shortened with a hash.
+	// +kubebuilder:default=outputs
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="nameSuffix must be lower-case letters, digits and '-', starting and ending with a letter or digit"
+	// +optional
+	NameSuffix string `json:"nameSuffix,omitempty"`
+
+	// outputs selects the outputs to write and, optionally, renames them.
+	// When empty, every output is written under its own name.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Outputs []OutputSelector `json:"outputs,omitempty"`
+
+	// configMapNameSuffix, when set, writes the non-sensitive outputs to a
+	// ConfigMap named "<child name>-<configMapNameSuffix>" instead of the
+	// Secret. Sensitive outputs are only ever written to the Secret.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="configMapNameSuffix must be lower-case letters, digits and '-', starting and ending with a letter or digit"
+	// +optional
+	ConfigMapNameSuffix string `json:"configMapNameSuffix,omitempty"`
 }
 
 // AdminStackStatus is the observed state of an AdminStack.

@@ -275,6 +275,51 @@ type StackSpec struct {
 	// SPACELIFT_API_KEY_SECRET. Defaults to the operator's credentials.
 	// +optional
 	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
+
+	// writeOutputsToSecret writes the stack's outputs into a Secret in this
+	// namespace (and, optionally, the non-sensitive ones into a ConfigMap)
+	// after every finished tracked run. The Secret is owned by this Stack and
+	// deleted with it.
+	// +optional
+	WriteOutputsToSecret *OutputsSecret `json:"writeOutputsToSecret,omitempty"`
+}
+
+// OutputsSecret says where a stack's outputs are written.
+// +kubebuilder:validation:XValidation:rule="!has(self.outputs) || self.outputs.all(o, self.outputs.exists_one(p, (has(p.key) ? p.key : p.name) == (has(o.key) ? o.key : o.name)))",message="two outputs are written to the same key: give each a distinct key"
+type OutputsSecret struct {
+	// name of the Secret the outputs are written to. The operator creates it
+	// and owns it; an existing Secret of that name that this Stack does not
+	// own is left alone and the Stack reports OutputsNotWritten.
+	Name ObjectName `json:"name"`
+
+	// outputs selects the outputs to write and, optionally, renames them.
+	// When empty, every output is written under its own name.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Outputs []OutputSelector `json:"outputs,omitempty"`
+
+	// configMap, when set, receives the non-sensitive outputs instead of the
+	// Secret. Sensitive outputs are only ever written to the Secret.
+	// +optional
+	ConfigMap *LocalObjectReference `json:"configMap,omitempty"`
+}
+
+// OutputSelector picks one stack output.
+type OutputSelector struct {
+	// name of the output, as the Terraform (or other tool) configuration
+	// declares it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// key the value is written under; defaults to name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$')",message="key must be a valid Secret key: letters, digits, '-', '_' and '.'"
+	// +optional
+	Key string `json:"key,omitempty"`
 }
 
 // StackHooks are shell commands run around the phases of a run.
@@ -639,9 +684,24 @@ type StackStatus struct {
 	Drift *DriftStatus `json:"drift,omitempty"`
 
 	// lastRun is the latest run the operator triggered or confirmed, with
-	// the state Spacelift last reported for it.
+	// the state Spacelift last reported for it and its plan.
 	// +optional
 	LastRun *RunStatus `json:"lastRun,omitempty"`
+
+	// lastTrackedRun is the newest tracked run of the stack in Spacelift,
+	// whoever started it, with its plan.
+	// +optional
+	LastTrackedRun *RunStatus `json:"lastTrackedRun,omitempty"`
+
+	// lastProposedRun is the newest proposed run of the stack in Spacelift
+	// (drift-detection runs excluded), with its plan.
+	// +optional
+	LastProposedRun *RunStatus `json:"lastProposedRun,omitempty"`
+
+	// outputs says where and from which run the stack's outputs were last
+	// written, when spec.writeOutputsToSecret is set. It holds no values.
+	// +optional
+	Outputs *OutputsStatus `json:"outputs,omitempty"`
 
 	// lastTriggeredCommitSHA is the spec.commitSHA a tracked run was last
 	// triggered for.
@@ -685,6 +745,62 @@ type DriftStatus struct {
 	// checkedAt is when that run finished.
 	// +optional
 	CheckedAt *metav1.Time `json:"checkedAt,omitempty"`
+
+	// resources are the addresses of the drifted resources, sorted, at most
+	// 20 (driftedResources has the full count).
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=atomic
+	// +optional
+	Resources []string `json:"resources,omitempty"`
+}
+
+// OutputsStatus records the last write of a stack's outputs. It never holds
+// output values.
+type OutputsStatus struct {
+	// secretName is the Secret the outputs were written to.
+	SecretName string `json:"secretName"`
+
+	// configMapName is the ConfigMap the non-sensitive outputs were written
+	// to, when spec.writeOutputsToSecret.configMap is set.
+	// +optional
+	ConfigMapName string `json:"configMapName,omitempty"`
+
+	// runID is the finished tracked run the outputs were read after.
+	// +optional
+	RunID string `json:"runID,omitempty"`
+
+	// keys is how many keys were written, in the Secret and ConfigMap
+	// together.
+	// +optional
+	Keys int32 `json:"keys,omitempty"`
+
+	// withoutValue names the selected outputs Spacelift returned no value
+	// for, sorted: sensitive outputs (the API does not return their values)
+	// and selected outputs the stack does not have.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=atomic
+	// +optional
+	WithoutValue []string `json:"withoutValue,omitempty"`
+}
+
+// PlanStatus summarizes what a run's plan changes.
+type PlanStatus struct {
+	// add is how many resources the plan adds.
+	Add int32 `json:"add"`
+	// change is how many resources the plan changes.
+	Change int32 `json:"change"`
+	// delete is how many resources the plan deletes.
+	Delete int32 `json:"delete"`
+
+	// summary is the counts as "+add ~change -delete", e.g. "+2 ~1 -0".
+	Summary string `json:"summary"`
+
+	// resources are the addresses of the changed resources, sorted, at most
+	// 20; each is prefixed with +, ~ or - for add, change or delete.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=atomic
+	// +optional
+	Resources []string `json:"resources,omitempty"`
 }
 
 // RunStatus describes one Spacelift run.
@@ -699,6 +815,10 @@ type RunStatus struct {
 	// state of the run as Spacelift reports it, e.g. FINISHED or UNCONFIRMED.
 	// +optional
 	State string `json:"state,omitempty"`
+
+	// plan is what the run's plan changes, once planning has ended.
+	// +optional
+	Plan *PlanStatus `json:"plan,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -707,6 +827,8 @@ type RunStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Drifted",type=string,JSONPath=`.status.conditions[?(@.type=="Drifted")].status`
 // +kubebuilder:printcolumn:name="Spacelift ID",type=string,JSONPath=`.status.spaceliftID`
+// +kubebuilder:printcolumn:name="Plan",type=string,JSONPath=`.status.lastTrackedRun.plan.summary`
+// +kubebuilder:printcolumn:name="Run",type=string,JSONPath=`.status.lastTrackedRun.state`,priority=1
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
