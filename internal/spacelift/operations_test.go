@@ -169,6 +169,8 @@ func everyCall() []clientCall {
 		{"ListProposedRuns", func(ctx context.Context, c *Client) error { return ignore(c.ListProposedRuns(ctx, "s", "")) }},
 		{"LatestDriftDetectionRun", func(ctx context.Context, c *Client) error { return ignore(c.LatestDriftDetectionRun(ctx, "s")) }},
 		{"ListManagedEntities", func(ctx context.Context, c *Client) error { return ignore(c.ListManagedEntities(ctx, "s")) }},
+		{"GetStackOutputs", func(ctx context.Context, c *Client) error { return ignore(c.GetStackOutputs(ctx, "s")) }},
+		{"GetRunChanges", func(ctx context.Context, c *Client) error { return ignore(c.GetRunChanges(ctx, "s", "r")) }},
 	}
 	for _, v := range allVendors {
 		in := stackInput

@@ -117,6 +117,17 @@ func runs(fs []runFields) []Run {
 	return out
 }
 
+// newestRun picks the first run of a list the API returns newest first
+// that keep accepts.
+func newestRun(fs []runFields, keep func(*runFields) bool) *Run {
+	for i := range fs {
+		if keep(&fs[i]) {
+			return fs[i].run()
+		}
+	}
+	return nil
+}
+
 // newestDriftDetectionRun picks the newest drift detection run of a list
 // the API returns newest first.
 func newestDriftDetectionRun(fs []runFields) *Run {

@@ -69,6 +69,8 @@ type StackDrift struct {
 	// the last drift detection found drifted.
 	Resources        int
 	DriftedResources int
+	// DriftedAddresses are the addresses of the drifted resources, sorted.
+	DriftedAddresses []string
 }
 
 func withPageSize(in SearchInput) SearchInput {

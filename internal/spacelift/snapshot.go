@@ -3,6 +3,7 @@ package spacelift
 import (
 	"context"
 	"iter"
+	"slices"
 )
 
 // StackSnapshot is everything the operator compares with a Stack object: the
@@ -17,6 +18,12 @@ type StackSnapshot struct {
 	Dependencies   []StackDependency
 	AWSIntegration []AWSIntegrationAttachment
 	Drift          StackDrift
+	// LatestTrackedRun is the newest tracked run (one page of runs, up to
+	// 50, is read), nil when there is none.
+	LatestTrackedRun *Run
+	// LatestProposedRun is the newest proposed run that is not a drift
+	// detection run, nil when there is none among the newest 50.
+	LatestProposedRun *Run
 }
 
 type stackSnapshotFields struct {
@@ -27,7 +34,9 @@ type stackSnapshotFields struct {
 	DependsOn        []dependencyFields        `graphql:"dependsOn"`
 	AttachedAWS      []attachedAWSFields       `graphql:"attachedAwsIntegrations"`
 	ProposedRuns     []runFields               `graphql:"proposedRuns"`
+	Runs             []runFields               `graphql:"runs"`
 	Entities         []struct {
+		Address string `graphql:"address"`
 		Drifted *int64 `graphql:"drifted"`
 	} `graphql:"entities"`
 }
@@ -43,12 +52,16 @@ func (f *stackSnapshotFields) snapshot() StackSnapshot {
 		AWSIntegration: awsAttachments(st.ID, f.AttachedAWS),
 		Drift: StackDrift{StackID: st.ID, State: st.State, DriftDetection: st.DriftDetection,
 			LatestRun: newestDriftDetectionRun(f.ProposedRuns), Resources: len(f.Entities)},
+		LatestTrackedRun:  newestRun(f.Runs, func(r *runFields) bool { return RunType(r.Type) == RunTypeTracked }),
+		LatestProposedRun: newestRun(f.ProposedRuns, func(r *runFields) bool { return !r.DriftDetection }),
 	}
 	for _, e := range f.Entities {
 		if e.Drifted != nil {
 			s.Drift.DriftedResources++
+			s.Drift.DriftedAddresses = append(s.Drift.DriftedAddresses, e.Address)
 		}
 	}
+	slices.Sort(s.Drift.DriftedAddresses)
 	return s
 }
 
