@@ -140,15 +140,12 @@ var errWaitTimeout = errors.New("timed out waiting")
 // waitFor reads the object into obj every poll interval until done holds,
 // the timeout passes or ctx ends.
 func (e *env) waitFor(ctx context.Context, k kindInfo, key client.ObjectKey, timeout time.Duration, done func(client.Object) bool, obj client.Object) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	expired := time.NewTimer(timeout)
+	defer expired.Stop()
 	tick := time.NewTicker(e.opts.PollInterval)
 	defer tick.Stop()
 	for {
 		if err := e.c.Get(ctx, key, obj); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%w after %s", errWaitTimeout, timeout)
-			}
 			return fmt.Errorf("reading %s %s: %w", k.kind, key, err)
 		}
 		if done(obj) {
@@ -156,6 +153,8 @@ func (e *env) waitFor(ctx context.Context, k kindInfo, key client.ObjectKey, tim
 		}
 		select {
 		case <-ctx.Done():
+			return ctx.Err()
+		case <-expired.C:
 			return fmt.Errorf("%w after %s", errWaitTimeout, timeout)
 		case <-tick.C:
 		}
