@@ -174,6 +174,8 @@ func childStack(a *v1alpha1.AdminStack, r *atmos.Record) (child, []string) {
 	if d.Webhook != nil {
 		spec.Webhooks = []v1alpha1.Webhook{*d.Webhook.DeepCopy()}
 	}
+	objectName := ObjectName(r.Stack, r.Component)
+	spec.WriteOutputsToSecret = childOutputsSecret(d.WriteOutputsToSecret, objectName)
 	env, envProblems := environment(r, root)
 	spec.Environment = env
 	problems = append(problems, envProblems...)
@@ -186,11 +188,32 @@ func childStack(a *v1alpha1.AdminStack, r *atmos.Record) (child, []string) {
 	}
 	s := &v1alpha1.Stack{
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "Stack"},
-		ObjectMeta: childObjectMeta(a, ObjectName(r.Stack, r.Component), r),
+		ObjectMeta: childObjectMeta(a, objectName, r),
 		Spec:       spec,
 	}
 	requestFirstRun(s, d.RunOnCreate, settings.str("commit_sha", d.CommitSHA))
 	return child{stack: s, record: r, native: d.NativeStackDependencies}, problems
+}
+
+// defaultOutputsSuffix ends the name of a child's outputs Secret when
+// childDefaults.writeOutputsToSecret.nameSuffix is empty.
+const defaultOutputsSuffix = "outputs"
+
+// childOutputsSecret is the writeOutputsToSecret of the child named
+// objectName: its Secret (and ConfigMap) named after the child, so that
+// children sharing a namespace do not share a Secret. Nil when d is nil.
+func childOutputsSecret(d *v1alpha1.ChildOutputsSecret, objectName string) *v1alpha1.OutputsSecret {
+	if d == nil {
+		return nil
+	}
+	out := &v1alpha1.OutputsSecret{
+		Name:    fitName(objectName+"-"+orDefault(d.NameSuffix, defaultOutputsSuffix), maxObjectName),
+		Outputs: slices.Clone(d.Outputs),
+	}
+	if d.ConfigMapNameSuffix != "" {
+		out.ConfigMap = &v1alpha1.LocalObjectReference{Name: fitName(objectName+"-"+d.ConfigMapNameSuffix, maxObjectName)}
+	}
+	return out
 }
 
 // requestFirstRun asks for the first tracked run of a new child when

@@ -388,3 +388,43 @@ func TestRequestFirstRun(t *testing.T) {
 		}
 	}
 }
+
+func TestChildOutputsSecret(t *testing.T) {
+	long := strings.Repeat("a", 250)
+	for _, tc := range []struct {
+		name  string
+		d     *v1alpha1.ChildOutputsSecret
+		child string
+		want  *v1alpha1.OutputsSecret
+	}{
+		{name: "not asked for", d: nil, child: "dev-vpc", want: nil},
+		{name: "default suffix", d: &v1alpha1.ChildOutputsSecret{}, child: "dev-vpc",
+			want: &v1alpha1.OutputsSecret{Name: "dev-vpc-outputs"}},
+		{name: "suffix, selection and a ConfigMap",
+			d: &v1alpha1.ChildOutputsSecret{NameSuffix: "out", ConfigMapNameSuffix: "public",
+				Outputs: []v1alpha1.OutputSelector{{Name: "vpc_id", Key: "VPC_ID"}}},
+			child: "dev-vpc",
+			want: &v1alpha1.OutputsSecret{Name: "dev-vpc-out", ConfigMap: &v1alpha1.LocalObjectReference{Name: "dev-vpc-public"},
+				Outputs: []v1alpha1.OutputSelector{{Name: "vpc_id", Key: "VPC_ID"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, childOutputsSecret(tc.d, tc.child)); diff != "" {
+				t.Errorf("childOutputsSecret (-want +got):\n%s", diff)
+			}
+		})
+	}
+	got := childOutputsSecret(&v1alpha1.ChildOutputsSecret{}, long)
+	if len(got.Name) > 253 || !strings.HasPrefix(got.Name, "aaaa") {
+		t.Errorf("the Secret name of a child with a long name is %q (%d characters)", got.Name, len(got.Name))
+	}
+	if other := childOutputsSecret(&v1alpha1.ChildOutputsSecret{}, long+"b"); other.Name == got.Name {
+		t.Errorf("two children with long names share the Secret %q", got.Name)
+	}
+
+	a := testAdmin()
+	a.Spec.ChildDefaults.WriteOutputsToSecret = &v1alpha1.ChildOutputsSecret{NameSuffix: "out"}
+	s := buildChild(t, a, testRecord("plat-ue2-dev", "eks/cluster", map[string]any{}))
+	if w := s.Spec.WriteOutputsToSecret; w == nil || w.Name != "plat-ue2-dev-eks-cluster-out" {
+		t.Errorf("child writeOutputsToSecret = %+v, want the Secret plat-ue2-dev-eks-cluster-out", w)
+	}
+}
