@@ -244,7 +244,7 @@ func applyAdminStackStatus(obj *spaceliftv1alpha1.AdminStack, s *adminStackScope
 	}
 	st.Ready, st.Drifted, st.Stalled = r.ready, r.drifted, int32(len(r.stalledNames))
 	st.ReadyChildren = fmt.Sprintf("%d/%d", st.Ready, st.Selected)
-	st.Children = r.children
+	st.Children, st.ChildrenNotListed = attention(r.children)
 	st.SpaceliftID = r.adminID
 	st.ObservedGeneration = obj.Generation
 	if s.forced != "" {
@@ -253,6 +253,28 @@ func applyAdminStackStatus(obj *spaceliftv1alpha1.AdminStack, s *adminStackScope
 	st.Conditions = adminStackConditions(adminStackOutcome{
 		stalled: s.stalled, waiting: s.waiting, suspended: obj.Spec.Suspend, synced: s.synced, rollup: r,
 	}, st.Conditions, obj.Generation)
+}
+
+// maxListedChildren bounds status.children.
+const maxListedChildren = 50
+
+// attention keeps the children (sorted by name) that need attention: not
+// Ready, Drifted, or kept by prune: false; at most maxListedChildren, and how
+// many more there are.
+func attention(children []spaceliftv1alpha1.ChildStatus) ([]spaceliftv1alpha1.ChildStatus, int32) {
+	var out []spaceliftv1alpha1.ChildStatus
+	more := int32(0)
+	for _, c := range children {
+		if c.Ready && !c.Drifted && !c.PruneSkipped {
+			continue
+		}
+		if len(out) == maxListedChildren {
+			more++
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, more
 }
 
 // countOf writes n with the singular or plural noun: "1 child", "2 children".

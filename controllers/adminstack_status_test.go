@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -193,5 +194,22 @@ func TestStampAppliedHash(t *testing.T) {
 	}
 	if spec := body.Object["spec"].(map[string]any); spec["hooks"] != nil {
 		t.Errorf("the apply body claims empty mappings: %v", spec)
+	}
+}
+
+func TestAttention(t *testing.T) {
+	var children []spaceliftv1alpha1.ChildStatus
+	for i := range 120 {
+		children = append(children, spaceliftv1alpha1.ChildStatus{Name: fmt.Sprintf("c%03d", i), Ready: i%2 == 0, Drifted: i == 10, PruneSkipped: i == 20})
+	}
+	got, more := attention(children)
+	if len(got) != maxListedChildren || more != 62-maxListedChildren {
+		t.Fatalf("listed %d, more %d; want %d and %d", len(got), more, maxListedChildren, 62-maxListedChildren)
+	}
+	if got[0].Name != "c001" || got[5].Name != "c010" || !got[5].Drifted || got[10].Name != "c019" || got[11].Name != "c020" {
+		t.Errorf("listed = %v", got[:12])
+	}
+	if got, more := attention(children[:1]); len(got) != 0 || more != 0 {
+		t.Errorf("a Ready child is listed: %v, %d", got, more)
 	}
 }

@@ -551,11 +551,22 @@ type AdminStackStatus struct {
 	// +optional
 	ReadyChildren string `json:"readyChildren,omitempty"`
 
-	// children lists the child objects, sorted by name.
+	// children lists, sorted by name, the child objects that need attention:
+	// not Ready, Drifted, or kept although no longer selected (prune: false).
+	// At most 50 are listed (childrenNotListed counts the rest), so that the
+	// status of an AdminStack with thousands of children stays small; the
+	// counters above cover every child. `kubectl get stacks -l
+	// spacelift.stackwright.io/admin-stack=<name>` lists them all.
 	// +listType=map
 	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	Children []ChildStatus `json:"children,omitempty"`
+
+	// childrenNotListed is how many children needing attention children
+	// leaves out.
+	// +optional
+	ChildrenNotListed int32 `json:"childrenNotListed,omitempty"`
 }
 
 // ChildStatus describes one child of an AdminStack.
