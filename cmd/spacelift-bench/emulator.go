@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,10 +34,18 @@ const (
 	envKeySecret = "SPACELIFT_BENCH_API_KEY_SECRET" //nolint:gosec // a variable name
 )
 
-// opSummary counts recorded GraphQL requests.
+// opSummary counts the requests the emulator received.
 type opSummary struct {
+	// Requests counts every HTTP request to the emulator's API (every path
+	// but its control API and the bench's own endpoints), counted by the
+	// child's handler as it arrives: refused, failed and unauthenticated
+	// ones included. This is the figure the targets use.
+	Requests int `json:"requests"`
+	// RequestsByPath counts Requests by URL path.
+	RequestsByPath map[string]int `json:"requestsByPath"`
 	// Total is every /graphql request the emulator recorded (a request
-	// refused by an injected fault or the rate limit is not recorded).
+	// refused by an injected fault or the rate limit, or with a body that
+	// does not parse, is not recorded, so Total may be below Requests).
 	Total int `json:"total"`
 	// Logins are apiKeyUser mutations: token exchanges, not writes.
 	Logins int `json:"logins"`
@@ -101,13 +109,17 @@ func serveEmulator(args []string) int {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		return 1
 	}
+	counter := &requestCounter{byPath: map[string]int{}}
 	mux := http.NewServeMux()
-	mux.Handle("/", emu)
+	mux.Handle("/", counter.wrap(emu))
 	mux.HandleFunc("GET /bench/summary", func(w http.ResponseWriter, _ *http.Request) {
+		s := summarize(emu.Operations())
+		s.Requests, s.RequestsByPath = counter.snapshot()
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(summarize(emu.Operations()))
+		_ = json.NewEncoder(w).Encode(s)
 	})
 	mux.HandleFunc("POST /bench/clear", func(w http.ResponseWriter, _ *http.Request) {
+		counter.reset()
 		emu.ClearOperations()
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -125,6 +137,38 @@ func serveEmulator(args []string) int {
 	return 0
 }
 
+// requestCounter counts the HTTP requests to the emulator's API as they
+// arrive, before the emulator's latency, rate limit or faults.
+type requestCounter struct {
+	mu     sync.Mutex
+	n      int
+	byPath map[string]int
+}
+
+func (c *requestCounter) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/_emulator/") {
+			c.mu.Lock()
+			c.n++
+			c.byPath[r.URL.Path]++
+			c.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (c *requestCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.byPath = 0, map[string]int{}
+}
+
+func (c *requestCounter) snapshot() (int, map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, maps.Clone(c.byPath)
+}
+
 // emulatorProcess is a running emulator child.
 type emulatorProcess struct {
 	cmd  *exec.Cmd
@@ -140,39 +184,15 @@ func startEmulator(latency time.Duration, keyID, keySecret string) (*emulatorPro
 	}
 	cmd := exec.Command(self, "emulator", "-latency", latency.String())
 	cmd.Env = append(os.Environ(), envKeyID+"="+keyID, envKeySecret+"="+keySecret)
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the emulator process: %w", err)
-	}
 	p := &emulatorProcess{cmd: cmd, http: &http.Client{Timeout: 2 * time.Minute}}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr <- a
-			}
-		}
-		close(addr)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			p.stop()
-			return nil, errors.New("the emulator process exited before listening")
-		}
-		p.url = "http://" + a
-	case <-time.After(30 * time.Second):
-		p.stop()
-		return nil, errors.New("the emulator process did not start listening within 30s")
+	if p.url, err = startChild(cmd, "emulator", 30*time.Second); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
+
+// cpu is the child's user and system CPU time so far, in seconds.
+func (p *emulatorProcess) cpu() float64 { return processCPU(p.cmd.Process.Pid) }
 
 // clear forgets the recorded requests.
 func (p *emulatorProcess) clear() error {
@@ -206,20 +226,7 @@ func (p *emulatorProcess) summary() (opSummary, error) {
 }
 
 // stop ends the child this bench started and waits for it.
-func (p *emulatorProcess) stop() {
-	if p.cmd.Process == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-}
+func (p *emulatorProcess) stop() { stopChild(p.cmd) }
 
 // topOperations formats the most frequent operations, for the log.
 func topOperations(m map[string]int, n int) string {

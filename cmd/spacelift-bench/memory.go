@@ -2,21 +2,18 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
-// memorySampler records the peak heap of this process (operator and bench
-// harness; the control plane and the emulator run in other processes).
+// memorySampler records the peak heap of the process it runs in (the
+// operator child) from runtime/metrics.
 type memorySampler struct {
 	stop chan struct{}
 	done chan struct{}
@@ -26,13 +23,39 @@ type memorySampler struct {
 	heapAlloc uint64
 }
 
-// startMemorySampler frees what earlier sizes left behind, resets the
-// kernel's RSS high-water mark and samples runtime.MemStats every interval.
+// heapFigures are the runtime/metrics samples the sampler reads.
+type heapFigures struct {
+	// alloc is the bytes of heap objects, live or not yet swept
+	// (MemStats.HeapAlloc).
+	alloc uint64
+	// inuse adds the unused part of in-use spans (MemStats.HeapInuse).
+	inuse uint64
+}
+
+const (
+	metricHeapObjects = "/memory/classes/heap/objects:bytes"
+	metricHeapUnused  = "/memory/classes/heap/unused:bytes"
+)
+
+// readHeap reads the heap figures; runtime/metrics does not stop the world.
+func readHeap() heapFigures {
+	s := []metrics.Sample{{Name: metricHeapObjects}, {Name: metricHeapUnused}}
+	metrics.Read(s)
+	var h heapFigures
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		h.alloc = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		h.inuse = h.alloc + s[1].Value.Uint64()
+	}
+	return h
+}
+
+// startMemorySampler resets the peaks and samples every interval until
+// close.
 func startMemorySampler(interval time.Duration) *memorySampler {
-	runtime.GC()
-	debug.FreeOSMemory()
-	resetPeakRSS()
 	m := &memorySampler{stop: make(chan struct{}), done: make(chan struct{})}
+	m.reset()
 	go func() {
 		defer close(m.done)
 		t := time.NewTicker(interval)
@@ -50,23 +73,37 @@ func startMemorySampler(interval time.Duration) *memorySampler {
 }
 
 func (m *memorySampler) sample() {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	h := readHeap()
 	m.mu.Lock()
-	m.heapInuse = max(m.heapInuse, ms.HeapInuse)
-	m.heapAlloc = max(m.heapAlloc, ms.HeapAlloc)
+	m.heapInuse = max(m.heapInuse, h.inuse)
+	m.heapAlloc = max(m.heapAlloc, h.alloc)
 	m.mu.Unlock()
 }
 
-// finish stops sampling and returns the peaks: HeapInuse, HeapAlloc and
-// VmHWM (peak RSS since the reset).
-func (m *memorySampler) finish() (heapInuse, heapAlloc, rss uint64) {
-	close(m.stop)
-	<-m.done
+// reset frees what earlier work left behind, resets the kernel's RSS
+// high-water mark and starts the peaks from the current figures.
+func (m *memorySampler) reset() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	m.mu.Lock()
+	m.heapInuse, m.heapAlloc = 0, 0
+	m.mu.Unlock()
+	m.sample()
+}
+
+// peaks returns the peak heap in use and heap allocated since the last
+// reset, including a sample taken now.
+func (m *memorySampler) peaks() (heapInuse, heapAlloc uint64) {
 	m.sample()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.heapInuse, m.heapAlloc, peakRSS()
+	return m.heapInuse, m.heapAlloc
+}
+
+func (m *memorySampler) close() {
+	close(m.stop)
+	<-m.done
 }
 
 // resetPeakRSS resets VmHWM to the current RSS (Linux 4.0+); elsewhere the
@@ -101,15 +138,6 @@ func peakRSS() uint64 {
 	return 0
 }
 
-// selfCPU is the user and system CPU time of this process, in seconds.
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // processCPU is the user and system CPU time of process pid, in seconds,
 // from /proc/<pid>/stat (clock ticks of 1/100 s, as on every Linux the
 // bench runs on); 0 when unavailable.
@@ -134,46 +162,4 @@ func processCPU(pid int) float64 {
 		return 0
 	}
 	return float64(utime+stime) / 100
-}
-
-// startCPUProfile profiles this process into dir/cpu-<n>.pprof until the
-// returned function is called (again calls do nothing); no dir, no profile.
-func startCPUProfile(dir string, n int) (func(), error) {
-	if dir == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", n)))
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			pprof.StopCPUProfile()
-			_ = f.Close()
-		})
-	}, nil
-}
-
-// liveHeap forces a GC and returns HeapAlloc; with a dir it also writes the
-// heap profile to dir/heap-<n>.pprof.
-func liveHeap(dir string, n int) (uint64, error) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	if dir != "" {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", n)))
-		if err != nil {
-			return 0, err
-		}
-		defer f.Close()
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			return 0, err
-		}
-	}
-	return ms.HeapAlloc, nil
 }

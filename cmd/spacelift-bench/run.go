@@ -4,18 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing/fstest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,17 +20,12 @@ import (
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
-	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
-	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
 
@@ -44,45 +35,80 @@ const (
 	adminName         = "bench-admin"
 )
 
-// sizeResult holds the figures of one tree size. Durations are in seconds.
+// Bench modes.
+const (
+	// modeStacks creates N plain Stack objects at once.
+	modeStacks = "stacks"
+	// modeAdminStack applies one AdminStack whose tree expands to N children.
+	modeAdminStack = "adminstack"
+)
+
+// floorRequestsPerStack is the fewest Spacelift requests a new stack needs:
+// one create that selects everything the operator observes, and one
+// document carrying the stack's sub-resource writes (every stack the bench
+// creates has some: an environment variable for plain Stacks; drift
+// detection and a policy attachment for AdminStack children). It is the
+// work's minimum, not what the operator happens to send.
+const floorRequestsPerStack = 2
+
+// sizeResult holds the figures of one run (one mode, one N). Durations are
+// in seconds.
 type sizeResult struct {
-	N int `json:"n"`
-	// Stacks is the number of Stack objects expected: N children and the
-	// admin stack's own Stack.
+	Mode string `json:"mode"`
+	N    int    `json:"n"`
+	// Stacks is the number of new Stacks the run creates: N plain Stacks, or
+	// N children and the admin stack's own Stack.
 	Stacks int `json:"stacks"`
 	// Source is how the AdminStack read the tree: "configmaps" or "git".
-	Source string `json:"source"`
+	Source string `json:"source,omitempty"`
 
-	// ExpandSeconds is the median of three atmos.Expand runs over the tree.
-	ExpandSeconds float64 `json:"expandSeconds"`
+	// ExpandSeconds is the median of three atmos.Expand runs over the tree
+	// (AdminStack mode).
+	ExpandSeconds float64 `json:"expandSeconds,omitempty"`
 
-	// ReadySeconds is the time from the AdminStack create to every Stack
-	// Ready (observedGeneration current); AdminReadySeconds to the
-	// AdminStack's own Ready.
+	// ReadySeconds is the time from the first create (the Stacks', or the
+	// AdminStack's) to every Stack Ready for its generation;
+	// AdminReadySeconds to the AdminStack's own Ready.
 	ReadySeconds      float64 `json:"readySeconds"`
-	AdminReadySeconds float64 `json:"adminReadySeconds"`
-	// StacksExistSeconds is when the last of the N+1 Stack objects existed:
-	// the AdminStack controller's share of ReadySeconds.
+	AdminReadySeconds float64 `json:"adminReadySeconds,omitempty"`
+	// StacksExistSeconds is when the last Stack object existed.
 	StacksExistSeconds float64 `json:"stacksExistSeconds"`
-	// CPU seconds used until every Stack was Ready by this process (operator
-	// and harness) and by the emulator process; the control plane's are not
-	// counted. Against ReadySeconds they show whether the machine was busy.
-	CreationCPUSeconds         float64 `json:"creationCPUSeconds"`
-	CreationEmulatorCPUSeconds float64 `json:"creationEmulatorCPUSeconds"`
+	// CreateSeconds is how long the bench took to create the N plain Stack
+	// objects (plain Stacks mode): part of ReadySeconds.
+	CreateSeconds float64 `json:"createSeconds,omitempty"`
 
-	// Creation counts the Spacelift requests between the AdminStack create
-	// and every Stack Ready; RequestsPerChild is Creation.Total / N (k).
-	Creation         opSummary `json:"creation"`
-	RequestsPerChild float64   `json:"requestsPerChild"`
-	// CreationKubeWrites counts the operator's create/update/patch/delete
-	// requests to the Kubernetes API in the same window, except patches with
-	// an empty body, counted in CreationKubeEmptyPatches.
-	CreationKubeWrites       int64 `json:"creationKubeWrites"`
-	CreationKubeEmptyPatches int64 `json:"creationKubeEmptyPatches"`
+	// CPU seconds used until every Stack was Ready by the operator process
+	// and by the emulator process (each its own process; the control plane
+	// and the bench harness are not counted).
+	OperatorCPUSeconds float64 `json:"operatorCPUSeconds"`
+	EmulatorCPUSeconds float64 `json:"emulatorCPUSeconds"`
+	// OperatorCPUMillisPerStack is OperatorCPUSeconds per new Stack, in ms.
+	OperatorCPUMillisPerStack float64 `json:"operatorCPUMillisPerStack"`
 
-	// FloorSeconds is N·k·L/C; ReadyOverFloor is ReadySeconds/FloorSeconds.
+	// Creation counts the Spacelift requests between the first create and
+	// every Stack Ready. RequestsPerStack is Creation.Requests / Stacks;
+	// RequestsOverFloor divides it by FloorRequestsPerStack.
+	Creation              opSummary `json:"creation"`
+	RequestsPerStack      float64   `json:"requestsPerStack"`
+	FloorRequestsPerStack int       `json:"floorRequestsPerStack"`
+	RequestsOverFloor     float64   `json:"requestsOverFloor"`
+	// OperationsPerStack is Creation.ByOperation divided by Stacks.
+	OperationsPerStack map[string]float64 `json:"operationsPerStack"`
+
+	// Kubernetes writes of the operator in the same window (see
+	// operatorStats), and per new Stack.
+	KubeWrites         int64            `json:"kubeWrites"`
+	KubeEmptyPatches   int64            `json:"kubeEmptyPatches"`
+	KubeWritesByKind   map[string]int64 `json:"kubeWritesByKind"`
+	KubeWritesPerStack float64          `json:"kubeWritesPerStack"`
+
+	// FloorSeconds is Stacks·2·L/C; ReadyOverFloor is ReadySeconds over it.
 	FloorSeconds   float64 `json:"floorSeconds"`
 	ReadyOverFloor float64 `json:"readyOverFloor"`
+	// RateFloorSeconds is the least time the operator's Spacelift client
+	// rate limit allows for Stacks·2 requests, (Stacks·2 − burst)/QPS: a
+	// floor of its own when it exceeds FloorSeconds (not a target).
+	RateFloorSeconds float64 `json:"rateFloorSeconds"`
 
 	// Steady counts the Spacelift requests of one sync interval that starts
 	// once everything is Ready; SteadyBudget is N/50 + 10.
@@ -91,7 +117,8 @@ type sizeResult struct {
 	SteadyBudget        int       `json:"steadyBudget"`
 	SteadyKubeWrites    int64     `json:"steadyKubeWrites"`
 	// SteadyKubeEmptyPatches are patches with an empty body ("{}").
-	SteadyKubeEmptyPatches int64 `json:"steadyKubeEmptyPatches"`
+	SteadyKubeEmptyPatches int64   `json:"steadyKubeEmptyPatches"`
+	SteadyOperatorCPU      float64 `json:"steadyOperatorCPUSeconds"`
 
 	// Later are the figures of the sync intervals after the first one
 	// (-steady-intervals), for information: the targets use the first.
@@ -101,15 +128,16 @@ type sizeResult struct {
 	// existed and how many were Ready.
 	Timeline []timelinePoint `json:"timeline"`
 
-	// LiveHeapBytes is HeapAlloc right after a forced GC at the end of the
-	// steady state: what the operator keeps, garbage excluded.
+	// LiveHeapBytes is the operator's heap right after a forced GC at the
+	// end of the steady state: what it keeps, garbage excluded.
 	LiveHeapBytes uint64 `json:"liveHeapBytes"`
-	// Peaks of this process (operator and harness) while this size ran.
+	// Peaks of the operator process from its start (after its cache synced)
+	// to the end of the steady state.
 	PeakHeapInuseBytes uint64 `json:"peakHeapInuseBytes"`
 	PeakHeapAllocBytes uint64 `json:"peakHeapAllocBytes"`
 	PeakRSSBytes       uint64 `json:"peakRSSBytes"`
 
-	// Error says why the size did not complete; figures after the failing
+	// Error says why the run did not complete; figures after the failing
 	// step are zero.
 	Error string `json:"error,omitempty"`
 }
@@ -121,6 +149,7 @@ type steadyInterval struct {
 	ByOperation      map[string]int `json:"byOperation"`
 	KubeWrites       int64          `json:"kubeWrites"`
 	KubeEmptyPatches int64          `json:"kubeEmptyPatches"`
+	OperatorCPU      float64        `json:"operatorCPUSeconds"`
 }
 
 // timelinePoint is the state of the creation at one moment.
@@ -130,124 +159,126 @@ type timelinePoint struct {
 	Ready   int     `json:"ready"`
 }
 
-// kubeWriteCounter counts the mutating requests a rest.Config sends; a
-// PATCH whose body is an empty JSON object changes nothing and is counted
-// apart.
-type kubeWriteCounter struct{ n, empty atomic.Int64 }
-
-func (c *kubeWriteCounter) reset() { c.n.Store(0); c.empty.Store(0) }
-
-type countingTransport struct {
-	base http.RoundTripper
-	c    *kubeWriteCounter
-}
-
-func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	switch req.Method {
-	case http.MethodPatch:
-		if isEmptyPatch(req) {
-			t.c.empty.Add(1)
-			break
-		}
-		t.c.n.Add(1)
-	case http.MethodPost, http.MethodPut, http.MethodDelete:
-		t.c.n.Add(1)
-	}
-	return t.base.RoundTrip(req)
-}
-
-func isEmptyPatch(req *http.Request) bool {
-	if req.GetBody == nil || req.ContentLength > 16 {
-		return false
-	}
-	body, err := req.GetBody()
-	if err != nil {
-		return false
-	}
-	defer body.Close()
-	b, err := io.ReadAll(io.LimitReader(body, 17))
-	return err == nil && strings.TrimSpace(string(b)) == "{}"
-}
-
-// env is what every size shares: the control plane.
+// env is what every run shares: the control plane.
 type env struct {
 	cfg    *rest.Config
 	scheme *runtime.Scheme
 	k8s    client.Client
+	// kubeconfig is the file the operator child connects with.
+	kubeconfig string
 }
 
-// sizeRun is one size while it runs: the emulator, the namespace, the
-// operator's cache and its write counter.
+// newEnv adds a user for the operator to the control plane and writes its
+// kubeconfig into dir.
+func newEnv(tenv *envtest.Environment, cfg *rest.Config, scheme *runtime.Scheme, k8s client.Client, dir string) (*env, error) {
+	user, err := tenv.AddUser(envtest.User{Name: "spacelift-operator", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("adding the operator's user: %w", err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return nil, fmt.Errorf("writing the operator's kubeconfig: %w", err)
+	}
+	path := filepath.Join(dir, "operator.kubeconfig")
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		return nil, fmt.Errorf("writing the operator's kubeconfig: %w", err)
+	}
+	return &env{cfg: cfg, scheme: scheme, k8s: k8s, kubeconfig: path}, nil
+}
+
+// sizeRun is one run while it runs: the emulator, the operator, the
+// namespace and the bench's own watch of the Stacks.
 type sizeRun struct {
 	c      *benchConfig
 	n      int
 	r      *sizeResult
 	k8s    client.Client
 	emu    *emulatorProcess
+	op     *operatorProcess
 	ns     string
 	src    *treeSource
-	view   client.Reader
 	stacks *readiness
-	writes *kubeWriteCounter
-	// created is when the AdminStack was created.
-	created time.Time
+	// started is when the first object was created.
+	started time.Time
 }
 
-// runSize measures one tree size end to end. It fills in r as it goes, so
-// that a failure keeps the figures measured before it.
-func (e *env) runSize(ctx context.Context, c *benchConfig, n int, r *sizeResult) error {
-	r.N, r.Stacks, r.SteadyBudget = n, n+1, n/50+10
-	tree := atmos.GenerateTree(n)
-	d, err := expansionTime(tree, n)
-	if err != nil {
-		return err
-	}
-	r.ExpandSeconds = d.Seconds()
-	logf("N=%d: atmos expansion %s", n, d.Round(time.Microsecond))
+// tag names the run's profiles.
+func (s *sizeRun) tag() string { return fmt.Sprintf("%s-%d", s.r.Mode, s.n) }
 
-	mem := startMemorySampler(100 * time.Millisecond)
-	defer func() { r.PeakHeapInuseBytes, r.PeakHeapAllocBytes, r.PeakRSSBytes = mem.finish() }()
-	s := &sizeRun{c: c, n: n, r: r, k8s: e.k8s, writes: &kubeWriteCounter{}}
+// runSize measures one run end to end. It fills in r as it goes, so that a
+// failure keeps the figures measured before it.
+func (e *env) runSize(ctx context.Context, c *benchConfig, n int, r *sizeResult) error {
+	r.Mode, r.N, r.SteadyBudget, r.FloorRequestsPerStack = c.mode, n, n/50+10, floorRequestsPerStack
+	r.Stacks = n
+	s := &sizeRun{c: c, n: n, r: r, k8s: e.k8s}
+	var tree fstest.MapFS
+	if c.mode == modeAdminStack {
+		r.Stacks = n + 1
+		tree = atmos.GenerateTree(n)
+		d, err := expansionTime(tree, n)
+		if err != nil {
+			return err
+		}
+		r.ExpandSeconds = d.Seconds()
+		logf("N=%d: atmos expansion %s", n, d.Round(time.Microsecond))
+	}
+
 	keyID, keySecret := "bench-key", randomHex(16)
+	var err error
 	if s.emu, err = startEmulator(c.latency, keyID, keySecret); err != nil {
 		return err
 	}
 	defer s.emu.stop()
-	s.ns = fmt.Sprintf("bench-%d-%s", n, randomHex(3))
-	if s.src, err = newTreeSource(c.source, tree, s.ns); err != nil {
-		return err
+	s.ns = fmt.Sprintf("bench-%s-%d-%s", c.mode, n, randomHex(3))
+	if c.mode == modeAdminStack {
+		if s.src, err = newTreeSource(c.source, tree, s.ns); err != nil {
+			return err
+		}
+		defer s.src.cleanup()
+		r.Source = s.src.kind
 	}
-	defer s.src.cleanup()
-	r.Source = s.src.kind
 	if err := e.seed(ctx, s.ns, s.emu.url, keyID, keySecret, s.src); err != nil {
 		return err
 	}
-	mgr, stopMgr, err := e.startOperator(ctx, c, s.ns, s.writes)
-	if err != nil {
+	if s.stacks, err = e.trackReadiness(ctx, s.ns); err != nil {
 		return err
 	}
-	defer stopMgr()
-	s.view = mgr.GetClient() // the operator's cache: reading it adds no API load
-	if s.stacks, err = trackReadiness(ctx, mgr.GetCache()); err != nil {
+	defer s.stacks.stop()
+	if s.op, err = startOperatorProcess(e.kubeconfig, s.ns, c); err != nil {
 		return err
 	}
+	defer s.op.stop()
+	defer func() {
+		// Peaks from the operator's start to the end of the steady state.
+		if st, err := s.op.stats(); err == nil {
+			r.PeakHeapInuseBytes, r.PeakHeapAllocBytes, r.PeakRSSBytes = st.PeakHeapInuseBytes, st.PeakHeapAllocBytes, st.PeakRSSBytes
+		}
+	}()
 
-	for _, phase := range []func(context.Context) error{s.waitForPolicy, s.measureCreation, s.waitForAdminStack, s.measureSteadyState} {
+	phases := []func(context.Context) error{s.op.resetMemoryPhase, s.measureCreation, s.measureSteadyState}
+	if c.mode == modeAdminStack {
+		phases = []func(context.Context) error{s.waitForPolicy, s.op.resetMemoryPhase, s.measureCreation, s.waitForAdminStack, s.measureSteadyState}
+	}
+	for _, phase := range phases {
 		if err := phase(ctx); err != nil {
 			return err
 		}
 	}
 	// The peaks are recorded; a forced GC now shows what is kept.
-	r.LiveHeapBytes, err = liveHeap(c.profileDir, n)
+	r.LiveHeapBytes, err = s.op.liveHeap(c.profileDir, s.tag())
 	return err
 }
+
+// resetMemoryPhase restarts the operator's memory peaks, so that they cover
+// the measured work only.
+func (p *operatorProcess) resetMemoryPhase(context.Context) error { return p.resetMemory() }
 
 // waitForPolicy waits until the Policy the children attach is Ready, so that
 // its creation is not counted.
 func (s *sizeRun) waitForPolicy(ctx context.Context) error {
 	err := waitFor(ctx, time.Minute, func() (bool, error) {
 		var p spaceliftv1alpha1.Policy
-		if err := s.view.Get(ctx, types.NamespacedName{Namespace: s.ns, Name: policyName}, &p); err != nil {
+		if err := s.k8s.Get(ctx, types.NamespacedName{Namespace: s.ns, Name: policyName}, &p); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
 		return meta.IsStatusConditionTrue(p.Status.Conditions, spaceliftv1alpha1.ConditionReady), nil
@@ -258,67 +289,141 @@ func (s *sizeRun) waitForPolicy(ctx context.Context) error {
 	return nil
 }
 
-// measureCreation creates the AdminStack and waits until every Stack is
-// Ready, counting requests, writes and CPU on the way.
+// measureCreation creates the Stacks (or the AdminStack) and waits until
+// every Stack is Ready, counting requests, writes and CPU on the way.
 func (s *sizeRun) measureCreation(ctx context.Context) error {
 	n, r := s.n, s.r
 	if err := s.emu.clear(); err != nil {
 		return err
 	}
-	s.writes.reset()
-	stopProfile, err := startCPUProfile(s.c.profileDir, n)
+	if err := s.op.resetWrites(); err != nil {
+		return err
+	}
+	stopProfile, err := s.op.startCPUProfile(s.c.profileDir, s.tag())
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	cpu0, emuCPU0 := selfCPU(), processCPU(s.emu.cmd.Process.Pid)
+	cpu0, emuCPU0 := s.op.cpu(), s.emu.cpu()
 	start := time.Now()
-	s.created = start
-	if err := s.k8s.Create(ctx, benchAdminStack(s.ns, s.src)); err != nil {
-		return fmt.Errorf("creating the AdminStack: %w", err)
+	s.started = start
+	if s.c.mode == modeAdminStack {
+		if err := s.k8s.Create(ctx, benchAdminStack(s.ns, s.src)); err != nil {
+			return fmt.Errorf("creating the AdminStack: %w", err)
+		}
+	} else {
+		if err := createPlainStacks(ctx, s.k8s, s.ns, n); err != nil {
+			return err
+		}
+		r.CreateSeconds = time.Since(start).Seconds()
 	}
 	lastLog := start
 	err = waitFor(ctx, s.c.timeout, func() (bool, error) {
 		ready, total := s.stacks.counts()
 		el := time.Since(start)
-		if total == n+1 && r.StacksExistSeconds == 0 {
+		if total == r.Stacks && r.StacksExistSeconds == 0 {
 			r.StacksExistSeconds = el.Seconds()
 		}
-		if len(r.Timeline) == 0 || el.Seconds() >= r.Timeline[len(r.Timeline)-1].Seconds+5 || ready == n+1 {
+		if len(r.Timeline) == 0 || el.Seconds() >= r.Timeline[len(r.Timeline)-1].Seconds+5 || ready == r.Stacks {
 			r.Timeline = append(r.Timeline, timelinePoint{Seconds: el.Seconds(), Exist: total, Ready: ready})
 		}
 		if time.Since(lastLog) >= 15*time.Second {
 			lastLog = time.Now()
-			logf("N=%d: %d/%d Stacks exist, %d Ready after %s", n, total, n+1, ready, el.Round(time.Second))
+			logf("%s N=%d: %d/%d Stacks exist, %d Ready after %s", r.Mode, n, total, r.Stacks, ready, el.Round(time.Second))
 		}
-		return total == n+1 && ready == n+1, nil
+		return total == r.Stacks && ready == r.Stacks, nil
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for %d Stacks to be Ready: %w", n+1, err)
+		return fmt.Errorf("waiting for %d Stacks to be Ready: %w", r.Stacks, err)
 	}
 	r.ReadySeconds = time.Since(start).Seconds()
-	r.CreationCPUSeconds, r.CreationEmulatorCPUSeconds = selfCPU()-cpu0, processCPU(s.emu.cmd.Process.Pid)-emuCPU0
+	r.OperatorCPUSeconds, r.EmulatorCPUSeconds = s.op.cpu()-cpu0, s.emu.cpu()-emuCPU0
 	stopProfile()
-	r.CreationKubeWrites, r.CreationKubeEmptyPatches = s.writes.n.Load(), s.writes.empty.Load()
+	st, err := s.op.stats()
+	if err != nil {
+		return err
+	}
+	r.KubeWrites, r.KubeEmptyPatches, r.KubeWritesByKind = st.KubeWrites, st.KubeEmptyPatches, st.KubeWritesByKind
 	if r.Creation, err = s.emu.summary(); err != nil {
 		return err
 	}
-	r.RequestsPerChild = float64(r.Creation.Total) / float64(n)
-	r.FloorSeconds = float64(n) * r.RequestsPerChild * s.c.latency.Seconds() / float64(s.c.concurrency)
-	if r.FloorSeconds > 0 {
-		r.ReadyOverFloor = r.ReadySeconds / r.FloorSeconds
+	stacks := float64(r.Stacks)
+	r.RequestsPerStack = float64(r.Creation.Requests) / stacks
+	r.RequestsOverFloor = r.RequestsPerStack / floorRequestsPerStack
+	r.OperationsPerStack = map[string]float64{}
+	for op, k := range r.Creation.ByOperation {
+		r.OperationsPerStack[op] = float64(k) / stacks
 	}
-	logf("N=%d: %d Stacks Ready in %.1fs (all existed after %.1fs; CPU %.0fs operator, %.0fs emulator); %d Spacelift requests (k=%.1f): %s",
-		n, n+1, r.ReadySeconds, r.StacksExistSeconds, r.CreationCPUSeconds, r.CreationEmulatorCPUSeconds,
-		r.Creation.Total, r.RequestsPerChild, topOperations(r.Creation.ByOperation, 12))
+	r.KubeWritesPerStack = float64(r.KubeWrites) / stacks
+	r.OperatorCPUMillisPerStack = r.OperatorCPUSeconds * 1000 / stacks
+	r.FloorSeconds = stacks * floorRequestsPerStack * s.c.latency.Seconds() / float64(s.c.concurrency)
+	r.ReadyOverFloor = r.ReadySeconds / r.FloorSeconds
+	r.RateFloorSeconds = max(0, (stacks*floorRequestsPerStack-float64(s.c.burst))/s.c.qps)
+	logf("%s N=%d: %d Stacks Ready in %.1fs (all existed after %.1fs; CPU %.1fs operator, %.1fs emulator); %d Spacelift requests (%.2f per stack), %d Kubernetes writes (%.2f per stack); per stack: %s",
+		r.Mode, n, r.Stacks, r.ReadySeconds, r.StacksExistSeconds, r.OperatorCPUSeconds, r.EmulatorCPUSeconds,
+		r.Creation.Requests, r.RequestsPerStack, r.KubeWrites, r.KubeWritesPerStack, perStackOperations(r.OperationsPerStack, 12))
 	return nil
+}
+
+// createPlainStacks creates n plain Stacks at once (16 creates in flight).
+func createPlainStacks(ctx context.Context, k8s client.Client, ns string, n int) error {
+	const workers = 16
+	next := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := k8s.Create(ctx, plainStack(ns, i)); err != nil {
+					errs <- fmt.Errorf("creating Stack %d: %w", i, err)
+					return
+				}
+			}
+		}()
+	}
+	var err error
+loop:
+	for i := range n {
+		select {
+		case next <- i:
+		case err = <-errs:
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
+// plainStack is Stack i of the plain Stacks mode: settings and one
+// environment variable, nothing else.
+func plainStack(ns string, i int) *spaceliftv1alpha1.Stack {
+	return &spaceliftv1alpha1.Stack{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-stack-%05d", i), Namespace: ns},
+		Spec: spaceliftv1alpha1.StackSpec{
+			Repository:  "acme/infrastructure",
+			Branch:      "main",
+			ProjectRoot: fmt.Sprintf("stacks/bench-%05d", i),
+			Description: "Plain stack of the benchmark.",
+			Terraform:   &spaceliftv1alpha1.TerraformVendor{Version: "1.9.8"},
+			Environment: []spaceliftv1alpha1.EnvVar{{Name: "TF_VAR_index", Value: ptr.To(fmt.Sprint(i))}},
+		},
+	}
 }
 
 // waitForAdminStack waits until the AdminStack reports Ready.
 func (s *sizeRun) waitForAdminStack(ctx context.Context) error {
 	err := waitFor(ctx, s.c.timeout, func() (bool, error) {
 		var a spaceliftv1alpha1.AdminStack
-		if err := s.view.Get(ctx, types.NamespacedName{Namespace: s.ns, Name: adminName}, &a); err != nil {
+		if err := s.k8s.Get(ctx, types.NamespacedName{Namespace: s.ns, Name: adminName}, &a); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
 		return a.Status.ObservedGeneration == a.Generation && meta.IsStatusConditionTrue(a.Status.Conditions, spaceliftv1alpha1.ConditionReady), nil
@@ -326,7 +431,7 @@ func (s *sizeRun) waitForAdminStack(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("waiting for the AdminStack to be Ready: %w", err)
 	}
-	s.r.AdminReadySeconds = time.Since(s.created).Seconds()
+	s.r.AdminReadySeconds = time.Since(s.started).Seconds()
 	return nil
 }
 
@@ -338,7 +443,10 @@ func (s *sizeRun) measureSteadyState(ctx context.Context) error {
 		if err := s.emu.clear(); err != nil {
 			return err
 		}
-		s.writes.reset()
+		if err := s.op.resetWrites(); err != nil {
+			return err
+		}
+		cpu0 := s.op.cpu()
 		start := time.Now()
 		select {
 		case <-ctx.Done():
@@ -349,16 +457,20 @@ func (s *sizeRun) measureSteadyState(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		iv := steadyInterval{Requests: sum.Total, Writes: sum.Writes, ByOperation: sum.ByOperation,
-			KubeWrites: s.writes.n.Load(), KubeEmptyPatches: s.writes.empty.Load()}
+		st, err := s.op.stats()
+		if err != nil {
+			return err
+		}
+		iv := steadyInterval{Requests: sum.Requests, Writes: sum.Writes, ByOperation: sum.ByOperation,
+			KubeWrites: st.KubeWrites, KubeEmptyPatches: st.KubeEmptyPatches, OperatorCPU: s.op.cpu() - cpu0}
 		if i == 1 {
 			r.SteadyWindowSeconds, r.Steady = time.Since(start).Seconds(), sum
-			r.SteadyKubeWrites, r.SteadyKubeEmptyPatches = iv.KubeWrites, iv.KubeEmptyPatches
+			r.SteadyKubeWrites, r.SteadyKubeEmptyPatches, r.SteadyOperatorCPU = iv.KubeWrites, iv.KubeEmptyPatches, iv.OperatorCPU
 		} else {
 			r.Later = append(r.Later, iv)
 		}
-		logf("N=%d: steady state, interval %d of %s: %d requests, %d writes, %d Kubernetes writes (+%d empty patches): %s", s.n, i,
-			s.c.syncInterval, iv.Requests, iv.Writes, iv.KubeWrites, iv.KubeEmptyPatches, topOperations(iv.ByOperation, 12))
+		logf("%s N=%d: steady state, interval %d of %s: %d requests, %d writes, %d Kubernetes writes (+%d empty patches) %v, %.1fs operator CPU: %s",
+			r.Mode, s.n, i, s.c.syncInterval, iv.Requests, iv.Writes, iv.KubeWrites, iv.KubeEmptyPatches, st.KubeWritesByKind, iv.OperatorCPU, topOperations(iv.ByOperation, 12))
 	}
 	return nil
 }
@@ -383,19 +495,21 @@ func expansionTime(tree fstest.MapFS, n int) (time.Duration, error) {
 	return runs[1], nil
 }
 
-// seed creates the namespace, the credentials Secret, the tree's ConfigMaps
-// and the Policy the children attach.
+// seed creates the namespace and the credentials Secret, and for an
+// AdminStack run the tree's ConfigMaps and the Policy the children attach.
 func (e *env) seed(ctx context.Context, ns, endpoint, keyID, keySecret string, src *treeSource) error {
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentialsSecret, Namespace: ns}, StringData: map[string]string{
 			spacelift.SecretKeyEndpoint: endpoint, spacelift.SecretKeyID: keyID, spacelift.SecretKeySecret: keySecret}},
-		&spaceliftv1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Name: policyName, Namespace: ns}, Spec: spaceliftv1alpha1.PolicySpec{
-			Type: "PLAN", EngineType: "REGO_V1", Description: "Warns when a plan deletes resources.",
-			Body: ptr.To("package spacelift\n\nwarn contains sprintf(\"%s is deleted\", [r.address]) if {\n  some r in input.terraform.resource_changes\n  \"delete\" in r.change.actions\n}\n")}},
 	}
-	for _, cm := range src.configMaps {
-		objs = append(objs, cm)
+	if src != nil {
+		objs = append(objs, &spaceliftv1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Name: policyName, Namespace: ns}, Spec: spaceliftv1alpha1.PolicySpec{
+			Type: "PLAN", EngineType: "REGO_V1", Description: "Warns when a plan deletes resources.",
+			Body: ptr.To("package spacelift\n\nwarn contains sprintf(\"%s is deleted\", [r.address]) if {\n  some r in input.terraform.resource_changes\n  \"delete\" in r.change.actions\n}\n")}})
+		for _, cm := range src.configMaps {
+			objs = append(objs, cm)
+		}
 	}
 	for _, o := range objs {
 		if err := e.k8s.Create(ctx, o); err != nil {
@@ -428,73 +542,22 @@ func benchAdminStack(ns string, src *treeSource) *spaceliftv1alpha1.AdminStack {
 	}
 }
 
-// startOperator starts a manager running every reconciler, its cache limited
-// to ns, its Kubernetes writes counted. The returned function stops it.
-func (e *env) startOperator(ctx context.Context, c *benchConfig, ns string, writes *kubeWriteCounter) (ctrl.Manager, func(), error) {
-	cfg := rest.CopyConfig(e.cfg)
-	cfg.QPS, cfg.Burst = 500, 1000 // the control plane is not what is measured
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{base: rt, c: writes} })
-	// Each size gets a manager as a new process would: its own controller
-	// names and metrics registry.
-	ctrlmetrics.Registry = prometheus.NewRegistry()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 e.scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-	})
+// trackReadiness starts the bench's own watch of the Stacks in ns (in the
+// bench process, so that it costs the operator nothing).
+func (e *env) trackReadiness(ctx context.Context, ns string) (*readiness, error) {
+	c, err := cache.New(e.cfg, cache.Options{Scheme: e.scheme, DefaultNamespaces: map[string]cache.Config{ns: {}}})
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating the manager: %w", err)
+		return nil, fmt.Errorf("creating the bench's cache: %w", err)
 	}
-	metrics, err := spacelift.NewMetrics(ctrlmetrics.Registry)
-	if err != nil {
-		return nil, nil, err
-	}
-	deps := controllers.Dependencies{Credentials: &controllers.Credentials{
-		Reader:  mgr.GetClient(),
-		Cache:   spacelift.NewClientCache(spacelift.Options{QPS: c.qps, Burst: c.burst, Metrics: metrics}),
-		Default: types.NamespacedName{Namespace: ns, Name: credentialsSecret},
-	},
-		// A Git source is a repository on the local disk (see gitSource).
-		Git: source.NewGitWithOptions(source.GitOptions{MaxEntries: 64, AllowLocal: true}),
-	}
-	if err := controllers.SetupAll(mgr, controllers.Options{SyncInterval: c.syncInterval, MaxConcurrentReconciles: c.concurrency}, deps); err != nil {
-		return nil, nil, fmt.Errorf("setting up the controllers: %w", err)
-	}
-	mctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(mctx) }()
-	stop := func() {
-		cancel()
-		if err := <-done; err != nil {
-			logf("manager: %v", err)
-		}
-	}
-	sctx, scancel := context.WithTimeout(ctx, time.Minute)
-	defer scancel()
-	if !mgr.GetCache().WaitForCacheSync(sctx) {
-		stop()
-		return nil, nil, errors.New("the operator's cache did not sync within a minute")
-	}
-	return mgr, stop, nil
-}
-
-// readiness counts the Stacks of the operator's namespace, and those Ready
-// for their generation, from the operator's informer. A poll reads two
-// numbers: listing thousands of Stacks four times a second would add
-// garbage to the very heap the bench measures.
-type readiness struct {
-	mu    sync.Mutex
-	ready map[string]bool
-}
-
-func trackReadiness(ctx context.Context, c cache.Cache) (*readiness, error) {
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Start(cctx) }()
+	rd := &readiness{ready: map[string]bool{}, stop: func() { cancel(); <-done }}
 	inf, err := c.GetInformer(ctx, &spaceliftv1alpha1.Stack{})
 	if err != nil {
+		rd.stop()
 		return nil, fmt.Errorf("watching Stacks: %w", err)
 	}
-	rd := &readiness{ready: map[string]bool{}}
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { rd.observe(o) },
 		UpdateFunc: func(_, o any) { rd.observe(o) },
@@ -510,9 +573,25 @@ func trackReadiness(ctx context.Context, c cache.Cache) (*readiness, error) {
 		},
 	})
 	if err != nil {
+		rd.stop()
 		return nil, fmt.Errorf("watching Stacks: %w", err)
 	}
+	sctx, scancel := context.WithTimeout(ctx, time.Minute)
+	defer scancel()
+	if !c.WaitForCacheSync(sctx) {
+		rd.stop()
+		return nil, fmt.Errorf("the bench's watch of Stacks did not sync within a minute")
+	}
 	return rd, nil
+}
+
+// readiness counts the Stacks of the run's namespace, and those Ready for
+// their generation, from the bench's informer. A poll reads two numbers.
+type readiness struct {
+	mu    sync.Mutex
+	ready map[string]bool
+	// stop ends the watch.
+	stop func()
 }
 
 func (rd *readiness) observe(o any) {

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
+)
+
+// TestDefaultsMatchTheOperator reads cmd/main.go and checks that -defaults
+// runs the operator with the --concurrency default written there.
+func TestDefaultsMatchTheOperator(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "main.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) < 3 {
+			return true
+		}
+		name, ok := call.Args[1].(*ast.BasicLit)
+		if !ok || name.Value != `"concurrency"` {
+			return true
+		}
+		lit, ok := call.Args[2].(*ast.BasicLit)
+		if !ok {
+			t.Fatalf("the --concurrency default in cmd/main.go is not a literal; make it one or export it")
+		}
+		v, err := strconv.Atoi(lit.Value)
+		if err != nil {
+			t.Fatalf("the --concurrency default %s: %v", lit.Value, err)
+		}
+		if v != defaultConcurrency {
+			t.Errorf("cmd/main.go's --concurrency default is %d, defaultConcurrency is %d", v, defaultConcurrency)
+		}
+		found = true
+		return false
+	})
+	if !found {
+		t.Fatal("no --concurrency flag definition found in cmd/main.go")
+	}
+}
+
+func TestParseFlagsDefaults(t *testing.T) {
+	c, err := parseFlags([]string{"-defaults", "-mode", "stacks", "-n", "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.concurrency != defaultConcurrency || c.qps != spacelift.DefaultQPS || c.burst != spacelift.DefaultBurst {
+		t.Errorf("-defaults gave concurrency %d, QPS %g, burst %d", c.concurrency, c.qps, c.burst)
+	}
+	if _, err := parseFlags([]string{"-defaults", "-qps", "5"}); err == nil {
+		t.Error("-defaults with -qps was accepted")
+	}
+	if _, err := parseFlags([]string{"-mode", "stack"}); err == nil {
+		t.Error("-mode stack (unknown) was accepted")
+	}
+}
+
+func TestResourceOfPath(t *testing.T) {
+	for path, want := range map[string]string{
+		"/apis/spacelift.stackwright.io/v1alpha1/namespaces/ns/stacks/a/status": "stacks/status",
+		"/apis/spacelift.stackwright.io/v1alpha1/namespaces/ns/stacks/a":        "stacks",
+		"/apis/spacelift.stackwright.io/v1alpha1/namespaces/ns/stacks":          "stacks",
+		"/api/v1/namespaces/ns/events":                                          "events",
+		"/api/v1/namespaces/ns":                                                 "namespaces",
+		"/apis/events.k8s.io/v1/namespaces/ns/events":                           "events",
+	} {
+		if got := resourceOfPath(path); got != want {
+			t.Errorf("resourceOfPath(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestRowChecksUseTheFloorsOfTheWork(t *testing.T) {
+	c := &benchConfig{defaults: true}
+	r := &sizeResult{Mode: modeStacks, N: 1000, Stacks: 1000, ReadySeconds: 19, FloorSeconds: 10, ReadyOverFloor: 1.9,
+		RequestsPerStack: 2, OperatorCPUMillisPerStack: 6.5, KubeWritesPerStack: 3, PeakHeapInuseBytes: 1, PeakRSSBytes: 1}
+	got := map[string]string{}
+	for _, ck := range rowChecks(c, r) {
+		got[ck.Name] = ck.Status
+	}
+	want := map[string]string{
+		"ready within 1.5x floor":          "FAIL",
+		"requests per new stack <= 2":      "PASS",
+		"operator CPU per stack <= 6 ms":   "FAIL",
+		"Kubernetes writes per stack <= 3": "PASS",
+		"defaults: 5x faster than 99s":     "PASS",
+		"heap <= 256 MiB":                  "PASS",
+		"RSS <= 400 MiB":                   "PASS",
+	}
+	for name, status := range want {
+		if got[name] != status {
+			t.Errorf("%s: %s, want %s", name, got[name], status)
+		}
+	}
+}
