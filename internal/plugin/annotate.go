@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -162,45 +163,74 @@ func (e *env) waitFor(ctx context.Context, k kindInfo, key client.ObjectKey, tim
 }
 
 // pendingRun picks the run to confirm or discard: runID when given, else
-// the Stack's last run when it waits for confirmation.
-func pendingRun(s *spaceliftv1alpha1.Stack, runID string) (string, error) {
+// the run of the Stack's status that waits for confirmation: status.lastRun
+// (the operator's), else status.lastTrackedRun (the newest tracked run,
+// whoever started it).
+func pendingRun(s *spaceliftv1alpha1.Stack, runID string) (*spaceliftv1alpha1.RunStatus, error) {
+	known := []*spaceliftv1alpha1.RunStatus{s.Status.LastRun, s.Status.LastTrackedRun}
 	if runID != "" {
-		return runID, nil
+		for _, r := range known {
+			if r != nil && r.ID == runID {
+				return r, nil
+			}
+		}
+		return &spaceliftv1alpha1.RunStatus{ID: runID}, nil
 	}
-	lr := s.Status.LastRun
-	switch {
-	case lr == nil:
-		return "", fmt.Errorf("Stack %s/%s has no run in status.lastRun: pass the RUN_ID", s.Namespace, s.Name)
-	case lr.State != string(spacelift.RunStateUnconfirmed):
-		return "", fmt.Errorf("the last run of Stack %s/%s, %s, is %s, not waiting for confirmation: pass the RUN_ID of the run you mean",
+	for _, r := range known {
+		if r != nil && r.State == string(spacelift.RunStateUnconfirmed) {
+			return r, nil
+		}
+	}
+	if lr := s.Status.LastRun; lr != nil {
+		return nil, fmt.Errorf("no run of Stack %s/%s waits for confirmation (its last run, %s, is %s): pass the RUN_ID of the run you mean",
 			s.Namespace, s.Name, lr.ID, orDash(lr.State))
 	}
-	return lr.ID, nil
+	return nil, fmt.Errorf("no run of Stack %s/%s waits for confirmation (status shows none): pass the RUN_ID", s.Namespace, s.Name)
+}
+
+// describePlan writes what a run's plan changes, when status has it.
+func describePlan(w io.Writer, r *spaceliftv1alpha1.RunStatus) {
+	if r.Plan == nil {
+		return
+	}
+	fmt.Fprintf(w, "run %s plans %s", r.ID, r.Plan.Summary)
+	if len(r.Plan.Resources) == 0 {
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintln(w, ":")
+	for _, a := range r.Plan.Resources {
+		fmt.Fprintf(w, "  %s\n", a)
+	}
+	if n := int(r.Plan.Add+r.Plan.Change+r.Plan.Delete) - len(r.Plan.Resources); n > 0 {
+		fmt.Fprintf(w, "  and %d more\n", n)
+	}
 }
 
 // stackArgs reads STACK [RUN_ID] and the Stack.
-func (e *env) stackArgs(ctx context.Context, args []string, verb string) (*spaceliftv1alpha1.Stack, string, error) {
+func (e *env) stackArgs(ctx context.Context, args []string, verb string) (*spaceliftv1alpha1.Stack, *spaceliftv1alpha1.RunStatus, error) {
 	if len(args) < 1 || len(args) > 2 {
-		return nil, "", usageError("%s STACK [RUN_ID]: name the Stack object, and the run unless it is the Stack's pending run", verb)
+		return nil, nil, usageError("%s STACK [RUN_ID]: name the Stack object, and the run unless it is the Stack's pending run", verb)
 	}
 	s := &spaceliftv1alpha1.Stack{}
 	key := client.ObjectKey{Namespace: e.namespace, Name: args[0]}
 	if err := e.c.Get(ctx, key, s); err != nil {
-		return nil, "", fmt.Errorf("reading Stack %s: %w", key, err)
+		return nil, nil, fmt.Errorf("reading Stack %s: %w", key, err)
 	}
 	runID := ""
 	if len(args) == 2 {
 		runID = args[1]
 	}
-	runID, err := pendingRun(s, runID)
-	return s, runID, err
+	run, err := pendingRun(s, runID)
+	return s, run, err
 }
 
 func runConfirm(ctx context.Context, e *env, args []string, wait bool, timeout time.Duration, dryRun bool) error {
-	s, runID, err := e.stackArgs(ctx, args, "confirm")
+	s, run, err := e.stackArgs(ctx, args, "confirm")
 	if err != nil {
 		return err
 	}
+	runID := run.ID
 	key := client.ObjectKeyFromObject(s)
 	annotation := spaceliftv1alpha1.AnnotationConfirmRun + "=" + runID
 	equivalent := fmt.Sprintf("kubectl annotate --overwrite -n %s %s %s", s.Namespace, stackKind.qualified(s.Name), annotation)
@@ -210,8 +240,10 @@ func runConfirm(ctx context.Context, e *env, args []string, wait bool, timeout t
 		fmt.Fprintf(out, "run %s of Stack %s was already confirmed by the operator\n", runID, key)
 		return nil
 	case dryRun:
+		describePlan(out, run)
 		fmt.Fprintf(out, "would annotate Stack %s with %s\n", key, annotation)
 	default:
+		describePlan(out, run)
 		if err := e.annotate(ctx, s, spaceliftv1alpha1.AnnotationConfirmRun, runID); err != nil {
 			return fmt.Errorf("annotating Stack %s: %w", key, err)
 		}
@@ -235,10 +267,11 @@ func runConfirm(ctx context.Context, e *env, args []string, wait bool, timeout t
 func runDiscard(ctx context.Context, e *env, args []string, dryRun bool) error {
 	out := e.opts.Stdout
 	fmt.Fprint(out, noDiscardAnnotation)
-	s, runID, err := e.stackArgs(ctx, args, "discard")
+	s, run, err := e.stackArgs(ctx, args, "discard")
 	if err != nil {
 		return err
 	}
+	runID := run.ID
 	stackID := s.Status.SpaceliftID
 	if stackID == "" {
 		stackID = s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
@@ -261,10 +294,10 @@ func runDiscard(ctx context.Context, e *env, args []string, dryRun bool) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, spaceliftTimeout)
 	defer cancel()
-	run, err := api.DiscardRun(cctx, stackID, runID)
+	discarded, err := api.DiscardRun(cctx, stackID, runID)
 	if err != nil {
 		return fmt.Errorf("discarding run %s of stack %s: %w", runID, stackID, err)
 	}
-	fmt.Fprintf(out, "discarded run %s of Spacelift stack %s (Stack %s/%s): %s\n", run.ID, stackID, s.Namespace, s.Name, run.State)
+	fmt.Fprintf(out, "discarded run %s of Spacelift stack %s (Stack %s/%s): %s\n", discarded.ID, stackID, s.Namespace, s.Name, discarded.State)
 	return nil
 }

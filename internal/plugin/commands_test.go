@@ -34,6 +34,8 @@ func TestGet(t *testing.T) {
 	net := newStack(ns, "get-net")
 	create(t, net, func() {
 		net.Status.SpaceliftID = "networking-prod"
+		net.Status.LastTrackedRun = &v1.RunStatus{ID: "01TRACKED", Type: "TRACKED", State: "FINISHED",
+			Plan: &v1.PlanStatus{Add: 2, Change: 1, Summary: "+2 ~1 -0"}}
 		net.Status.Conditions = []metav1.Condition{
 			cond(v1.ConditionReady, condTrueS, v1.ReasonSucceeded, "Stack networking-prod is in sync"),
 			cond(v1.ConditionDrifted, condFalseS, v1.ReasonNoDrift, "No drift found"),
@@ -69,10 +71,10 @@ func TestGet(t *testing.T) {
 		t.Fatalf("get stacks: exit %d: %s", code, errOut)
 	}
 	wantOutput(t, "get stacks", out, ""+
-		"NAME      READY     DRIFTED   SPACELIFT ID      AGE    STATUS\n"+
-		"get-app   False     Unknown   -                 2d2h   a stack named app exists in Spacelift and is not ours\n"+
-		"get-net   True      False     networking-prod   2d2h   Stack networking-prod is in sync\n"+
-		"get-new   Unknown   Unknown   -                 2d2h   -\n")
+		"NAME      READY     DRIFTED   SPACELIFT ID      PLAN       AGE    STATUS\n"+
+		"get-app   False     Unknown   -                 -          2d2h   a stack named app exists in Spacelift and is not ours\n"+
+		"get-net   True      False     networking-prod   +2 ~1 -0   2d2h   Stack networking-prod is in sync\n"+
+		"get-new   Unknown   Unknown   -                 -          2d2h   -\n")
 
 	_, out, _ = run(t, "get", "policies", "-n", ns)
 	wantOutput(t, "get policies", out, ""+
@@ -87,8 +89,8 @@ func TestGet(t *testing.T) {
 	// -A with a name: the NAMESPACE column, flags after the arguments.
 	_, out, _ = run(t, "get", "stacks", "get-net", "-A")
 	wantOutput(t, "get stacks get-net -A", out, ""+
-		"NAMESPACE   NAME      READY   DRIFTED   SPACELIFT ID      AGE    STATUS\n"+
-		"get         get-net   True    False     networking-prod   2d2h   Stack networking-prod is in sync\n")
+		"NAMESPACE   NAME      READY   DRIFTED   SPACELIFT ID      PLAN       AGE    STATUS\n"+
+		"get         get-net   True    False     networking-prod   +2 ~1 -0   2d2h   Stack networking-prod is in sync\n")
 
 	code, out, errOut = run(t, "get", "stacks", "-n", "get-empty")
 	if code != 0 || out != "" || errOut != "no stacks found in namespace get-empty\n" {
@@ -107,7 +109,8 @@ func TestDrift(t *testing.T) {
 	create(t, vpc, func() {
 		vpc.Status.SpaceliftID = "plat-ue2-dev-vpc"
 		vpc.Status.Conditions = []metav1.Condition{cond(v1.ConditionDrifted, condTrueS, v1.ReasonDriftDetected, "3 resources drifted")}
-		vpc.Status.Drift = &v1.DriftStatus{Drifted: true, DriftedResources: 3, RunID: "01DRIFT", ReconcileRunID: "01RECONCILE", CheckedAt: &checked}
+		vpc.Status.Drift = &v1.DriftStatus{Drifted: true, DriftedResources: 3, RunID: "01DRIFT", ReconcileRunID: "01RECONCILE", CheckedAt: &checked,
+			Resources: []string{"aws_route_table.private[0]", "aws_vpc.main"}}
 	})
 	eks := newStack(ns, "eks")
 	create(t, eks, func() {
@@ -119,7 +122,11 @@ func TestDrift(t *testing.T) {
 	}
 	wantOutput(t, "drift", out, ""+
 		"NAME   SPACELIFT ID       RESOURCES   DRIFT RUN   CHECKED   RECONCILE RUN   MESSAGE\n"+
-		"vpc    plat-ue2-dev-vpc   3           01DRIFT     3h ago    01RECONCILE     3 resources drifted\n")
+		"vpc    plat-ue2-dev-vpc   3           01DRIFT     3h ago    01RECONCILE     3 resources drifted\n"+
+		"\n"+
+		"vpc: 3 resources drifted, the first 2 listed:\n"+
+		"  aws_route_table.private[0]\n"+
+		"  aws_vpc.main\n")
 
 	_, out, _ = run(t, "drift", "-n", "get-empty")
 	wantOutput(t, "drift, nothing drifted", out, "no drifted Stacks in namespace get-empty\n")
@@ -163,7 +170,8 @@ func TestTree(t *testing.T) {
 						cond(v1.ConditionStalled, condTrueS, v1.ReasonAlreadyExists, "exists")}
 				}
 				if child == "core-eks" {
-					s.Status.LastRun = &v1.RunStatus{ID: "01PENDING", Type: "TRACKED", State: "UNCONFIRMED"}
+					s.Status.LastRun = &v1.RunStatus{ID: "01PENDING", Type: "TRACKED", State: "UNCONFIRMED",
+						Plan: &v1.PlanStatus{Add: 1, Summary: "+1 ~0 -0", Resources: []string{"+aws_eks_node_group.spot"}}}
 				}
 			})
 		}
@@ -176,15 +184,15 @@ func TestTree(t *testing.T) {
 		t.Fatalf("tree: exit %d: %s", code, errOut)
 	}
 	wantOutput(t, "tree", out, ""+
-		"NAME                     READY   CHILDREN READY   DRIFTED   STALLED         LAST RUN                        SPACELIFT ID\n"+
-		"AdminStack/root          False   2/3              Unknown   -               -                               root\n"+
-		"├── Stack/root-admin     True    -                False     -               FINISHED TRACKED 01ROOTRUN      root\n"+
-		"├── AdminStack/core      True    1/2              True      -               -                               core-admin\n"+
-		"│   ├── Stack/core-eks   True    -                False     -               UNCONFIRMED TRACKED 01PENDING   core-eks\n"+
-		"│   └── Stack/core-vpc   True    -                False     -               -                               core-vpc\n"+
-		"└── AdminStack/plat      True    1/2              True      -               -                               plat-admin\n"+
-		"    ├── Stack/plat-eks   True    -                False     -               -                               plat-eks\n"+
-		"    └── Stack/plat-vpc   False   -                Unknown   AlreadyExists   -                               -\n")
+		"NAME                     READY   CHILDREN READY   DRIFTED   STALLED         LAST RUN                                   SPACELIFT ID\n"+
+		"AdminStack/root          False   2/3              Unknown   -               -                                          root\n"+
+		"├── Stack/root-admin     True    -                False     -               FINISHED TRACKED 01ROOTRUN                 root\n"+
+		"├── AdminStack/core      True    1/2              True      -               -                                          core-admin\n"+
+		"│   ├── Stack/core-eks   True    -                False     -               UNCONFIRMED TRACKED 01PENDING (+1 ~0 -0)   core-eks\n"+
+		"│   └── Stack/core-vpc   True    -                False     -               -                                          core-vpc\n"+
+		"└── AdminStack/plat      True    1/2              True      -               -                                          plat-admin\n"+
+		"    ├── Stack/plat-eks   True    -                False     -               -                                          plat-eks\n"+
+		"    └── Stack/plat-vpc   False   -                Unknown   AlreadyExists   -                                          -\n")
 
 	code, _, errOut = run(t, "tree", "missing", "-n", ns)
 	if code != 1 || !strings.Contains(errOut, `reading AdminStack tree/missing`) || !strings.Contains(errOut, "not found") {
@@ -255,13 +263,19 @@ func TestConfirm(t *testing.T) {
 	ns := namespace(t, "confirm")
 	s := newStack(ns, "app")
 	create(t, s, func() {
-		s.Status.LastRun = &v1.RunStatus{ID: "01PENDING", Type: "TRACKED", State: "UNCONFIRMED"}
+		s.Status.LastRun = &v1.RunStatus{ID: "01PROPOSED", Type: "PROPOSED", State: "FINISHED"}
+		s.Status.LastTrackedRun = &v1.RunStatus{ID: "01PENDING", Type: "TRACKED", State: "UNCONFIRMED",
+			Plan: &v1.PlanStatus{Add: 1, Delete: 2, Summary: "+1 ~0 -2", Resources: []string{"+aws_subnet.c", "-aws_subnet.a"}}}
 	})
 	code, out, errOut := run(t, "confirm", "app", "-n", ns)
 	if code != 0 {
 		t.Fatalf("confirm: exit %d: %s", code, errOut)
 	}
 	wantOutput(t, "confirm", out, ""+
+		"run 01PENDING plans +1 ~0 -2:\n"+
+		"  +aws_subnet.c\n"+
+		"  -aws_subnet.a\n"+
+		"  and 1 more\n"+
 		"annotated Stack confirm/app with spacelift.stackwright.io/confirm-run=01PENDING\n"+
 		"To approve from Git instead, add the annotation to the Stack's manifest, or run:\n"+
 		"  kubectl annotate --overwrite -n confirm stacks.spacelift.stackwright.io/app spacelift.stackwright.io/confirm-run=01PENDING\n")
@@ -273,13 +287,14 @@ func TestConfirm(t *testing.T) {
 	}
 
 	// The run went on: nothing is pending, so the run must be named.
-	s.Status.LastRun.State = "FINISHED"
+	s.Status.LastRun = &v1.RunStatus{ID: "01PENDING", Type: "TRACKED", State: "FINISHED"}
+	s.Status.LastTrackedRun = s.Status.LastRun
 	s.Status.LastHandledConfirmRequest = "01PENDING"
 	if err := k8s.Status().Update(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut = run(t, "confirm", "app", "-n", ns)
-	if code != 1 || !strings.Contains(errOut, "the last run of Stack confirm/app, 01PENDING, is FINISHED, not waiting for confirmation: pass the RUN_ID") {
+	if code != 1 || !strings.Contains(errOut, "no run of Stack confirm/app waits for confirmation (its last run, 01PENDING, is FINISHED): pass the RUN_ID of the run you mean") {
 		t.Errorf("nothing pending: exit %d, stderr %q", code, errOut)
 	}
 	_, out, _ = run(t, "confirm", "app", "01PENDING", "-n", ns)

@@ -12,7 +12,8 @@ var driftCommand = command{
 	short: "the Stacks whose Drifted condition is True",
 	usage: "drift [-A]",
 	help: "Lists the Stacks whose Drifted condition is True, with the latest drift-detection result:\n" +
-		"how many resources drifted, the drift-detection run, when it finished and the reconcile run.",
+		"how many resources drifted, the drift-detection run, when it finished, the reconcile run, and the\n" +
+		"addresses of the drifted resources (the first 20, as status.drift.resources holds them).",
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		return runDrift
 	},
@@ -32,6 +33,7 @@ func runDrift(ctx context.Context, e *env, args []string) error {
 		header = append(header, "NAMESPACE")
 	}
 	rows := [][]string{append(header, "NAME", "SPACELIFT ID", "RESOURCES", "DRIFT RUN", "CHECKED", "RECONCILE RUN", "MESSAGE")}
+	var addresses []*spaceliftv1alpha1.Stack
 	for _, o := range objs {
 		s := o.(*spaceliftv1alpha1.Stack)
 		st := &s.Status.CommonStatus
@@ -49,6 +51,9 @@ func runDrift(ctx context.Context, e *env, args []string) error {
 			if d.CheckedAt != nil {
 				checked = age(*d.CheckedAt, now) + " ago"
 			}
+			if len(d.Resources) > 0 {
+				addresses = append(addresses, s)
+			}
 		}
 		row = append(row, s.Name, orDash(st.SpaceliftID), resources, run, checked, reconcile, condMessage(st, spaceliftv1alpha1.ConditionDrifted))
 		rows = append(rows, row)
@@ -57,5 +62,31 @@ func runDrift(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.opts.Stdout, "no drifted Stacks %s\n", e.where())
 		return nil
 	}
-	return writeTable(e.opts.Stdout, rows)
+	if err := writeTable(e.opts.Stdout, rows); err != nil {
+		return err
+	}
+	for _, s := range addresses {
+		d := s.Status.Drift
+		name := s.Name
+		if e.kube.allNamespaces {
+			name = s.Namespace + "/" + s.Name
+		}
+		more := ""
+		if n := int(d.DriftedResources) - len(d.Resources); n > 0 {
+			more = fmt.Sprintf(", the first %d listed", len(d.Resources))
+		}
+		fmt.Fprintf(e.opts.Stdout, "\n%s: %s drifted%s:\n", name, plural(int(d.DriftedResources), "resource"), more)
+		for _, r := range d.Resources {
+			fmt.Fprintf(e.opts.Stdout, "  %s\n", r)
+		}
+	}
+	return nil
+}
+
+// plural is "1 resource" or "n resources".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -23,7 +23,8 @@ var getCommand = command{
 	short: "Flux-like tables of stacks, policies or adminstacks",
 	usage: "get stacks|policies|adminstacks [NAME] [-A]",
 	help: "Prints a table of the objects of one kind, like `flux get`: READY and DRIFTED are the conditions,\n" +
-		"STATUS the Ready condition's message; adminstacks show their children ready as x/y.",
+		"STATUS the Ready condition's message; stacks show the plan of their newest tracked run,\n" +
+		"adminstacks their children ready as x/y.",
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		return runGet
 	},
@@ -108,7 +109,7 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	}
 	switch k.kind {
 	case "Stack":
-		header = append(header, "NAME", "READY", "DRIFTED", "SPACELIFT ID", "AGE", "STATUS")
+		header = append(header, "NAME", "READY", "DRIFTED", "SPACELIFT ID", "PLAN", "AGE", "STATUS")
 	case "Policy":
 		header = append(header, "NAME", "TYPE", "READY", "SPACELIFT ID", "AGE", "STATUS")
 	case "AdminStack":
@@ -124,14 +125,15 @@ func runGet(ctx context.Context, e *env, args []string) error {
 		row = append(row, o.GetName())
 		switch o := o.(type) {
 		case *spaceliftv1alpha1.Stack:
-			row = append(row, condStatus(st, spaceliftv1alpha1.ConditionReady), condStatus(st, spaceliftv1alpha1.ConditionDrifted))
+			row = append(row, condStatus(st, spaceliftv1alpha1.ConditionReady), condStatus(st, spaceliftv1alpha1.ConditionDrifted),
+				orDash(st.SpaceliftID), planSummary(o.Status.LastTrackedRun))
 		case *spaceliftv1alpha1.Policy:
-			row = append(row, string(o.Spec.Type), condStatus(st, spaceliftv1alpha1.ConditionReady))
+			row = append(row, string(o.Spec.Type), condStatus(st, spaceliftv1alpha1.ConditionReady), orDash(st.SpaceliftID))
 		case *spaceliftv1alpha1.AdminStack:
 			row = append(row, condStatus(st, spaceliftv1alpha1.ConditionReady), orDash(o.Status.ReadyChildren),
-				condStatus(st, spaceliftv1alpha1.ConditionDrifted), fmt.Sprint(o.Status.Stalled))
+				condStatus(st, spaceliftv1alpha1.ConditionDrifted), fmt.Sprint(o.Status.Stalled), orDash(st.SpaceliftID))
 		}
-		row = append(row, orDash(st.SpaceliftID), age(o.GetCreationTimestamp(), now), condMessage(st, spaceliftv1alpha1.ConditionReady))
+		row = append(row, age(o.GetCreationTimestamp(), now), condMessage(st, spaceliftv1alpha1.ConditionReady))
 		rows = append(rows, row)
 	}
 	return writeTable(e.opts.Stdout, rows)
@@ -194,6 +196,15 @@ func condMessage(st *spaceliftv1alpha1.CommonStatus, t string) string {
 		return c.Message
 	}
 	return "-"
+}
+
+// planSummary is the "+add ~change -delete" of a run's plan, "-" when
+// there is none.
+func planSummary(r *spaceliftv1alpha1.RunStatus) string {
+	if r == nil || r.Plan == nil {
+		return "-"
+	}
+	return r.Plan.Summary
 }
 
 func orDash(s string) string {

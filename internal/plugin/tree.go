@@ -72,7 +72,7 @@ func treeRow(obj client.Object, name string) []string {
 	case *spaceliftv1alpha1.Stack:
 		st := &o.Status.CommonStatus
 		return []string{name + "Stack/" + o.Name, condStatus(st, spaceliftv1alpha1.ConditionReady), "-",
-			condStatus(st, spaceliftv1alpha1.ConditionDrifted), stalledReason(st), lastRun(o.Status.LastRun), orDash(st.SpaceliftID)}
+			condStatus(st, spaceliftv1alpha1.ConditionDrifted), stalledReason(st), lastRun(shownRun(o)), orDash(st.SpaceliftID)}
 	}
 	return []string{name + obj.GetName()}
 }
@@ -87,7 +87,18 @@ func stalledReason(st *spaceliftv1alpha1.CommonStatus) string {
 	return "-"
 }
 
-// lastRun describes a run as "<state> <type> <id>".
+// shownRun is the run tree shows for a Stack: status.lastRun (the latest
+// run the operator triggered or confirmed), else the newest tracked run
+// Spacelift reports.
+func shownRun(s *spaceliftv1alpha1.Stack) *spaceliftv1alpha1.RunStatus {
+	if s.Status.LastRun != nil {
+		return s.Status.LastRun
+	}
+	return s.Status.LastTrackedRun
+}
+
+// lastRun describes a run as "<state> <type> <id>", with its plan summary
+// when it has one.
 func lastRun(r *spaceliftv1alpha1.RunStatus) string {
 	if r == nil {
 		return "-"
@@ -96,7 +107,11 @@ func lastRun(r *spaceliftv1alpha1.RunStatus) string {
 	if r.Type != "" {
 		s += " " + r.Type
 	}
-	return s + " " + r.ID
+	s += " " + r.ID
+	if r.Plan != nil {
+		s += " (" + r.Plan.Summary + ")"
+	}
+	return s
 }
 
 // controlled lists the Stacks and AdminStacks of a namespace by the UID of
