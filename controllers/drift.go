@@ -159,7 +159,8 @@ type driftObservation struct {
 }
 
 // observeDrift reads the latest drift-detection result of the stack from the
-// shared snapshot, and the reconcile run Spacelift started for it.
+// shared snapshot (count and the first drifted addresses), and the reconcile
+// run Spacelift started for it.
 func (r *StackReconciler) observeDrift(ctx context.Context, s *stackScope) (bool, error) {
 	if s.obj.Spec.DriftDetection == nil || !s.obj.Spec.DriftDetection.Enabled {
 		return false, nil
@@ -176,6 +177,7 @@ func (r *StackReconciler) observeDrift(ctx context.Context, s *stackScope) (bool
 		DriftedResources: int32(d.DriftedResources),
 		RunID:            d.LatestRun.ID,
 		CheckedAt:        &metav1.Time{Time: d.LatestRun.CreatedAt},
+		Resources:        firstSorted(d.DriftedAddresses, maxListedResources),
 	}}
 	if obs.drift.Drifted && s.obj.Spec.DriftDetection.Reconcile {
 		runs, err := s.api.ListRuns(ctx, s.id, "")

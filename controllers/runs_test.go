@@ -6,16 +6,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/verifycmd"
 	"github.com/stackwright/spacelift-operator/internal/webhook"
@@ -194,4 +197,140 @@ func TestWebhookDeliveryEnqueuesStack(t *testing.T) {
 		}
 		return fmt.Errorf("no accepted webhook delivery among %d series", n)
 	})
+}
+
+func TestPlanStatus(t *testing.T) {
+	many := make([]spacelift.ResourceChange, 0, 30)
+	for i := range 30 {
+		many = append(many, spacelift.ResourceChange{Address: fmt.Sprintf("null_resource.r%02d", 29-i), Type: spacelift.ResourceChangeAdd})
+	}
+	for _, tc := range []struct {
+		name    string
+		delta   spacelift.RunDelta
+		changes []spacelift.ResourceChange
+		want    spaceliftv1alpha1.PlanStatus
+	}{
+		{"no changes", spacelift.RunDelta{}, nil, spaceliftv1alpha1.PlanStatus{Summary: "+0 ~0 -0"}},
+		{"counts and marked, sorted addresses", spacelift.RunDelta{AddCount: 2, ChangeCount: 1, DeleteCount: 1}, []spacelift.ResourceChange{
+			{Address: "aws_vpc.main", Type: spacelift.ResourceChangeChange},
+			{Address: "aws_subnet.b", Type: spacelift.ResourceChangeAdd},
+			{Address: "aws_subnet.a", Type: spacelift.ResourceChangeAdd},
+			{Address: "aws_route.old", Type: spacelift.ResourceChangeDelete},
+		}, spaceliftv1alpha1.PlanStatus{Add: 2, Change: 1, Delete: 1, Summary: "+2 ~1 -1",
+			Resources: []string{"+aws_subnet.a", "+aws_subnet.b", "-aws_route.old", "~aws_vpc.main"}}},
+		{"the first 20 of many", spacelift.RunDelta{AddCount: 30}, many, spaceliftv1alpha1.PlanStatus{Add: 30, Summary: "+30 ~0 -0",
+			Resources: func() []string {
+				var out []string
+				for i := range 20 {
+					out = append(out, fmt.Sprintf("+null_resource.r%02d", i))
+				}
+				return out
+			}()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(&tc.want, planStatus(&tc.delta, tc.changes)); diff != "" {
+				t.Errorf("planStatus (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFirstSorted(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		n    int
+		want []string
+	}{
+		{nil, 20, nil},
+		{[]string{"b", "a", "b"}, 20, []string{"a", "b"}},
+		{[]string{"c", "b", "a"}, 2, []string{"a", "b"}},
+	} {
+		if got := firstSorted(tc.in, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("firstSorted(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestStackPlanSummaries(t *testing.T) {
+	s := newStack("planned", nil)
+	create(t, s)
+	defer deleteAndWaitGone(t, s)
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if _, err := emu.SeedDrift(emulator.DriftSeed{Stack: "planned", Entities: []emulator.SeedEntity{{Address: "aws_vpc.main"}, {Address: "aws_subnet.a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	annotate := func(key, value string) {
+		t.Helper()
+		update(t, s, func() {
+			if s.Annotations == nil {
+				s.Annotations = map[string]string{}
+			}
+			s.Annotations[key] = value
+		})
+	}
+
+	// A stack that was never applied plans one addition in the emulator.
+	annotate(spaceliftv1alpha1.AnnotationProposeRequestedAt, "2026-12-01T10:00:00Z")
+	eventually(t, 30*time.Second, func() error {
+		if err := k8s.Get(context.Background(), keyOf(s), s); err != nil {
+			return err
+		}
+		p := s.Status.LastProposedRun
+		if p == nil || p.State != "FINISHED" || p.Plan == nil || p.Plan.Summary != "+1 ~0 -0" || !slices.Equal(p.Plan.Resources, []string{"+null_resource.r2"}) {
+			return fmt.Errorf("status.lastProposedRun %+v", p)
+		}
+		if lr := s.Status.LastRun; lr == nil || lr.ID != p.ID || lr.Plan == nil || lr.Plan.Summary != "+1 ~0 -0" {
+			return fmt.Errorf("status.lastRun %+v", lr)
+		}
+		return nil
+	})
+
+	t.Run("a tracked run waiting for confirmation shows what it would change", func(t *testing.T) {
+		if err := emu.SetNextPlan("planned", emulator.PlanSpec{AddCount: 2, ChangeCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		annotate(spaceliftv1alpha1.AnnotationRunRequestedAt, "2026-12-01T11:00:00Z")
+		eventually(t, 30*time.Second, func() error {
+			if err := k8s.Get(context.Background(), keyOf(s), s); err != nil {
+				return err
+			}
+			tr := s.Status.LastTrackedRun
+			if tr == nil || tr.State != "UNCONFIRMED" || tr.Plan == nil || tr.Plan.Summary != "+2 ~1 -0" {
+				return fmt.Errorf("status.lastTrackedRun %+v", tr)
+			}
+			if want := []string{"+null_resource.r2", "+null_resource.r3", "~aws_vpc.main"}; !slices.Equal(tr.Plan.Resources, want) {
+				return fmt.Errorf("planned resources %q, want %q", tr.Plan.Resources, want)
+			}
+			return nil
+		})
+
+		// Approving that plan from Git names the run.
+		annotate(spaceliftv1alpha1.AnnotationConfirmRun, s.Status.LastTrackedRun.ID)
+		eventually(t, 30*time.Second, func() error {
+			if err := k8s.Get(context.Background(), keyOf(s), s); err != nil {
+				return err
+			}
+			if tr := s.Status.LastTrackedRun; tr == nil || tr.State != "FINISHED" || tr.Plan == nil || tr.Plan.Summary != "+2 ~1 -0" {
+				return fmt.Errorf("status.lastTrackedRun %+v", tr)
+			}
+			return nil
+		})
+	})
+}
+
+func TestStackDriftAddresses(t *testing.T) {
+	s := newStack("drifty", func(spec *spaceliftv1alpha1.StackSpec) {
+		spec.DriftDetection = &spaceliftv1alpha1.DriftDetection{Enabled: true, Schedule: []spaceliftv1alpha1.CronSchedule{"0 */4 * * *"}}
+	})
+	create(t, s)
+	defer deleteAndWaitGone(t, s)
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if _, err := emu.SeedDrift(emulator.DriftSeed{Stack: "drifty", Drifted: 2, RunDriftDetection: true,
+		Entities: []emulator.SeedEntity{{Address: "aws_vpc.main"}, {Address: "aws_subnet.a"}, {Address: "aws_subnet.b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitStackCondition(t, s, spaceliftv1alpha1.ConditionDrifted, metav1.ConditionTrue, spaceliftv1alpha1.ReasonDriftDetected)
+	if d := s.Status.Drift; d == nil || !slices.Equal(d.Resources, []string{"aws_subnet.a", "aws_vpc.main"}) {
+		t.Errorf("status.drift = %+v, want the drifted addresses aws_subnet.a and aws_vpc.main", d)
+	}
 }

@@ -64,6 +64,8 @@ type StackAPI interface {
 	GetRun(ctx context.Context, stackID, runID string) (*spacelift.Run, error)
 	TriggerRun(ctx context.Context, stackID string, runType spacelift.RunType, commitSHA string, opts ...spacelift.CallOption) (*spacelift.Run, error)
 	ConfirmRun(ctx context.Context, stackID, runID string, opts ...spacelift.CallOption) (*spacelift.Run, error)
+	GetRunChanges(ctx context.Context, stackID, runID string) ([]spacelift.ResourceChange, error)
+	GetStackOutputs(ctx context.Context, stackID string) ([]spacelift.StackOutput, error)
 }
 
 // PolicyAPI is the part of the Spacelift API the Policy controller uses.

@@ -165,7 +165,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	// carries the administrative flag gets its Space Admin binding before the
 	// flag is turned off.
 	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.syncRoleBindings, r.updateStack, r.syncConfig,
-		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns} {
+		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns, r.observeRuns, r.syncOutputs} {
 		done, err := phase(ctx, s)
 		if s.wrote {
 			r.Cache.MarkDirty(s.api, s.id)

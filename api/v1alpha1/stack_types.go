@@ -284,6 +284,20 @@ type StackSpec struct {
 	WriteOutputsToSecret *OutputsSecret `json:"writeOutputsToSecret,omitempty"`
 }
 
+// Metadata of the Secret and ConfigMap a Stack writes its outputs to.
+const (
+	// LabelOutputsOf is the name of the Stack whose outputs the object holds
+	// (shortened with a hash when longer than a label value may be).
+	LabelOutputsOf = "spacelift.stackwright.io/outputs-of"
+	// AnnotationOutputsRun is the finished tracked run the outputs were read
+	// after; empty when they were read while the newest tracked run had not
+	// finished.
+	AnnotationOutputsRun = "spacelift.stackwright.io/outputs-run"
+	// AnnotationOutputsSpec is a digest of the spec.writeOutputsToSecret the
+	// object was written for, so that a changed selection is written again.
+	AnnotationOutputsSpec = "spacelift.stackwright.io/outputs-spec"
+)
+
 // OutputsSecret says where a stack's outputs are written.
 // +kubebuilder:validation:XValidation:rule="!has(self.outputs) || self.outputs.all(o, self.outputs.exists_one(p, (has(p.key) ? p.key : p.name) == (has(o.key) ? o.key : o.name)))",message="two outputs are written to the same key: give each a distinct key"
 type OutputsSecret struct {
@@ -774,9 +788,10 @@ type OutputsStatus struct {
 	// +optional
 	Keys int32 `json:"keys,omitempty"`
 
-	// withoutValue names the selected outputs Spacelift returned no value
-	// for, sorted: sensitive outputs (the API does not return their values)
-	// and selected outputs the stack does not have.
+	// withoutValue names the selected outputs that were not written, sorted:
+	// outputs Spacelift returned no value for (sensitive outputs: the API
+	// does not return their values), selected outputs the stack does not
+	// have, and outputs whose key is not a valid Secret or ConfigMap key.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=atomic
 	// +optional

@@ -5,10 +5,12 @@ rules:
   - ""
   resources:
   - configmaps
-  - namespaces
   verbs:
+  - create
   - get
   - list
+  - patch
+  - update
   - watch
 - apiGroups:
   - ""
@@ -20,9 +22,20 @@ rules:
 - apiGroups:
   - ""
   resources:
-  - secrets
+  - namespaces
   verbs:
   - get
+  - list
+  - watch
+- apiGroups:
+  - ""
+  resources:
+  - secrets
+  verbs:
+  - create
+  - get
+  - patch
+  - update
 - apiGroups:
   - spacelift.stackwright.io
   resources:
