@@ -36,6 +36,10 @@ type corpusExpectation struct {
 	Unevaluated map[string][]string `json:"unevaluated,omitempty"`
 	// Environment is the environment the tree was expanded with.
 	Environment map[string]string `json:"environment,omitempty"`
+	// RepoPath, when set, makes tree/ a repository and tree/<repo_path> the
+	// directory atmos ran in; Expand reads only that directory, with
+	// Options.RepoPath, as the operator reads spec.source.git.path.
+	RepoPath string `json:"repo_path,omitempty"`
 }
 
 // TestCorpus expands every tree under testdata and compares the records with
@@ -59,7 +63,8 @@ func TestCorpus(t *testing.T) {
 			if err := json.Unmarshal(data, &want); err != nil {
 				t.Fatalf("%s: %v", exp, err)
 			}
-			recs, err := Expand(os.DirFS(filepath.Join(dir, "tree")), Options{Overrides: Settings{Environment: want.Environment}})
+			root := filepath.Join(dir, "tree", filepath.FromSlash(want.RepoPath))
+			recs, err := Expand(os.DirFS(root), Options{Overrides: Settings{Environment: want.Environment}, RepoPath: want.RepoPath})
 			if len(want.Error) > 0 {
 				wantError(t, err, want.Error...)
 				return

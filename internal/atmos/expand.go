@@ -16,6 +16,14 @@ type Options struct {
 	ConfigFile string
 	// Overrides replace the settings read from atmos.yaml, field by field.
 	Overrides Settings
+	// RepoPath is where fsys's root sits in the repository it was read from
+	// (spec.source.git.path); "" when fsys is the whole repository or a tree
+	// of its own. atmos resolves the paths in atmos.yaml and manifests
+	// against real directories, so a path may go up out of fsys and come back
+	// into it ("../../scenarios/x/stacks" in tests/fixtures/scenarios/x);
+	// RepoPath is what such a path is resolved against. A path that ends
+	// outside fsys is refused: expansion reads nothing else.
+	RepoPath string
 }
 
 // Record is one component instance that atmos turns into a Spacelift stack.
@@ -88,13 +96,17 @@ func Expand(fsys fs.FS, opts Options) ([]Record, error) {
 	if err != nil && (opts.ConfigFile != "" || !errors.Is(err, fs.ErrNotExist)) {
 		return nil, err
 	}
-	return ExpandSettings(fsys, s.Override(opts.Overrides))
+	return expand(fsys, s.Override(opts.Overrides), cleanRepoPath(opts.RepoPath))
 }
 
 // ExpandSettings is Expand with the settings given instead of read from
-// atmos.yaml.
+// atmos.yaml, for a tree that is a whole repository.
 func ExpandSettings(fsys fs.FS, s Settings) ([]Record, error) {
-	e, err := newExpander(fsys, s)
+	return expand(fsys, s, "")
+}
+
+func expand(fsys fs.FS, s Settings, repoPath string) ([]Record, error) {
+	e, err := newExpander(fsys, s, repoPath)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +154,8 @@ func checkStrategies(settingsLayers ...map[string]any) error {
 	return nil
 }
 
-func newExpander(fsys fs.FS, s Settings) (*expander, error) {
-	base, err := s.validate()
+func newExpander(fsys fs.FS, s Settings, repoPath string) (*expander, error) {
+	base, err := s.validate(repoPath)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +164,7 @@ func newExpander(fsys fs.FS, s Settings) (*expander, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLoader(fsys, base, s, ls)
+	l, err := newLoader(fsys, base, repoPath, s, ls)
 	if err != nil {
 		return nil, err
 	}

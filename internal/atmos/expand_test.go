@@ -3,6 +3,7 @@ package atmos
 import (
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -842,6 +843,34 @@ func TestOptions(t *testing.T) {
 		}
 		eq(t, "file", recs[0].File, "infra/config/stacks/orgs/plat/dev.yaml")
 		eq(t, "stack file", recs[0].StackFile, "orgs/plat/dev")
+	})
+	t.Run("a path that leaves the tree and comes back resolves through RepoPath", func(t *testing.T) {
+		files := map[string]string{
+			"atmos.yaml":       "base_path: ../..\nstacks: {base_path: scenarios/acme/stacks, included_paths: ['orgs/**/*'], name_pattern: '{tenant}-{environment}-{stage}'}\n",
+			devStack:           ctxDev + "components: {terraform: {c: {settings: {extra: !include scenarios/acme/stacks/tags.yaml}}}}",
+			"stacks/tags.yaml": "team: platform\n",
+		}
+		recs, err := Expand(tree(files), Options{RepoPath: "/scenarios/acme/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "file", recs[0].File, "stacks/orgs/plat/dev.yaml")
+		eq(t, "included", recs[0].Settings["extra"], any(map[string]any{"team": "platform"}))
+
+		// Without RepoPath (a ConfigMap tree, or the whole repository) the
+		// same path leaves the tree.
+		for _, c := range []struct {
+			repoPath, want string
+		}{
+			{"", `stacks base path "../../scenarios/acme/stacks" is not a path inside the tree`},
+			// Elsewhere in the repository: outside the directory read.
+			{"scenarios/other", `stacks base path "../../scenarios/acme/stacks" resolves to "scenarios/acme/stacks" in the repository, outside the directory read from it ("scenarios/other")`},
+		} {
+			_, err := Expand(tree(files), Options{RepoPath: c.repoPath})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("RepoPath %q: error %v, want %q", c.repoPath, err, c.want)
+			}
+		}
 	})
 	t.Run("invalid settings", func(t *testing.T) {
 		for _, s := range []Settings{

@@ -71,7 +71,8 @@ type loader struct {
 	cache     map[string]*processed   // by rel, for files processed without context or overrides
 	compiled  map[string]*globMatcher // compiled globs
 
-	root          string            // atmos base path in the tree (for !include)
+	root          string            // atmos base path in the tree (for !include); may start with ".."
+	repoPath      string            // fsys's place in its repository (see Options.RepoPath)
 	env           map[string]string // environment for !env, env and getenv
 	funcs         template.FuncMap  // functions of manifest templates
 	localsFuncs   template.FuncMap  // functions of locals
@@ -79,10 +80,11 @@ type loader struct {
 	ignoreMissing bool              // templates.settings.ignore_missing_template_values
 }
 
-func newLoader(fsys fs.FS, base string, s Settings, ls ListMergeStrategy) (*loader, error) {
+func newLoader(fsys fs.FS, base, repoPath string, s Settings, ls ListMergeStrategy) (*loader, error) {
 	l := &loader{
 		fsys:          fsys,
 		base:          base,
+		repoPath:      repoPath,
 		ls:            ls,
 		root:          path.Clean(s.Root),
 		env:           s.Environment,
@@ -254,7 +256,8 @@ func (l *loader) include(file, arg string, raw bool) (any, error) {
 		candidates = append(candidates, path.Clean(p), path.Join(l.root, p))
 	}
 	for _, c := range candidates {
-		if !fs.ValidPath(c) {
+		c, ok := inTree(l.repoPath, c)
+		if !ok {
 			continue
 		}
 		data, err := fs.ReadFile(l.fsys, c)

@@ -221,3 +221,30 @@ func TestParseManifest(t *testing.T) {
 		})
 	}
 }
+
+func TestInTree(t *testing.T) {
+	for _, c := range []struct {
+		repo, p, want string
+		ok            bool
+	}{
+		{"", "stacks", "stacks", true},
+		{"", "", ".", true},
+		{"", "./a/../stacks", "stacks", true},
+		{"", "../x/stacks", "", false},
+		{"", "/etc", "", false},
+		{"a/b", "stacks", "stacks", true},
+		{"a/b", "../../a/b/stacks", "stacks", true},
+		{"a/b", "../b", ".", true},
+		{"a/b", "..", "", false},
+		{"a/b", "../c/stacks", "", false},
+		{"a/b", "../../../a/b/stacks", "", false},
+		{"a/b", "../bb/stacks", "", false},
+		{"a/b", "/a/b/stacks", "", false},
+	} {
+		got, ok := inTree(c.repo, c.p)
+		if got != c.want || ok != c.ok {
+			t.Errorf("inTree(%q, %q) = %q, %v; want %q, %v", c.repo, c.p, got, ok, c.want, c.ok)
+		}
+	}
+	eq(t, "cleanRepoPath", []string{cleanRepoPath(""), cleanRepoPath("/"), cleanRepoPath("a/b/"), cleanRepoPath("./a//b")}, []string{"", "", "a/b", "a/b"})
+}

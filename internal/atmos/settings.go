@@ -24,7 +24,9 @@ const DefaultStackConfigPathTemplate = "stacks/%s.yaml"
 type Settings struct {
 	// BasePath is the directory of stack manifests within the tree: atmos.yaml's
 	// base_path joined with stacks.base_path, relative to atmos.yaml's
-	// directory. "" and "." both mean the tree root.
+	// directory. "" and "." both mean the tree root. It may go up out of the
+	// tree and come back into it ("../../x/stacks"); Options.RepoPath
+	// says where the tree sits.
 	BasePath string
 	// IncludedPaths are globs, relative to BasePath, of top-level stack
 	// manifests (stacks.included_paths). A glob without an extension also
@@ -54,7 +56,7 @@ type Settings struct {
 	StackConfigPathTemplate string
 	// Root is atmos's base path in the tree (atmos.yaml's directory joined
 	// with base_path): "!include" paths that do not start with "." are
-	// relative to it.
+	// relative to it. Like BasePath it may start with "..".
 	Root string
 	// TemplatesEnabled is templates.settings.enabled. atmos renders the
 	// templates of imported files whenever they get a context (locals or
@@ -193,16 +195,17 @@ func (s Settings) Override(o Settings) Settings {
 	return s
 }
 
-// validate checks the settings and returns the cleaned base path.
-func (s Settings) validate() (string, error) {
+// validate checks the settings and returns the base path in the tree.
+func (s Settings) validate(repoPath string) (string, error) {
 	if len(s.IncludedPaths) == 0 {
 		return "", errors.New("stacks.included_paths is empty: no file can be a top-level stack")
 	}
-	base := path.Clean(s.BasePath)
-	if base == "" {
-		base = "."
-	}
-	if !fs.ValidPath(base) {
+	base, ok := inTree(repoPath, s.BasePath)
+	if !ok {
+		if repoPath != "" && !path.IsAbs(s.BasePath) {
+			return "", fmt.Errorf("stacks base path %q resolves to %q in the repository, outside the directory read from it (%q); atmos.yaml and the stack manifests must both be under that directory",
+				s.BasePath, path.Join(repoPath, s.BasePath), repoPath)
+		}
 		return "", fmt.Errorf("stacks base path %q is not a path inside the tree", s.BasePath)
 	}
 	if _, err := parseListMergeStrategy(s.ListMergeStrategy); err != nil {
@@ -212,4 +215,35 @@ func (s Settings) validate() (string, error) {
 		return "", fmt.Errorf("stack config path template %q must contain %%s exactly once", t)
 	}
 	return base, nil
+}
+
+// cleanRepoPath normalizes Options.RepoPath the way the Git source cleans
+// spec.source.git.path: slash-separated, no leading or trailing "/", "" for
+// the repository root.
+func cleanRepoPath(p string) string {
+	return strings.Trim(path.Clean("/"+p), "/")
+}
+
+// inTree returns the path in the tree of p, a path relative to the tree root
+// that may go up out of it with ".." elements. What lies above the root is
+// known only through repoPath (the tree's place in its repository, cleaned
+// by cleanRepoPath): p resolves when it comes back into the tree there. ok
+// is false when p ends outside the tree, which then is never read.
+func inTree(repoPath, p string) (string, bool) {
+	p = path.Clean(p)
+	if fs.ValidPath(p) {
+		return p, true
+	}
+	if repoPath == "" || (p != ".." && !strings.HasPrefix(p, "../")) {
+		return "", false
+	}
+	full := path.Join(repoPath, p)
+	if full == repoPath {
+		return ".", true
+	}
+	rest, ok := strings.CutPrefix(full, repoPath+"/")
+	if !ok || !fs.ValidPath(rest) {
+		return "", false
+	}
+	return rest, true
 }
