@@ -319,10 +319,10 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	}
 	lastLog := start
 	err = waitFor(ctx, s.c.timeout, func() (bool, error) {
-		ready, total := s.stacks.counts()
+		ready, total, lastReady, lastAdded := s.stacks.counts()
 		el := time.Since(start)
 		if total == r.Stacks && r.StacksExistSeconds == 0 {
-			r.StacksExistSeconds = el.Seconds()
+			r.StacksExistSeconds = lastAdded.Sub(start).Seconds()
 		}
 		if len(r.Timeline) == 0 || el.Seconds() >= r.Timeline[len(r.Timeline)-1].Seconds+5 || ready == r.Stacks {
 			r.Timeline = append(r.Timeline, timelinePoint{Seconds: el.Seconds(), Exist: total, Ready: ready})
@@ -331,12 +331,15 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 			lastLog = time.Now()
 			logf("%s N=%d: %d/%d Stacks exist, %d Ready after %s", r.Mode, n, total, r.Stacks, ready, el.Round(time.Second))
 		}
-		return total == r.Stacks && ready == r.Stacks, nil
+		if total == r.Stacks && ready == r.Stacks {
+			r.ReadySeconds = lastReady.Sub(start).Seconds()
+			return true, nil
+		}
+		return false, nil
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for %d Stacks to be Ready: %w", r.Stacks, err)
 	}
-	r.ReadySeconds = time.Since(start).Seconds()
 	r.OperatorCPUSeconds, r.EmulatorCPUSeconds = s.op.cpu()-cpu0, s.emu.cpu()-emuCPU0
 	stopProfile()
 	st, err := s.op.stats()
@@ -566,9 +569,7 @@ func (e *env) trackReadiness(ctx context.Context, ns string) (*readiness, error)
 				o = t.Obj
 			}
 			if st, ok := o.(*spaceliftv1alpha1.Stack); ok {
-				rd.mu.Lock()
-				delete(rd.ready, st.Name)
-				rd.mu.Unlock()
+				rd.forget(st.Name)
 			}
 		},
 	})
@@ -588,8 +589,12 @@ func (e *env) trackReadiness(ctx context.Context, ns string) (*readiness, error)
 // readiness counts the Stacks of the run's namespace, and those Ready for
 // their generation, from the bench's informer. A poll reads two numbers.
 type readiness struct {
-	mu    sync.Mutex
-	ready map[string]bool
+	mu     sync.Mutex
+	ready  map[string]bool
+	nReady int
+	// lastReady and lastAdded are when a Stack last became Ready and when
+	// one last appeared.
+	lastReady, lastAdded time.Time
 	// stop ends the watch.
 	stop func()
 }
@@ -601,23 +606,40 @@ func (rd *readiness) observe(o any) {
 	}
 	ready := st.Status.ObservedGeneration == st.Generation && meta.IsStatusConditionTrue(st.Status.Conditions, spaceliftv1alpha1.ConditionReady)
 	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	was, known := rd.ready[st.Name]
 	rd.ready[st.Name] = ready
-	rd.mu.Unlock()
+	switch {
+	case ready && !was:
+		rd.nReady++
+		rd.lastReady = time.Now()
+	case !ready && was:
+		rd.nReady--
+	}
+	if !known {
+		rd.lastAdded = time.Now()
+	}
 }
 
-// counts returns how many Stacks are Ready and how many exist.
-func (rd *readiness) counts() (ready, total int) {
+func (rd *readiness) forget(name string) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	for _, r := range rd.ready {
-		if r {
-			ready++
-		}
+	if rd.ready[name] {
+		rd.nReady--
 	}
-	return ready, len(rd.ready)
+	delete(rd.ready, name)
 }
 
-// waitFor polls cond every 250ms until it is true, fails, or timeout passes.
+// counts returns how many Stacks are Ready and how many exist, and when the
+// last one became Ready and the last one appeared (as the bench's watch saw
+// them, not rounded to its poll).
+func (rd *readiness) counts() (ready, total int, lastReady, lastAdded time.Time) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return rd.nReady, len(rd.ready), rd.lastReady, rd.lastAdded
+}
+
+// waitFor polls cond every 100ms until it is true, fails, or timeout passes.
 func waitFor(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -634,7 +656,7 @@ func waitFor(ctx context.Context, timeout time.Duration, cond func() (bool, erro
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
