@@ -28,7 +28,8 @@ var renderCommand = command{
 	help: "Prints the Stack and AdminStack objects the AdminStacks of a manifest would write, from the atmos\n" +
 		"tree in DIR (as `spacelift-operator render` does). With --diff it compares them with the live\n" +
 		"cluster instead: children to be created, changed (a unified diff of spec, after a server-side\n" +
-		"dry-run apply) and pruned, and whether the prune guard would stop the prune.",
+		"dry-run apply) and pruned, and whether the prune guard would stop the prune. AdminStacks whose\n" +
+		"manifest names no namespace get -n, else (with --diff) the context's namespace, else default.",
 	lazy: true,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		var o renderOptions

@@ -35,14 +35,18 @@ func runTree(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rows := [][]string{{"NAME", "READY", "CHILDREN READY", "DRIFTED", "STALLED", "LAST RUN", "SPACELIFT ID"}}
-	// walk adds obj's row, drawn after prefix with branch, then its children.
+	// walk adds obj's row, drawn after prefix with branch, then its
+	// children. Owner references edited by hand could form a loop: an
+	// AdminStack already shown is not descended into again.
+	seen := map[types.UID]bool{}
 	var walk func(obj client.Object, prefix, branch string)
 	walk = func(obj client.Object, prefix, branch string) {
 		rows = append(rows, treeRow(obj, prefix+branch))
 		a, ok := obj.(*spaceliftv1alpha1.AdminStack)
-		if !ok {
+		if !ok || seen[a.UID] {
 			return
 		}
+		seen[a.UID] = true
 		switch branch {
 		case "├── ":
 			prefix += "│   "

@@ -2,7 +2,8 @@
 // write: adminstack.Build over atmos.Expand, with worker pool, space and
 // context names looked up in Spacelift when the SPACELIFT_API_KEY_* variables
 // spacectl uses are set. The operator's render subcommand and the
-// kubectl-spacelift plugin share it.
+// kubectl-spacelift plugin share it; cmd/render_test.go and
+// cmd/render_names_test.go test it through the render subcommand.
 package render
 
 import (
