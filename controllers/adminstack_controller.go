@@ -279,13 +279,17 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 	if err != nil {
 		return true, fmt.Errorf("encoding spec.atmos: %w", err)
 	}
-	key := s.artifact.Revision + "\x00" + string(settings)
+	opts := atmos.Options{Overrides: atmos.Settings{
+		BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
+	}}
+	if g := s.obj.Spec.Source.Git; g != nil {
+		opts.RepoPath = string(g.Path) // the tree is that directory of the repository
+	}
+	key := s.artifact.Revision + "\x00" + opts.RepoPath + "\x00" + string(settings)
 	s.expansionKey = key
 	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
 	if !ok {
-		records, err = atmos.Expand(s.artifact.FS, atmos.Options{Overrides: atmos.Settings{
-			BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
-		}})
+		records, err = atmos.Expand(s.artifact.FS, opts)
 		if err != nil {
 			msg := "expanding the atmos configuration: " + err.Error()
 			if hint := namePatternHint(s.artifact.FS, at.NamePattern); hint != "" {
