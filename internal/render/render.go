@@ -114,13 +114,15 @@ func (n *Names) resolve(d *adminstack.Desired) ([]adminstack.Problem, error) {
 // atmos settings), parents first. Problems, by AdminStack name, are what the
 // AdminStack controller would refuse; there are no sets then.
 func Tree(a *spaceliftv1alpha1.AdminStack, dir string, names *Names) ([]Set, map[string][]adminstack.Problem, error) {
-	if g := a.Spec.Source.Git; g != nil && g.Path != "" {
-		dir = filepath.Join(dir, filepath.FromSlash(g.Path))
-	}
 	at := a.Spec.Atmos
-	records, err := atmos.Expand(os.DirFS(dir), atmos.Options{Overrides: atmos.Settings{
+	opts := atmos.Options{Overrides: atmos.Settings{
 		BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
-	}})
+	}}
+	if g := a.Spec.Source.Git; g != nil && g.Path != "" {
+		dir = filepath.Join(dir, filepath.FromSlash(string(g.Path)))
+		opts.RepoPath = string(g.Path) // read only that directory, as the controller does
+	}
+	records, err := atmos.Expand(os.DirFS(dir), opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("expanding the atmos configuration in %s: %w", dir, err)
 	}
