@@ -32,7 +32,7 @@ dev-env-down: ## Stop the environment started by dev-env.
 	@if [ -f .devenv/pid ]; then kill "$$(cat .devenv/pid)" 2>/dev/null || true; rm -f .devenv/pid; echo "stopped"; else echo "no dev environment running"; fi
 
 .PHONY: bench
-bench: ## Benchmarks: AdminStack expansion to Ready against the emulator at 20 ms latency (BENCH_ARGS="-n 100,1000,5000").
+bench: ## Benchmarks: plain Stacks and AdminStack children to Ready against the emulator at 20 ms latency, figures vs floors and targets (BENCH_ARGS="-mode stacks -n 1000 -defaults").
 	KUBEBUILDER_ASSETS="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)" go run ./cmd/spacelift-bench $(BENCH_ARGS)
 
 ##@ Development

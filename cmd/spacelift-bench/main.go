@@ -419,7 +419,7 @@ func rowChecks(c *benchConfig, r *sizeResult) []check {
 			limitCheck("steady Spacelift writes = 0", float64(r.Steady.Writes), 0,
 				fmt.Sprintf("%d writes %v", r.Steady.Writes, r.Steady.WritesByOperation)),
 			limitCheck("steady Kubernetes writes = 0", float64(r.SteadyKubeWrites), 0,
-				fmt.Sprintf("%d writes (+%d empty patches)", r.SteadyKubeWrites, r.SteadyKubeEmptyPatches)))
+				fmt.Sprintf("%d writes (+%d empty patches) %s", r.SteadyKubeWrites, r.SteadyKubeEmptyPatches, writesByKind(r.SteadyKubeWritesByKind))))
 	}
 	cs = append(cs,
 		limitCheck("heap <= 256 MiB", float64(r.PeakHeapInuseBytes), maxHeapBytes,

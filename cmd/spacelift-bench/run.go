@@ -117,8 +117,10 @@ type sizeResult struct {
 	SteadyBudget        int       `json:"steadyBudget"`
 	SteadyKubeWrites    int64     `json:"steadyKubeWrites"`
 	// SteadyKubeEmptyPatches are patches with an empty body ("{}").
-	SteadyKubeEmptyPatches int64   `json:"steadyKubeEmptyPatches"`
-	SteadyOperatorCPU      float64 `json:"steadyOperatorCPUSeconds"`
+	SteadyKubeEmptyPatches int64 `json:"steadyKubeEmptyPatches"`
+	// SteadyKubeWritesByKind counts SteadyKubeWrites by "VERB resource".
+	SteadyKubeWritesByKind map[string]int64 `json:"steadyKubeWritesByKind,omitempty"`
+	SteadyOperatorCPU      float64          `json:"steadyOperatorCPUSeconds"`
 
 	// Later are the figures of the sync intervals after the first one
 	// (-steady-intervals), for information: the targets use the first.
@@ -149,7 +151,9 @@ type steadyInterval struct {
 	ByOperation      map[string]int `json:"byOperation"`
 	KubeWrites       int64          `json:"kubeWrites"`
 	KubeEmptyPatches int64          `json:"kubeEmptyPatches"`
-	OperatorCPU      float64        `json:"operatorCPUSeconds"`
+	// KubeWritesByKind counts KubeWrites by "VERB resource".
+	KubeWritesByKind map[string]int64 `json:"kubeWritesByKind,omitempty"`
+	OperatorCPU      float64          `json:"operatorCPUSeconds"`
 }
 
 // timelinePoint is the state of the creation at one moment.
@@ -465,10 +469,11 @@ func (s *sizeRun) measureSteadyState(ctx context.Context) error {
 			return err
 		}
 		iv := steadyInterval{Requests: sum.Requests, Writes: sum.Writes, ByOperation: sum.ByOperation,
-			KubeWrites: st.KubeWrites, KubeEmptyPatches: st.KubeEmptyPatches, OperatorCPU: s.op.cpu() - cpu0}
+			KubeWrites: st.KubeWrites, KubeEmptyPatches: st.KubeEmptyPatches, KubeWritesByKind: st.KubeWritesByKind, OperatorCPU: s.op.cpu() - cpu0}
 		if i == 1 {
 			r.SteadyWindowSeconds, r.Steady = time.Since(start).Seconds(), sum
 			r.SteadyKubeWrites, r.SteadyKubeEmptyPatches, r.SteadyOperatorCPU = iv.KubeWrites, iv.KubeEmptyPatches, iv.OperatorCPU
+			r.SteadyKubeWritesByKind = iv.KubeWritesByKind
 		} else {
 			r.Later = append(r.Later, iv)
 		}
