@@ -4,7 +4,10 @@
 // cloudposse/utils provider) compute them, without calling either.
 //
 // The tree is read from an fs.FS: a Git checkout, a ConfigMap-backed tree, or
-// an fstest.MapFS in tests. atmos.yaml supplies stacks.base_path,
+// an fstest.MapFS in tests. A path in atmos.yaml or a manifest may go up out
+// of the tree and come back into it (base_path: ../.. with the stacks below
+// the tree); Options.RepoPath, the tree's place in its repository, says
+// where it comes back. Nothing outside the tree is read. atmos.yaml supplies stacks.base_path,
 // included_paths, excluded_paths and name_pattern (or name_template); Options
 // can override each of them.
 //
@@ -30,7 +33,9 @@
 //     need live infrastructure and fail). When rendering fails and the
 //     context came only from the file's own locals, the file is kept as
 //     written, as atmos does; with an importer's context it is refused.
-//   - YAML functions: !include and !include.raw read files inside the tree;
+//   - YAML functions: !include and !include.raw read files inside the tree
+//     and evaluate a yq path query (.a.b, .list[0], .["a key"]) as atmos
+//     does, reading a string result back as YAML;
 //     !literal and !append work as in atmos; every other atmos function is
 //     kept as the string "<tag> <args>", because atmos's Spacelift
 //     processing does not evaluate them either (locals evaluate !env,
@@ -62,7 +67,8 @@
 // context_filters and excluded_context_filters to the records.
 //
 // Not supported (refused with an error naming the file and key): remote
-// imports and includes, yq queries in !include, HCL and dotenv includes,
+// imports and includes, yq queries other than paths in !include (pipes,
+// //, select, iteration, functions), HCL and dotenv includes,
 // .tmpl manifests, and YAML functions in locals that need live
 // infrastructure or state outside the tree (Git, the working directory).
 package atmos

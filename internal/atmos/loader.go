@@ -231,24 +231,37 @@ func (l *loader) manifest(rel string) (*manifest, error) {
 	return m, nil
 }
 
-// include resolves "!include <path>" and "!include.raw <path>" in the
-// manifest file as atmos does for local files: a path starting with "." or
-// ".." is relative to the manifest's directory, any other path is relative
-// to the atmos base path. YAML and JSON files are parsed, other files are
-// text. Remote files and yq queries are refused: expansion reads nothing
-// outside the tree.
+// include resolves "!include <path> [query]" and "!include.raw <path>
+// [query]" in the manifest file as atmos does for local files: a path
+// starting with "." or ".." is relative to the manifest's directory, any
+// other path is relative to the tree root, then to the atmos base path. YAML
+// and JSON files are parsed, other files are text. A yq query selects a part
+// of the value (see yqQuery for the queries evaluated). Remote files are
+// refused: expansion reads nothing outside the tree.
 func (l *loader) include(file, arg string, raw bool) (any, error) {
-	p, query, _ := strings.Cut(strings.TrimSpace(arg), " ")
-	p = strings.Trim(p, `"'`)
-	if p == "" {
-		return nil, errors.New("needs a file path")
+	p, query, err := includeArgs(arg)
+	if err != nil {
+		return nil, err
 	}
 	if strings.Contains(p, "://") || strings.Contains(p, "::") {
 		return nil, fmt.Errorf("remote file %q: expansion reads only files inside the tree; atmos would download it", p)
 	}
-	if strings.TrimSpace(query) != "" {
-		return nil, fmt.Errorf("yq query %q is not supported; include the whole file or a file holding just the value", strings.TrimSpace(query))
+	if query != "" {
+		// Refuse a query we cannot evaluate before reading the file.
+		if _, err := parseYQPath(query); err != nil {
+			return nil, err
+		}
 	}
+	v, err := l.includeFile(file, p, raw)
+	if err != nil || query == "" {
+		return v, err
+	}
+	return yqQuery(v, query)
+}
+
+// includeFile reads the file p of "!include" in the manifest file (see
+// include).
+func (l *loader) includeFile(file, p string, raw bool) (any, error) {
 	var candidates []string
 	if first, _, _ := strings.Cut(p, "/"); first == "." || first == ".." {
 		candidates = append(candidates, path.Join(path.Dir(file), p))
