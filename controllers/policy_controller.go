@@ -25,7 +25,6 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
-	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // PolicyReconciler keeps Spacelift policies in line with Policy objects.
@@ -111,12 +110,6 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		return ctrl.Result{}, nil
 	}
 	if obj.DeletionTimestamp.IsZero() {
-		// Before the credentials are even read: what admission cannot say
-		// about the spec, then whether the namespace may ask for it.
-		if errs := validate.Policy(obj); len(errs) > 0 {
-			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error()}
-			return ctrl.Result{}, nil
-		}
 		if err := r.admitPolicy(ctx, s); err != nil || s.stalled != nil {
 			return ctrl.Result{}, err
 		}

@@ -27,7 +27,6 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
-	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // StackReconciler keeps Spacelift stacks in line with Stack objects.
@@ -139,13 +138,6 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		return ctrl.Result{}, nil
 	}
 	if obj.DeletionTimestamp.IsZero() {
-		// Before the credentials are even read: what admission cannot say
-		// about the spec, then whether the namespace may ask for it (it may
-		// not even be allowed to use the operator's key).
-		if errs := validate.Stack(obj); len(errs) > 0 {
-			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error()}
-			return ctrl.Result{}, nil
-		}
 		if err := r.admitStack(ctx, s); err != nil || s.stalled != nil {
 			return ctrl.Result{}, err
 		}

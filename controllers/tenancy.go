@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,6 +19,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/tenancy"
+	"github.com/stackwright/spacelift-operator/internal/validate"
 )
 
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
@@ -60,27 +62,38 @@ func admitted(denials []tenancy.Denial) *condition {
 	return &condition{spaceliftv1alpha1.ReasonNotPermitted, "not permitted in this namespace: " + tenancy.Summarize(denials)}
 }
 
-// admitStack checks a Stack against its namespace's tenancy policy; it sets
-// stalled when the object asks for what the namespace may not do.
-func (r *StackReconciler) admitStack(ctx context.Context, s *stackScope) error {
-	p, stalled, err := tenantPolicy(ctx, r.Client, r.Options, s.obj.Namespace)
-	if err != nil || stalled != nil {
-		s.stalled = stalled
-		return err
+// admitObject runs the checks every object passes before its credentials
+// are even read: what admission cannot say about the spec (errs, from
+// internal/validate), then whether its namespace may ask for it (check,
+// which lists the tenancy denials). It returns the stalled condition, if any.
+func admitObject(ctx context.Context, c client.Reader, o Options, namespace string, errs field.ErrorList,
+	check func(tenancy.Policy, tenancy.Subject) []tenancy.Denial) (*condition, error) {
+	if len(errs) > 0 {
+		return &condition{spaceliftv1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error()}, nil
 	}
-	s.stalled = admitted(tenancy.CheckStack(p, tenantSubject(r.Options, s.obj.Namespace), &s.obj.Spec))
-	return nil
+	p, stalled, err := tenantPolicy(ctx, c, o, namespace)
+	if err != nil || stalled != nil {
+		return stalled, err
+	}
+	return admitted(check(p, tenantSubject(o, namespace))), nil
 }
 
-// admitPolicy checks a Policy against its namespace's tenancy policy.
-func (r *PolicyReconciler) admitPolicy(ctx context.Context, s *policyScope) error {
-	p, stalled, err := tenantPolicy(ctx, r.Client, r.Options, s.obj.Namespace)
-	if err != nil || stalled != nil {
-		s.stalled = stalled
-		return err
-	}
-	s.stalled = admitted(tenancy.CheckPolicy(p, tenantSubject(r.Options, s.obj.Namespace), &s.obj.Spec))
-	return nil
+// admitStack checks a Stack before anything is read or written for it.
+func (r *StackReconciler) admitStack(ctx context.Context, s *stackScope) (err error) {
+	s.stalled, err = admitObject(ctx, r.Client, r.Options, s.obj.Namespace, validate.Stack(s.obj),
+		func(p tenancy.Policy, sub tenancy.Subject) []tenancy.Denial {
+			return tenancy.CheckStack(p, sub, &s.obj.Spec)
+		})
+	return err
+}
+
+// admitPolicy checks a Policy before anything is read or written for it.
+func (r *PolicyReconciler) admitPolicy(ctx context.Context, s *policyScope) (err error) {
+	s.stalled, err = admitObject(ctx, r.Client, r.Options, s.obj.Namespace, validate.Policy(s.obj),
+		func(p tenancy.Policy, sub tenancy.Subject) []tenancy.Denial {
+			return tenancy.CheckPolicy(p, sub, &s.obj.Spec)
+		})
+	return err
 }
 
 // grantsChanged passes Namespace updates that change the tenancy annotations.
