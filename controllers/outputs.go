@@ -70,14 +70,27 @@ func outputsData(spec *spaceliftv1alpha1.OutputsSecret, outs []spacelift.StackOu
 			w.withoutValue = append(w.withoutValue, s.Name)
 			continue
 		}
+		v := outputValue(*o.Value)
 		if w.configMap != nil && !o.Sensitive {
-			w.configMap[key] = *o.Value
+			w.configMap[key] = v
 		} else {
-			w.secret[key] = []byte(*o.Value)
+			w.secret[key] = []byte(v)
 		}
 	}
 	w.withoutValue = firstSorted(w.withoutValue, 100)
 	return w
+}
+
+// outputValue is what an app reads from the Secret: Spacelift returns each
+// output JSON-encoded, so a string output is unquoted (vpc-0abc, not
+// "vpc-0abc"), as tofu-controller and Crossplane write them; numbers, lists
+// and maps stay JSON.
+func outputValue(raw string) string {
+	var str string
+	if err := json.Unmarshal([]byte(raw), &str); err == nil {
+		return str
+	}
+	return raw
 }
 
 // outputsSpecDigest identifies a writeOutputsToSecret spec.

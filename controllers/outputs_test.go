@@ -246,3 +246,18 @@ func TestStackOutputsSecret(t *testing.T) {
 		}
 	})
 }
+
+func TestOutputValue(t *testing.T) {
+	for raw, want := range map[string]string{
+		`"vpc-0abc"`:      "vpc-0abc",
+		`"a \"quoted\""`:  `a "quoted"`,
+		`42`:              `42`,
+		`["a","b"]`:       `["a","b"]`,
+		`{"k":"v"}`:       `{"k":"v"}`,
+		`not json at all`: `not json at all`,
+	} {
+		if got := outputValue(raw); got != want {
+			t.Errorf("outputValue(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}
