@@ -779,7 +779,7 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&spaceliftv1alpha1.AdminStack{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackConfigMapIndex))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: adminStackReconcileTimeout}).
 		Complete(r)
 }
 

@@ -8,6 +8,17 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/tenancy"
 )
 
+const (
+	// reconcileTimeout bounds one reconcile of a Stack or Policy; every
+	// Spacelift call in it has its own, shorter deadline
+	// (spacelift.DefaultCallTimeout).
+	reconcileTimeout = 3 * time.Minute
+	// adminStackReconcileTimeout bounds one reconcile of an AdminStack: a
+	// Git fetch (adminStackGitTimeout), name lookups and the writes of the
+	// children.
+	adminStackReconcileTimeout = 5 * time.Minute
+)
+
 // Options are the settings shared by every reconciler.
 type Options struct {
 	// SyncInterval is how often objects are re-checked against Spacelift when

@@ -428,7 +428,7 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy"))).
 		Watches(&spaceliftv1alpha1.Stack{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Stack"))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).
 		Complete(r)
 }
 

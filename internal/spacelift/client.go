@@ -26,6 +26,7 @@ const (
 	DefaultMaxBackoff         = 30 * time.Second
 	DefaultTokenRefreshMargin = 30 * time.Second
 	DefaultHTTPTimeout        = 30 * time.Second
+	DefaultCallTimeout        = 45 * time.Second
 	defaultUserAgent          = "spacelift-operator"
 )
 
@@ -72,6 +73,10 @@ type Options struct {
 	// UserAgent is sent with every request. Empty means
 	// "spacelift-operator".
 	UserAgent string
+	// CallTimeout bounds one call, its retries and waits included, when the
+	// caller's context allows longer (a reconcile has its own, longer
+	// deadline). Zero means DefaultCallTimeout.
+	CallTimeout time.Duration
 }
 
 // Client calls the Spacelift GraphQL API of one account with one API key.
@@ -87,6 +92,7 @@ type Client struct {
 	metrics        *Metrics
 	now            func() time.Time
 	userAgent      string
+	callTimeout    time.Duration
 	tokens         *tokenSource
 
 	pauseMu    sync.Mutex
@@ -136,6 +142,9 @@ func New(creds Credentials, opts Options) (*Client, error) {
 	}
 	if c.maxBackoff <= 0 {
 		c.maxBackoff = DefaultMaxBackoff
+	}
+	if c.callTimeout = opts.CallTimeout; c.callTimeout <= 0 {
+		c.callTimeout = DefaultCallTimeout
 	}
 	if c.metrics == nil {
 		c.metrics = DefaultMetrics()
@@ -209,6 +218,8 @@ func mutation(name string, idempotent bool, opts ...CallOption) call {
 // do runs one operation: v is a pointer to the struct describing the
 // selection, filled with the response.
 func (c *Client) do(ctx context.Context, cl call, v any, vars map[string]any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
 	var cfg callConfig
 	for _, o := range cl.opts {
 		o(&cfg)
