@@ -4,8 +4,10 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -99,5 +101,38 @@ func TestRowChecksUseTheFloorsOfTheWork(t *testing.T) {
 		if got[name] != status {
 			t.Errorf("%s: %s, want %s", name, got[name], status)
 		}
+	}
+}
+
+type nopTransport struct{}
+
+func (nopTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+}
+
+func TestCountingTransportClassifiesWrites(t *testing.T) {
+	c := newKubeWriteCounter()
+	rt := countingTransport{base: nopTransport{}, c: c}
+	const stack = "https://api/apis/spacelift.stackwright.io/v1alpha1/namespaces/ns/stacks/a"
+	send := func(method, url, body string) {
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(http.MethodGet, stack, "")
+	send(http.MethodPut, stack, `{"metadata":{}}`)
+	send(http.MethodPatch, stack+"/status", `{"status":{}}`)
+	send(http.MethodPatch, stack, `{}`)
+	send(http.MethodPatch, stack+"?dryRun=All&fieldManager=x", `{"spec":{}}`)
+	n, empty, dryRun, byKind := c.snapshot()
+	if n != 2 || empty != 1 || dryRun != 1 {
+		t.Errorf("writes %d, empty patches %d, dry runs %d; want 2, 1, 1", n, empty, dryRun)
+	}
+	if byKind["PUT stacks"] != 1 || byKind["PATCH stacks/status"] != 1 {
+		t.Errorf("by kind %v", byKind)
 	}
 }

@@ -400,7 +400,7 @@ func rowChecks(c *benchConfig, r *sizeResult) []check {
 		limitCheck("operator CPU per stack <= 6 ms", r.OperatorCPUMillisPerStack, maxCPUMillisPerStack,
 			fmt.Sprintf("%.1fs / %d stacks = %.1f ms", r.OperatorCPUSeconds, r.Stacks, r.OperatorCPUMillisPerStack)),
 		limitCheck("Kubernetes writes per stack <= 3", r.KubeWritesPerStack, maxKubeWritesPerStack,
-			fmt.Sprintf("%d writes / %d stacks = %.2f (+%d empty patches)", r.KubeWrites, r.Stacks, r.KubeWritesPerStack, r.KubeEmptyPatches)),
+			fmt.Sprintf("%d writes / %d stacks = %.2f (+%d empty patches, +%d dry runs)", r.KubeWrites, r.Stacks, r.KubeWritesPerStack, r.KubeEmptyPatches, r.KubeDryRuns)),
 	}
 	if c.defaults && r.Mode == modeStacks && r.N == readyTargetN {
 		limit := spaceliftOperatorSeconds / minSpeedup
@@ -590,7 +590,7 @@ func printRun(c *benchConfig, r sizeRow) {
 	fmt.Fprintf(tw, "   Spacelift requests per new stack\t%.2f (%d)\tfloor %d\t%.2fx\t\n", r.RequestsPerStack, r.Creation.Requests, floorRequestsPerStack, r.RequestsOverFloor)
 	fmt.Fprintf(tw, "   operator CPU per stack\t%.1f ms (%.1fs)\tlimit %.0f ms\t%.2fx\t\n", r.OperatorCPUMillisPerStack, r.OperatorCPUSeconds, maxCPUMillisPerStack, r.OperatorCPUMillisPerStack/maxCPUMillisPerStack)
 	fmt.Fprintf(tw, "   emulator CPU (not the operator's)\t%.1fs\t\t\t\n", r.EmulatorCPUSeconds)
-	fmt.Fprintf(tw, "   Kubernetes writes per stack\t%.2f (%d, +%d empty patches)\tlimit %.0f\t%.2fx\t\n", r.KubeWritesPerStack, r.KubeWrites, r.KubeEmptyPatches, maxKubeWritesPerStack, r.KubeWritesPerStack/maxKubeWritesPerStack)
+	fmt.Fprintf(tw, "   Kubernetes writes per stack\t%.2f (%d, +%d empty patches, +%d dry runs)\tlimit %.0f\t%.2fx\t\n", r.KubeWritesPerStack, r.KubeWrites, r.KubeEmptyPatches, r.KubeDryRuns, maxKubeWritesPerStack, r.KubeWritesPerStack/maxKubeWritesPerStack)
 	if c.defaults && r.Mode == modeStacks && r.N == readyTargetN {
 		limit := spaceliftOperatorSeconds / minSpeedup
 		fmt.Fprintf(tw, "   vs Spacelift's operator (99 s, N=1000)\t%s\tlimit %s\t%.2fx\t\n", secs(r.ReadySeconds), secs(limit), r.ReadySeconds/limit)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -58,9 +59,11 @@ type operatorStats struct {
 	// DELETE) the operator's Kubernetes client sent since the last reset:
 	// creates, updates, patches and deletes of objects and of their status
 	// subresource, and Events. Patches with an empty body are counted in
-	// KubeEmptyPatches instead.
+	// KubeEmptyPatches instead, and dry-run requests (which persist
+	// nothing) in KubeDryRuns.
 	KubeWrites       int64 `json:"kubeWrites"`
 	KubeEmptyPatches int64 `json:"kubeEmptyPatches"`
+	KubeDryRuns      int64 `json:"kubeDryRuns"`
 	// KubeWritesByKind counts KubeWrites by "VERB resource[/subresource]".
 	KubeWritesByKind map[string]int64 `json:"kubeWritesByKind"`
 	// Peaks since the last reset, from runtime/metrics (heap in use is
@@ -75,9 +78,9 @@ type operatorStats struct {
 // PATCH whose body is an empty JSON object changes nothing and is counted
 // apart.
 type kubeWriteCounter struct {
-	n, empty atomic.Int64
-	mu       sync.Mutex
-	byKind   map[string]int64
+	n, empty, dryRun atomic.Int64
+	mu               sync.Mutex
+	byKind           map[string]int64
 }
 
 func newKubeWriteCounter() *kubeWriteCounter {
@@ -89,6 +92,7 @@ func (c *kubeWriteCounter) reset() {
 	defer c.mu.Unlock()
 	c.n.Store(0)
 	c.empty.Store(0)
+	c.dryRun.Store(0)
 	c.byKind = map[string]int64{}
 }
 
@@ -100,14 +104,10 @@ func (c *kubeWriteCounter) add(method, path string) {
 	c.mu.Unlock()
 }
 
-func (c *kubeWriteCounter) snapshot() (n, empty int64, byKind map[string]int64) {
+func (c *kubeWriteCounter) snapshot() (n, empty, dryRun int64, byKind map[string]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	byKind = make(map[string]int64, len(c.byKind))
-	for k, v := range c.byKind {
-		byKind[k] = v
-	}
-	return c.n.Load(), c.empty.Load(), byKind
+	return c.n.Load(), c.empty.Load(), c.dryRun.Load(), maps.Clone(c.byKind)
 }
 
 // resourceOfPath turns an API path into "resource" or
@@ -143,6 +143,13 @@ type countingTransport struct {
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Query().Has("dryRun") {
+		switch req.Method {
+		case http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodDelete:
+			t.c.dryRun.Add(1)
+		}
+		return t.base.RoundTrip(req)
+	}
 	switch req.Method {
 	case http.MethodPatch:
 		if isEmptyPatch(req) {
@@ -297,9 +304,9 @@ type operatorControl struct {
 func (o *operatorControl) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
-		n, empty, byKind := o.writes.snapshot()
+		n, empty, dryRun, byKind := o.writes.snapshot()
 		inuse, alloc := o.mem.peaks()
-		writeJSONResponse(w, operatorStats{KubeWrites: n, KubeEmptyPatches: empty, KubeWritesByKind: byKind,
+		writeJSONResponse(w, operatorStats{KubeWrites: n, KubeEmptyPatches: empty, KubeDryRuns: dryRun, KubeWritesByKind: byKind,
 			PeakHeapInuseBytes: inuse, PeakHeapAllocBytes: alloc, PeakRSSBytes: peakRSS()})
 	})
 	mux.HandleFunc("POST /reset-writes", func(w http.ResponseWriter, _ *http.Request) {

@@ -97,8 +97,11 @@ type sizeResult struct {
 
 	// Kubernetes writes of the operator in the same window (see
 	// operatorStats), and per new Stack.
-	KubeWrites         int64            `json:"kubeWrites"`
-	KubeEmptyPatches   int64            `json:"kubeEmptyPatches"`
+	KubeWrites       int64 `json:"kubeWrites"`
+	KubeEmptyPatches int64 `json:"kubeEmptyPatches"`
+	// KubeDryRuns are dry-run requests (the AdminStack's validation of its
+	// children): not writes, reported apart.
+	KubeDryRuns        int64            `json:"kubeDryRuns"`
 	KubeWritesByKind   map[string]int64 `json:"kubeWritesByKind"`
 	KubeWritesPerStack float64          `json:"kubeWritesPerStack"`
 
@@ -350,7 +353,7 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.KubeWrites, r.KubeEmptyPatches, r.KubeWritesByKind = st.KubeWrites, st.KubeEmptyPatches, st.KubeWritesByKind
+	r.KubeWrites, r.KubeEmptyPatches, r.KubeDryRuns, r.KubeWritesByKind = st.KubeWrites, st.KubeEmptyPatches, st.KubeDryRuns, st.KubeWritesByKind
 	if r.Creation, err = s.emu.summary(); err != nil {
 		return err
 	}
