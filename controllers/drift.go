@@ -18,8 +18,14 @@ import (
 // unchanged stacks costs ceil(N/50) requests per MaxAge instead of several
 // requests per stack. A stack the operator wrote to is dirty until a snapshot
 // taken after the write arrives; reads of a dirty stack go to Spacelift.
+//
+// A refresh never holds the cache's lock while it reads Spacelift, and only
+// the very first one (or one forced by Expire) is waited for: a reconcile
+// that finds the snapshots older than MaxAge starts a refresh in the
+// background and reads the snapshots it has, so one slow refresh of N/50
+// pages does not stall every reconcile of the account.
 type StackCache struct {
-	// MaxAge is how old a snapshot may be before the next read refreshes it.
+	// MaxAge is how old a snapshot may be before a read refreshes it.
 	MaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -34,7 +40,17 @@ type stackSnapshots struct {
 	byID map[string]spacelift.StackSnapshot
 	// dirty maps a stack id to when it was last written.
 	dirty map[string]time.Time
+	// refreshing is closed when the refresh under way ends; nil when none is.
+	refreshing chan struct{}
+	// err is the outcome of the last refresh.
+	err error
+	// mustWait makes the next read wait for fresh snapshots (Expire).
+	mustWait bool
 }
+
+// snapshotRefreshTimeout bounds one refresh of an account's snapshots,
+// which runs detached from the reconcile that started it.
+const snapshotRefreshTimeout = 2 * time.Minute
 
 func (c *StackCache) set(api StackAPI) *stackSnapshots {
 	c.mu.Lock()
@@ -50,27 +66,104 @@ func (c *StackCache) set(api StackAPI) *stackSnapshots {
 	return s
 }
 
-// Get returns the snapshot of stack id, refreshing the snapshots of api's
-// account when they are older than MaxAge. ok is false when the stack is
-// not in the latest snapshot, or was written since it was taken.
+// Get returns the snapshot of stack id. ok is false when the stack is not in
+// the snapshots, or was written since they were taken (read it directly).
 func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelift.StackSnapshot, bool, error) {
 	set := c.set(api)
-	set.mu.Lock()
-	defer set.mu.Unlock()
-	if err := c.refreshLocked(ctx, api, set); err != nil {
+	if err := c.ensure(ctx, api, set, id); err != nil {
 		return spacelift.StackSnapshot{}, false, err
 	}
-	if _, dirty := set.dirty[id]; dirty && set.refreshIsCheaper(c.now(), c.MaxAge) {
-		set.at = time.Time{}
-		if err := c.refreshLocked(ctx, api, set); err != nil {
-			return spacelift.StackSnapshot{}, false, err
-		}
-	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
 	if _, dirty := set.dirty[id]; dirty {
 		return spacelift.StackSnapshot{}, false, nil
 	}
 	snap, ok := set.byID[id]
 	return snap, ok, nil
+}
+
+// Drift returns the drift state of stack id from the snapshots, dirty or not:
+// the operator's writes do not change drift results.
+func (c *StackCache) Drift(ctx context.Context, api StackAPI, id string) (spacelift.StackDrift, bool, error) {
+	set := c.set(api)
+	if err := c.ensure(ctx, api, set, ""); err != nil {
+		return spacelift.StackDrift{}, false, err
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	snap, ok := set.byID[id]
+	return snap.Drift, ok, nil
+}
+
+// ensure makes sure set has snapshots to read. It starts a refresh when they
+// are older than MaxAge (or when refreshing is cheaper than reading the dirty
+// stacks directly) and waits for it only when there are none yet or Expire
+// asked for fresh ones.
+func (c *StackCache) ensure(ctx context.Context, api StackAPI, set *stackSnapshots, id string) error {
+	set.mu.Lock()
+	now := c.now()
+	stale := set.byID == nil || now.Sub(set.at) >= c.MaxAge || set.mustWait
+	if _, dirty := set.dirty[id]; id != "" && dirty && set.refreshIsCheaper(now, c.MaxAge) {
+		stale = true
+	}
+	// Stale snapshots serve while a refresh runs, unless refreshes have
+	// been failing for long: then the reconcile waits and reports the error.
+	failing := set.err != nil && now.Sub(set.at) >= 4*c.MaxAge
+	wait := set.byID == nil || set.mustWait || failing
+	done := set.refreshing
+	if stale && done == nil {
+		done = make(chan struct{})
+		set.refreshing = done
+		set.mustWait = false
+		go c.refresh(api, set, done)
+	}
+	set.mu.Unlock()
+	if !wait || done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if set.err != nil && (set.byID == nil || c.now().Sub(set.at) >= 4*c.MaxAge) {
+		return set.err
+	}
+	return nil
+}
+
+// refresh reads every stack of api's account and swaps the snapshots in;
+// the lock is held only for the swap.
+func (c *StackCache) refresh(api StackAPI, set *stackSnapshots, done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), snapshotRefreshTimeout)
+	defer cancel()
+	start := c.now()
+	byID := map[string]spacelift.StackSnapshot{}
+	var err error
+	for page, perr := range api.StackSnapshotPages(ctx) {
+		if perr != nil {
+			err = fmt.Errorf("reading stacks: %w", perr)
+			break
+		}
+		for _, s := range page.Items {
+			byID[s.Stack.ID] = s
+		}
+	}
+	set.mu.Lock()
+	set.err = err
+	if err == nil {
+		set.byID, set.at = byID, start
+		for sid, at := range set.dirty {
+			if at.Before(start) {
+				delete(set.dirty, sid)
+			}
+		}
+	}
+	set.refreshing = nil
+	set.mu.Unlock()
+	close(done)
 }
 
 // directReadCost is about how many requests reading one stack directly takes
@@ -88,42 +181,6 @@ func (s *stackSnapshots) refreshIsCheaper(now time.Time, maxAge time.Duration) b
 	return direct > pages && (now.Sub(s.at) >= maxAge/4 || direct > 4*pages)
 }
 
-// Drift returns the drift state of stack id from the snapshots, dirty or not:
-// the operator's writes do not change drift results.
-func (c *StackCache) Drift(ctx context.Context, api StackAPI, id string) (spacelift.StackDrift, bool, error) {
-	set := c.set(api)
-	set.mu.Lock()
-	defer set.mu.Unlock()
-	if err := c.refreshLocked(ctx, api, set); err != nil {
-		return spacelift.StackDrift{}, false, err
-	}
-	snap, ok := set.byID[id]
-	return snap.Drift, ok, nil
-}
-
-func (c *StackCache) refreshLocked(ctx context.Context, api StackAPI, set *stackSnapshots) error {
-	start := c.now()
-	if set.byID != nil && start.Sub(set.at) < c.MaxAge {
-		return nil
-	}
-	byID := map[string]spacelift.StackSnapshot{}
-	for page, err := range api.StackSnapshotPages(ctx) {
-		if err != nil {
-			return fmt.Errorf("reading stacks: %w", err)
-		}
-		for _, s := range page.Items {
-			byID[s.Stack.ID] = s
-		}
-	}
-	set.byID, set.at = byID, start
-	for id, at := range set.dirty {
-		if at.Before(start) {
-			delete(set.dirty, id)
-		}
-	}
-	return nil
-}
-
 // MarkDirty records that the operator wrote to stack id.
 func (c *StackCache) MarkDirty(api StackAPI, id string) {
 	set := c.set(api)
@@ -132,14 +189,14 @@ func (c *StackCache) MarkDirty(api StackAPI, id string) {
 	set.dirty[id] = c.now()
 }
 
-// Expire makes the next read of every snapshot refresh it, for example after
-// a webhook said a run finished.
+// Expire makes the next read of every account wait for fresh snapshots, for
+// example after a webhook said a run finished.
 func (c *StackCache) Expire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, set := range c.snaps {
 		set.mu.Lock()
-		set.at = time.Time{}
+		set.mustWait = true
 		set.mu.Unlock()
 	}
 }
