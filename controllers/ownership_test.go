@@ -1,6 +1,10 @@
 package controllers
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
+)
 
 func TestClaimOf(t *testing.T) {
 	tests := []struct {
@@ -23,5 +27,15 @@ func TestClaimOf(t *testing.T) {
 				t.Errorf("claimOf = %v, %q; want %v, %q", got, owner, tt.want, tt.owner)
 			}
 		})
+	}
+}
+
+func TestAlreadyBound(t *testing.T) {
+	refused := &spacelift.Error{Operation: "StackRoleBindingCreate", Kind: spacelift.KindInvalidInput,
+		Messages: []string{`stack "faults-admin" already has role "space-admin" in space "root"`}}
+	other := &spacelift.Error{Operation: "StackRoleBindingCreate", Kind: spacelift.KindInvalidInput, Messages: []string{`space "nope" not found`}}
+	transient := &spacelift.Error{Operation: "StackRoleBindingCreate", Kind: spacelift.KindTransient, Messages: []string{"already has role"}}
+	if !alreadyBound(refused) || alreadyBound(other) || alreadyBound(transient) || alreadyBound(nil) {
+		t.Errorf("alreadyBound: refused %v, other %v, transient %v", alreadyBound(refused), alreadyBound(other), alreadyBound(transient))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,16 @@ func desiredRoleBindings(spec *spaceliftv1alpha1.StackSpec) []spaceliftv1alpha1.
 
 // rootSpace is the id of Spacelift's root space.
 const rootSpace = "root"
+
+// unknownBindingID records a binding that exists but whose id never reached
+// the operator (the answer to its create was lost).
+const unknownBindingID = "?"
+
+// alreadyBound reports whether Spacelift refused a binding because the stack
+// already has that role in that space.
+func alreadyBound(err error) bool {
+	return spacelift.IsInvalidInput(err) && strings.Contains(strings.ToLower(err.Error()), "already has role")
+}
 
 // roleBindingKey identifies a binding of the spec.
 func roleBindingKey(b spaceliftv1alpha1.StackRoleBinding) string { return b.RoleID + "@" + b.SpaceID }
@@ -96,6 +107,9 @@ func (r *StackReconciler) syncRoleBindings(ctx context.Context, s *stackScope) (
 	want := desiredRoleBindings(&s.obj.Spec)
 	ch := roleBindingDiff(want, recorded)
 	for _, k := range ch.Check {
+		if recorded[k] == unknownBindingID {
+			continue // nothing to read it by
+		}
 		if _, err := s.api.GetStackRoleBinding(ctx, recorded[k]); spacelift.IsNotFound(err) {
 			delete(recorded, k)
 			r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "RoleBindingRecreated", "Role binding %s of stack %s was removed outside Kubernetes; recreating it", k, s.id)
@@ -121,6 +135,12 @@ func (r *StackReconciler) syncRoleBindings(ctx context.Context, s *stackScope) (
 			break
 		}
 		rb, err := s.api.CreateStackRoleBinding(ctx, spacelift.StackRoleBindingInput{StackID: s.id, RoleID: roleID, SpaceID: string(b.SpaceID)})
+		if alreadyBound(err) {
+			// An earlier create landed but its answer was lost: the binding
+			// is there, and Spacelift has no query that finds its id.
+			recorded[roleBindingKey(b)] = unknownBindingID
+			continue
+		}
 		if err != nil {
 			firstErr = fmt.Errorf("binding role %s in space %s to stack %q: %w", b.RoleID, b.SpaceID, s.id, err)
 			break
@@ -136,6 +156,12 @@ func (r *StackReconciler) syncRoleBindings(ctx context.Context, s *stackScope) (
 	for _, k := range ch.Delete {
 		if firstErr != nil || s.stalled != nil {
 			break
+		}
+		if recorded[k] == unknownBindingID {
+			r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "RoleBindingNotRemoved",
+				"Role binding %s of stack %s was created without its id reaching the operator, so it cannot be removed from here: remove it in Spacelift", k, s.id)
+			delete(recorded, k)
+			continue
 		}
 		if err := s.api.DeleteStackRoleBinding(ctx, recorded[k]); err != nil && !spacelift.IsNotFound(err) {
 			firstErr = fmt.Errorf("removing role binding %s of stack %q: %w", k, s.id, err)
