@@ -280,7 +280,7 @@ func parseFlags(args []string) (*benchConfig, error) {
 	fs.IntVar(&c.steadyIntervals, "steady-intervals", 2, "sync intervals of steady state to count; the target is checked on the first, the others are reported")
 	fs.Float64Var(&c.qps, "qps", 1000, "Spacelift client request rate; high so that it is not the bottleneck")
 	fs.IntVar(&c.burst, "burst", 200, "Spacelift client burst")
-	fs.BoolVar(&c.defaults, "defaults", false, fmt.Sprintf("run the operator with its default flags (cmd/main.go): concurrency %d, Spacelift client %g QPS / burst %d; excludes -concurrency, -qps and -burst", defaultConcurrency, float64(spacelift.DefaultQPS), spacelift.DefaultBurst))
+	fs.BoolVar(&c.defaults, "defaults", false, fmt.Sprintf("run the operator with its default flags (cmd/main.go): concurrency %d, Spacelift client %g QPS / burst %d; excludes -concurrency, -qps and -burst (the sync interval stays -sync-interval, the steady-state window)", defaultConcurrency, float64(spacelift.DefaultQPS), spacelift.DefaultBurst))
 	fs.StringVar(&c.source, "source", "auto", "how the AdminStack reads the tree: configmaps, git (file://) or auto (ConfigMaps when the tree fits in 50 of them)")
 	fs.StringVar(&c.out, "o", "./bench-results.json", "file the figures are written to as JSON")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "how long one run may take to become Ready")
