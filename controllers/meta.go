@@ -33,10 +33,12 @@ func setAnnotation(ctx context.Context, c client.Client, obj client.Object, key,
 }
 
 // recordID writes the Spacelift id onto the object as an annotation, which a
-// status loss cannot erase, and clears the create-pending mark.
-func recordID(ctx context.Context, c client.Client, obj client.Object, id string) error {
+// status loss cannot erase, clears the create-pending mark and, in the same
+// write, points the external link at link (when not empty).
+func recordID(ctx context.Context, c client.Client, obj client.Object, id, link string) error {
 	a := obj.GetAnnotations()
-	if a[spaceliftv1alpha1.AnnotationSpaceliftID] == id && a[spaceliftv1alpha1.AnnotationCreatePending] == "" {
+	if a[spaceliftv1alpha1.AnnotationSpaceliftID] == id && a[spaceliftv1alpha1.AnnotationCreatePending] == "" &&
+		(link == "" || a[AnnotationExternalLink] == link) {
 		return nil
 	}
 	if a == nil {
@@ -44,6 +46,9 @@ func recordID(ctx context.Context, c client.Client, obj client.Object, id string
 	}
 	a[spaceliftv1alpha1.AnnotationSpaceliftID] = id
 	delete(a, spaceliftv1alpha1.AnnotationCreatePending)
+	if link != "" {
+		a[AnnotationExternalLink] = link
+	}
 	obj.SetAnnotations(a)
 	return updateMeta(ctx, c, obj)
 }

@@ -120,7 +120,9 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if !obj.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}
-	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+	// As for Stacks: a new Policy's finalizer goes out with its
+	// create-pending mark or recorded id.
+	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) && obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "" {
 		if err := updateMeta(ctx, r.Client, obj); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -203,7 +205,7 @@ func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (b
 		if known {
 			return false, nil
 		}
-		return false, recordID(ctx, r.Client, s.obj, s.id)
+		return false, recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "policy", s.id))
 	}
 	if err := setAnnotation(ctx, r.Client, s.obj, spaceliftv1alpha1.AnnotationCreatePending, s.id); err != nil {
 		return true, err
@@ -213,7 +215,7 @@ func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (b
 		return true, fmt.Errorf("creating policy %q: %w", s.id, err)
 	}
 	s.observed, s.id = p, p.ID
-	if err := recordID(ctx, r.Client, s.obj, p.ID); err != nil {
+	if err := recordID(ctx, r.Client, s.obj, p.ID, webURL(s.endpoint, "policy", p.ID)); err != nil {
 		return true, err
 	}
 	if known {

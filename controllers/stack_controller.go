@@ -148,7 +148,11 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	if !obj.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}
-	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) {
+	// The finalizer must be on the object before the first write to
+	// Spacelift. A new object has written nothing yet: its finalizer goes out
+	// with the create-pending mark (or the adopted id), one update instead of
+	// two.
+	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) && obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "" {
 		if err := updateMeta(ctx, r.Client, obj); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -264,7 +268,7 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 		case c == claimOwned && known:
 			return false, nil
 		}
-		if err := recordID(ctx, r.Client, s.obj, s.id); err != nil {
+		if err := recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "stack", s.id)); err != nil {
 			return true, err
 		}
 		if c == claimUnowned {
@@ -283,7 +287,7 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 	}
 	s.observed = st
 	s.id = st.ID
-	if err := recordID(ctx, r.Client, s.obj, st.ID); err != nil {
+	if err := recordID(ctx, r.Client, s.obj, st.ID, webURL(s.endpoint, "stack", st.ID)); err != nil {
 		return true, err
 	}
 	if known {
