@@ -24,7 +24,7 @@ type StackAPI interface {
 	DeleteStack(ctx context.Context, id string, destroyResources bool) (bool, error)
 
 	ListStackConfig(ctx context.Context, stackID string) ([]spacelift.ConfigElement, error)
-	AddStackConfig(ctx context.Context, stackID string, input spacelift.ConfigInput) (*spacelift.ConfigElement, error)
+	AddStackConfigs(ctx context.Context, stackID string, inputs []spacelift.ConfigInput) error
 	DeleteStackConfig(ctx context.Context, stackID, id string) error
 
 	ListStackPolicies(ctx context.Context, stackID string) ([]spacelift.StackPolicyAttachment, error)

@@ -25,9 +25,9 @@ func (r *StackReconciler) syncConfig(ctx context.Context, s *stackScope) (bool, 
 	}
 	ch := configDiff(s.resolved.config, got)
 	s.wrote = s.wrote || len(ch.Add)+len(ch.Delete) > 0
-	for _, in := range ch.Add {
-		if _, err := s.api.AddStackConfig(ctx, s.id, in); err != nil {
-			return true, fmt.Errorf("setting %s on stack %q: %w", in.ID, s.id, err)
+	if len(ch.Add) > 0 {
+		if err := s.api.AddStackConfigs(ctx, s.id, ch.Add); err != nil {
+			return true, fmt.Errorf("setting %d config elements on stack %q: %w", len(ch.Add), s.id, err)
 		}
 	}
 	for _, id := range ch.Delete {

@@ -207,6 +207,10 @@ type call struct {
 	// anonymous operations are sent without a token.
 	anonymous bool
 	opts      []CallOption
+	// document, when set, is sent as written (a document built at run time,
+	// such as a batch of aliased mutations) and the answer's data decoded
+	// into v with encoding/json, instead of deriving both from v's struct.
+	document string
 }
 
 func query(name string) call { return call{name: name, idempotent: true} }
@@ -294,9 +298,18 @@ func (c *Client) send(ctx context.Context, cl call, header http.Header, token st
 		})
 	start := time.Now()
 	var err error
-	if cl.mutation {
+	switch {
+	case cl.document != "":
+		var data []byte
+		data, err = gc.ExecRaw(ctx, cl.document, vars, graphql.OperationName(cl.name))
+		if err == nil && v != nil && len(data) > 0 {
+			if uerr := json.Unmarshal(data, v); uerr != nil {
+				err = fmt.Errorf("decoding the answer to %s: %w", cl.name, uerr)
+			}
+		}
+	case cl.mutation:
 		err = gc.Mutate(ctx, v, vars, graphql.OperationName(cl.name))
-	} else {
+	default:
 		err = gc.Query(ctx, v, vars, graphql.OperationName(cl.name))
 	}
 	err = c.classify(ctx, cl.name, err, rec)

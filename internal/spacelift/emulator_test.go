@@ -757,3 +757,47 @@ func TestEmulatorStackSnapshots(t *testing.T) {
 		t.Errorf("stack snap-0 = %+v", s)
 	}
 }
+
+// One request sets several config elements, executed in order: a later
+// element with the same ID wins, as it would after separate requests.
+func TestEmulatorConfigBatch(t *testing.T) {
+	h, c := startEmulator(t)
+	ctx := t.Context()
+	mustStack(t, c, "app")
+	before := len(h.Operations())
+	in := []ConfigInput{
+		EnvironmentVariable("REGION", "us-east-1", false),
+		EnvironmentVariable("TOKEN", "hunter2", true),
+		EnvironmentVariable("REGION", "eu-west-1", false),
+	}
+	if err := c.AddStackConfigs(ctx, "app", in); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.Operations()) - before; n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	cfg, err := c.ListStackConfig(ctx, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range cfg {
+		v := ""
+		if e.Value != nil {
+			v = *e.Value
+		}
+		got[e.ID] = v
+	}
+	if len(got) != 2 || got["REGION"] != "eu-west-1" || got["TOKEN"] != "" {
+		t.Errorf("config = %v; want REGION=eu-west-1 (the later element) and write-only TOKEN", got)
+	}
+	// A refused element fails the request; the ones before it landed.
+	bad := []ConfigInput{EnvironmentVariable("A", "1", false), EnvironmentVariable("", "2", false)}
+	if err := c.AddStackConfigs(ctx, "app", bad); err == nil {
+		t.Fatal("a refused element did not fail the batch")
+	}
+	cfg, _ = c.ListStackConfig(ctx, "app")
+	if !slices.ContainsFunc(cfg, func(e ConfigElement) bool { return e.ID == "A" }) {
+		t.Errorf("the element before the refused one did not land: %v", cfg)
+	}
+}

@@ -102,6 +102,9 @@ func everyCall() []clientCall {
 			in.Description = ptr("d")
 			return ignore(c.AddStackConfig(ctx, "s", in))
 		}},
+		{"AddStackConfigs", func(ctx context.Context, c *Client) error {
+			return c.AddStackConfigs(ctx, "s", []ConfigInput{EnvironmentVariable("TF_VAR_x", "1", true), EnvironmentVariable("TF_VAR_y", "2", false)})
+		}},
 		{"DeleteStackConfig", func(ctx context.Context, c *Client) error { return c.DeleteStackConfig(ctx, "s", "TF_VAR_x") }},
 		{"ListStackConfig", func(ctx context.Context, c *Client) error { return ignore(c.ListStackConfig(ctx, "s")) }},
 		{"AttachContext", func(ctx context.Context, c *Client) error { return ignore(c.AttachContext(ctx, "ctx", "s", 1)) }},
