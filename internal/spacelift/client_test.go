@@ -466,6 +466,14 @@ func TestMetrics(t *testing.T) {
 	if n := testutil.CollectAndCount(metrics.duration, "spacelift_request_duration_seconds"); n != 2 {
 		t.Errorf("%d duration series, want 2", n)
 	}
+	// Every outcome of an operation exists from its first request on, at 0,
+	// so that rate() sees the first failure.
+	if n := testutil.CollectAndCount(metrics.requests, "spacelift_requests_total"); n != 2*len(outcomes) {
+		t.Errorf("%d request series, want %d (2 operations x %d outcomes)", n, 2*len(outcomes), len(outcomes))
+	}
+	if got := testutil.ToFloat64(metrics.requests.WithLabelValues("StackRead", "rate_limited")); got != 0 {
+		t.Errorf("requests{StackRead,rate_limited} = %v, want 0", got)
+	}
 }
 
 func TestSearchFollowsCursors(t *testing.T) {

@@ -19,6 +19,11 @@ import (
 // "rate_limited", "error"). spacelift_request_duration_seconds{operation}
 // observes the duration of each of those requests.
 type Metrics struct {
+	// seen records the operations whose outcome series exist, so that each
+	// operation's every outcome starts at 0: a counter that appears only
+	// with its first failure at a value above 0 hides that burst from
+	// rate() and increase().
+	seen     sync.Map
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 }
@@ -63,6 +68,10 @@ func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C,
 	return zero, err
 }
 
+// outcomes are every value of the outcome label.
+var outcomes = []string{"success", KindNotFound.String(), KindUnauthorized.String(), KindInvalidInput.String(),
+	KindTransient.String(), KindRateLimited.String(), KindUnknown.String()}
+
 var (
 	defaultMetricsOnce sync.Once
 	defaultMetrics     *Metrics
@@ -86,6 +95,11 @@ func DefaultMetrics() *Metrics {
 func (m *Metrics) observe(operation string, err error, elapsed time.Duration) {
 	if m == nil || m.requests == nil {
 		return
+	}
+	if _, seen := m.seen.LoadOrStore(operation, true); !seen {
+		for _, o := range outcomes {
+			m.requests.WithLabelValues(operation, o).Add(0)
+		}
 	}
 	outcome := "success"
 	if err != nil {
