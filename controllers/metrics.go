@@ -35,8 +35,8 @@ func newObjectsCollector(reader client.Reader) *objectsCollector {
 		stalled:  prometheus.NewDesc("spacelift_operator_stalled_objects", "Objects whose Stalled condition is True, by kind and reason.", []string{"kind", "reason"}, nil),
 		drifted:  prometheus.NewDesc("spacelift_operator_drifted_stacks", "Stacks whose Drifted condition is True.", nil, nil),
 		children: prometheus.NewDesc("spacelift_operator_adminstack_children", "Child stacks an AdminStack selects, and how many are ready and drifted.", []string{"namespace", "name", "state"}, nil),
-		info: prometheus.NewDesc("spacelift_operator_object_info", "One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses and Spacelift id, so that alerts can name the stack.",
-			[]string{"kind", "namespace", "name", "ready", "reason", "stalled", "drifted", "stack_id"}, nil),
+		info: prometheus.NewDesc("spacelift_operator_object_info", "One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses, Spacelift id and, for stacks, the state and plan summary of the newest tracked run, so that alerts and dashboards can name the stack.",
+			[]string{"kind", "namespace", "name", "ready", "reason", "stalled", "drifted", "stack_id", "run_state", "plan"}, nil),
 	}
 }
 
@@ -70,7 +70,7 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return "Unknown", ""
 	}
-	tally := func(kind string, obj metav1.Object, conds []metav1.Condition, id string) {
+	tally := func(kind string, obj metav1.Object, conds []metav1.Condition, id string, run *spaceliftv1alpha1.RunStatus) {
 		ready, reason := status(conds, spaceliftv1alpha1.ConditionReady)
 		counts[[2]string{kind, ready}]++
 		st, stReason := status(conds, spaceliftv1alpha1.ConditionStalled)
@@ -81,20 +81,27 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 		if kind != "Stack" {
 			drift = ""
 		}
-		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, kind, obj.GetNamespace(), obj.GetName(), ready, reason, st, drift, id)
+		runState, plan := "", ""
+		if run != nil {
+			runState = run.State
+			if run.Plan != nil {
+				plan = run.Plan.Summary
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, kind, obj.GetNamespace(), obj.GetName(), ready, reason, st, drift, id, runState, plan)
 	}
 	drifted := 0
 	for _, s := range stacks.Items {
-		tally("Stack", &s, s.Status.Conditions, s.Status.SpaceliftID)
+		tally("Stack", &s, s.Status.Conditions, s.Status.SpaceliftID, s.Status.LastTrackedRun)
 		if meta.IsStatusConditionTrue(s.Status.Conditions, spaceliftv1alpha1.ConditionDrifted) {
 			drifted++
 		}
 	}
 	for _, p := range policies.Items {
-		tally("Policy", &p, p.Status.Conditions, p.Status.SpaceliftID)
+		tally("Policy", &p, p.Status.Conditions, p.Status.SpaceliftID, nil)
 	}
 	for _, a := range admins.Items {
-		tally("AdminStack", &a, a.Status.Conditions, "")
+		tally("AdminStack", &a, a.Status.Conditions, "", nil)
 		for state, n := range map[string]int32{"selected": a.Status.Selected, "ready": a.Status.Ready, "drifted": a.Status.Drifted} {
 			ch <- prometheus.MustNewConstMetric(c.children, prometheus.GaugeValue, float64(n), a.Namespace, a.Name, state)
 		}

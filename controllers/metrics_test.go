@@ -28,6 +28,7 @@ func TestObjectsCollector(t *testing.T) {
 	admin.Status.Selected, admin.Status.Ready, admin.Status.Drifted = 5, 4, 1
 	a := stack("a", cond("Ready", "True", "Succeeded"), cond("Drifted", "True", "DriftDetected"))
 	a.Status.SpaceliftID = "net-a"
+	a.Status.LastTrackedRun = &spaceliftv1alpha1.RunStatus{ID: "run-1", State: "UNCONFIRMED", Plan: &spaceliftv1alpha1.PlanStatus{Add: 2, Change: 1, Summary: "+2 ~1 -0"}}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
 		a,
 		stack("b", cond("Ready", "True", "Succeeded"), cond("Drifted", "False", "NoDrift")),
@@ -53,13 +54,13 @@ spacelift_operator_stalled_objects{kind="Stack",reason="AlreadyExists"} 1
 		t.Error(err)
 	}
 	info := `
-# HELP spacelift_operator_object_info One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses and Spacelift id, so that alerts can name the stack.
+# HELP spacelift_operator_object_info One series per object, always 1, naming it with its Ready status and reason, Stalled and Drifted statuses, Spacelift id and, for stacks, the state and plan summary of the newest tracked run, so that alerts and dashboards can name the stack.
 # TYPE spacelift_operator_object_info gauge
-spacelift_operator_object_info{drifted="",kind="AdminStack",name="plat",namespace="default",ready="Unknown",reason="",stack_id="",stalled="Unknown"} 1
-spacelift_operator_object_info{drifted="",kind="Policy",name="p",namespace="default",ready="Unknown",reason="",stack_id="",stalled="Unknown"} 1
-spacelift_operator_object_info{drifted="False",kind="Stack",name="b",namespace="default",ready="True",reason="Succeeded",stack_id="",stalled="Unknown"} 1
-spacelift_operator_object_info{drifted="True",kind="Stack",name="a",namespace="default",ready="True",reason="Succeeded",stack_id="net-a",stalled="Unknown"} 1
-spacelift_operator_object_info{drifted="Unknown",kind="Stack",name="c",namespace="default",ready="False",reason="AlreadyExists",stack_id="",stalled="True"} 1
+spacelift_operator_object_info{drifted="",kind="AdminStack",name="plat",namespace="default",plan="",ready="Unknown",reason="",run_state="",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="",kind="Policy",name="p",namespace="default",plan="",ready="Unknown",reason="",run_state="",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="False",kind="Stack",name="b",namespace="default",plan="",ready="True",reason="Succeeded",run_state="",stack_id="",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="True",kind="Stack",name="a",namespace="default",plan="+2 ~1 -0",ready="True",reason="Succeeded",run_state="UNCONFIRMED",stack_id="net-a",stalled="Unknown"} 1
+spacelift_operator_object_info{drifted="Unknown",kind="Stack",name="c",namespace="default",plan="",ready="False",reason="AlreadyExists",run_state="",stack_id="",stalled="True"} 1
 `
 	if err := testutil.CollectAndCompare(newObjectsCollector(c), strings.NewReader(info), "spacelift_operator_object_info"); err != nil {
 		t.Error(err)
