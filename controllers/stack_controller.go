@@ -287,6 +287,12 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 	}
 	s.observed = st
 	s.id = st.ID
+	// A stack this reconcile just created has no config, attachments,
+	// dependencies or runs of the operator's yet: the sync phases start
+	// from that instead of reading each part back (six requests). What
+	// Spacelift attached by itself (autoattach labels) is left alone, as
+	// always, and the next reconcile reads everything.
+	s.snapshot = &spacelift.StackSnapshot{Stack: st}
 	if err := recordID(ctx, r.Client, s.obj, st.ID, webURL(s.endpoint, "stack", st.ID)); err != nil {
 		return true, err
 	}
