@@ -72,8 +72,8 @@ type AdminStackReconciler struct {
 	// tests swap it. Nil means the client itself.
 	NewDirectoryAPI func(*spacelift.Client) DirectoryAPI
 
-	expansions expansionCache
-	plans      planCache
+	expansions lastCache[[]atmos.Record]
+	plans      lastCache[*plannedSet]
 }
 
 // adminStackScope is what one reconcile of an AdminStack learns and decides.
@@ -87,8 +87,6 @@ type adminStackScope struct {
 
 	artifact source.Artifact
 	records  []atmos.Record
-	// namePatternHint explains a name pattern part atmos ignores.
-	namePatternHint string
 	// expansionKey identifies the tree and atmos settings expanded.
 	expansionKey string
 	desired      *adminstack.Desired
@@ -287,7 +285,7 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 	}
 	key := s.artifact.Revision + "\x00" + opts.RepoPath + "\x00" + string(settings)
 	s.expansionKey = key
-	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
+	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key, 0)
 	if !ok {
 		records, err = atmos.Expand(s.artifact.FS, opts)
 		if err != nil {
@@ -301,7 +299,6 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 		r.expansions.put(client.ObjectKeyFromObject(s.obj), key, records)
 	}
 	s.records = records
-	s.namePatternHint = namePatternHint(s.artifact.FS, at.NamePattern)
 	return false, nil
 }
 
@@ -342,8 +339,10 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 	d, problems := adminstack.Build(s.obj, s.records, cluster)
 	if len(problems) > 0 {
 		msg := adminstack.Summarize(problems, adminStackMaxProblems)
-		if s.namePatternHint != "" {
-			msg = s.namePatternHint + "; it is the likely cause of: " + msg
+		// Read atmos.yaml again only now: a reconcile without problems
+		// needs no hint.
+		if hint := namePatternHint(s.artifact.FS, s.obj.Spec.Atmos.NamePattern); hint != "" {
+			msg = hint + "; it is the likely cause of: " + msg
 		}
 		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
 		return true, nil
@@ -412,47 +411,6 @@ type plannedSet struct {
 	desired *adminstack.Desired
 	objects []client.Object
 	hashes  map[string]string
-}
-
-// planCache keeps each AdminStack's last desired set, with the names it
-// looked up in Spacelift, so that a reconcile triggered by a child's status
-// change neither rebuilds nor re-hashes the children nor lists worker pools,
-// spaces and contexts again. An entry lives at most one interval, after
-// which names are looked up again.
-type planCache struct {
-	mu      sync.Mutex
-	entries map[types.NamespacedName]planEntry
-}
-
-type planEntry struct {
-	key  string
-	at   time.Time
-	plan *plannedSet
-}
-
-func (c *planCache) get(name types.NamespacedName, key string, maxAge time.Duration) (*plannedSet, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[name]
-	if !ok || e.key != key || time.Since(e.at) > maxAge {
-		return nil, false
-	}
-	return e.plan, true
-}
-
-func (c *planCache) put(name types.NamespacedName, key string, p *plannedSet) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[types.NamespacedName]planEntry{}
-	}
-	c.entries[name] = planEntry{key: key, at: time.Now(), plan: p}
-}
-
-func (c *planCache) forget(name types.NamespacedName) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, name)
 }
 
 // dryRun applies the changed objects with dry-run, so that the API server's
@@ -804,36 +762,46 @@ func (r *AdminStackReconciler) adminStacksIndexed(field string) handler.MapFunc 
 	}
 }
 
-// expansionCache keeps the last atmos expansion of each AdminStack, keyed by
-// source revision and atmos settings, so that reconciles triggered by child
-// status changes do not expand the tree again.
-type expansionCache struct {
+// lastCache keeps, per AdminStack, the last value computed for a key, so
+// that reconciles triggered by child status changes reuse it while the key
+// (what the value depends on) is unchanged. It keeps the last atmos
+// expansion (key: source revision and atmos settings) and the last desired
+// set with its hashes and name lookups (key: planKey; those entries live at
+// most one interval, after which names are looked up again).
+type lastCache[T any] struct {
 	mu      sync.Mutex
-	entries map[types.NamespacedName]expansion
+	entries map[types.NamespacedName]lastEntry[T]
 }
 
-type expansion struct {
-	key     string
-	records []atmos.Record
+type lastEntry[T any] struct {
+	key   string
+	at    time.Time
+	value T
 }
 
-func (c *expansionCache) get(name types.NamespacedName, key string) ([]atmos.Record, bool) {
+// get returns the value stored for name under key, unless it is older than
+// maxAge (0: any age).
+func (c *lastCache[T]) get(name types.NamespacedName, key string, maxAge time.Duration) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[name]
-	return e.records, ok && e.key == key
+	if !ok || e.key != key || (maxAge > 0 && time.Since(e.at) > maxAge) {
+		var zero T
+		return zero, false
+	}
+	return e.value, true
 }
 
-func (c *expansionCache) put(name types.NamespacedName, key string, records []atmos.Record) {
+func (c *lastCache[T]) put(name types.NamespacedName, key string, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
-		c.entries = map[types.NamespacedName]expansion{}
+		c.entries = map[types.NamespacedName]lastEntry[T]{}
 	}
-	c.entries[name] = expansion{key: key, records: records}
+	c.entries[name] = lastEntry[T]{key: key, at: time.Now(), value: v}
 }
 
-func (c *expansionCache) forget(name types.NamespacedName) {
+func (c *lastCache[T]) forget(name types.NamespacedName) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, name)

@@ -57,6 +57,15 @@ func claimOf(labels []string, namespace, name string) (claim, string) {
 	return claimUnowned, ""
 }
 
+// manager names, for an event, who manages a Spacelift object whose claim
+// is not claimOwned.
+func (c claim) manager(owner string) string {
+	if c == claimForeign {
+		return "the object " + owner
+	}
+	return "no Kubernetes object"
+}
+
 // foreignOwner is the Stalled condition of an object whose Spacelift id
 // names an object another Kubernetes object manages. Nothing is written.
 func foreignOwner(kind, what, id, owner string) *condition {

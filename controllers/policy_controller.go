@@ -263,11 +263,7 @@ func (r *PolicyReconciler) reconcileDelete(ctx context.Context, s *policyScope) 
 			return r.classify(s, fmt.Errorf("reading policy %q: %w", id, err))
 		}
 		if c, owner := claimOf(p.Labels, obj.Namespace, obj.Name); c != claimOwned {
-			who := "no Kubernetes object"
-			if c == claimForeign {
-				who = "the object " + owner
-			}
-			r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift policy %s is managed by %s, not this one: left it in place", id, who)
+			r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift policy %s is managed by %s, not this one: left it in place", id, c.manager(owner))
 			return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
 		}
 		err = s.api.DeletePolicy(ctx, id)

@@ -354,11 +354,7 @@ func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (c
 		return r.classify(ctx, s, fmt.Errorf("reading stack %q: %w", id, err))
 	}
 	if c, owner := claimOf(st.Labels, obj.Namespace, obj.Name); c != claimOwned {
-		who := "no Kubernetes object"
-		if c == claimForeign {
-			who = "the object " + owner
-		}
-		r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift stack %s is managed by %s, not this one: left it in place", id, who)
+		r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift stack %s is managed by %s, not this one: left it in place", id, c.manager(owner))
 		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
 	}
 	if st.Deleting || st.State == spacelift.StackStateDestroying {
