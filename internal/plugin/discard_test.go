@@ -8,6 +8,7 @@ import (
 	v1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator/emulatortest"
 )
 
 // TestDiscard discards, through the emulator, the run a Stack's status
@@ -15,7 +16,7 @@ import (
 func TestDiscard(t *testing.T) {
 	ns := namespace(t, "discard")
 	ctx := t.Context()
-	h := emulator.Start(t, emulator.Options{Clock: emulator.FixedClock{T: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, RunStepDuration: time.Second})
+	h := emulatortest.Start(t, emulator.Options{Clock: emulator.FixedClock{T: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, RunStepDuration: time.Second})
 	id, secret := h.APIKey()
 	api, err := spacelift.New(spacelift.Credentials{Endpoint: h.URL, KeyID: id, KeySecret: secret}, spacelift.Options{Metrics: &spacelift.Metrics{}})
 	if err != nil {

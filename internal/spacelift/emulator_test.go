@@ -9,26 +9,27 @@ import (
 	"time"
 
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator/emulatortest"
 )
 
 var emulatorEpoch = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // startEmulator serves an emulator on a frozen clock and returns a client
 // authenticated against it.
-func startEmulator(t *testing.T, mutate ...func(*emulator.Options)) (*emulator.Harness, *Client) {
+func startEmulator(t *testing.T, mutate ...func(*emulator.Options)) (*emulatortest.Harness, *Client) {
 	t.Helper()
 	opts := emulator.Options{Clock: emulator.FixedClock{T: emulatorEpoch}, RunStepDuration: time.Second}
 	for _, m := range mutate {
 		m(&opts)
 	}
-	h := emulator.Start(t, opts)
+	h := emulatortest.Start(t, opts)
 	id, secret := h.APIKey()
 	return h, newTestClient(t, h.URL, id, secret)
 }
 
 // advanceUntil moves the emulator's clock one second at a time until cond
 // holds.
-func advanceUntil(t *testing.T, h *emulator.Harness, what string, cond func() bool) {
+func advanceUntil(t *testing.T, h *emulatortest.Harness, what string, cond func() bool) {
 	t.Helper()
 	for range 60 {
 		if cond() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator/emulatortest"
 	"github.com/stackwright/spacelift-operator/internal/webhook"
 )
 
@@ -17,7 +18,7 @@ import (
 // receiver verifies every one and enqueues the stack.
 func TestEmulatorDeliveriesAreVerifiedAndEnqueued(t *testing.T) {
 	const secret = "e2e-webhook-secret"
-	emu := emulator.Start(t, emulator.Options{
+	emu := emulatortest.Start(t, emulator.Options{
 		Clock:           emulator.FixedClock{T: time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)},
 		RunStepDuration: time.Second,
 	})
@@ -110,7 +111,7 @@ func collect(t *testing.T, events <-chan webhook.Event, run string) []webhook.Ev
 
 // waitDeliveries waits until the emulator has recorded the answer to every
 // delivery it made.
-func waitDeliveries(t *testing.T, emu *emulator.Harness) []emulator.WebhookDelivery {
+func waitDeliveries(t *testing.T, emu *emulatortest.Harness) []emulator.WebhookDelivery {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -125,7 +126,7 @@ func waitDeliveries(t *testing.T, emu *emulator.Harness) []emulator.WebhookDeliv
 	}
 }
 
-func gql(t *testing.T, emu *emulator.Harness, query string, vars map[string]any, out any) {
+func gql(t *testing.T, emu *emulatortest.Harness, query string, vars map[string]any, out any) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/runmeta/runmetatest"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator/emulatortest"
 )
 
 // TestApprovalOfRunsRecordedByTheEmulator triggers runs through the
@@ -19,7 +20,7 @@ import (
 // run is approved, a forged or unsigned one is rejected.
 func TestApprovalOfRunsRecordedByTheEmulator(t *testing.T) {
 	epoch := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	h := emulator.Start(t, emulator.Options{Clock: emulator.FixedClock{T: epoch}, RunStepDuration: time.Second})
+	h := emulatortest.Start(t, emulator.Options{Clock: emulator.FixedClock{T: epoch}, RunStepDuration: time.Second})
 	id, secret := h.APIKey()
 	c, err := spacelift.New(spacelift.Credentials{Endpoint: h.URL, KeyID: id, KeySecret: secret}, spacelift.Options{QPS: 1000, Burst: 1000})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
+	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator/emulatortest"
 )
 
 // Epoch is the emulator time a World starts at.
@@ -32,7 +33,7 @@ var Epoch = time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)
 // and busy (a run in progress). Generated ids are in IDs, under the names
 // listed with Build.
 type World struct {
-	H   *emulator.Harness
+	H   *emulatortest.Harness
 	IDs map[string]string
 	t   testing.TB
 }
@@ -40,7 +41,7 @@ type World struct {
 // NewWorld starts an emulator on a frozen clock for the test.
 func NewWorld(t testing.TB) *World {
 	t.Helper()
-	h := emulator.Start(t, emulator.Options{Clock: emulator.FixedClock{T: Epoch}, RunStepDuration: time.Second})
+	h := emulatortest.Start(t, emulator.Options{Clock: emulator.FixedClock{T: Epoch}, RunStepDuration: time.Second})
 	return &World{H: h, t: t}
 }
 

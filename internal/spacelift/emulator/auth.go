@@ -110,6 +110,14 @@ func (s *Server) mintToken(audience string) (token string, validUntil time.Time)
 	return s.mintTokenFor("api::"+s.opts.APIKeyID, audience)
 }
 
+// IssueToken is the token apiKeyUser would return for the emulator's API key
+// and audience (the base URL the client talks to). Tools and test harnesses
+// use it to skip the login round trip.
+func (s *Server) IssueToken(audience string) string {
+	token, _ := s.mintToken(audience)
+	return token
+}
+
 // mintTokenFor signs a token for any subject.
 func (s *Server) mintTokenFor(subject, audience string) (token string, validUntil time.Time) {
 	s.mu.Lock()

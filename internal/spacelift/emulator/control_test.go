@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func controlPost(t *testing.T, h *Harness, path string, body any, out any) int {
+func controlPost(t *testing.T, h *harness, path string, body any, out any) int {
 	t.Helper()
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -78,7 +78,7 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	opts := Options{Clock: FixedClock{T: testEpoch}, RunStepDuration: time.Second, StateFile: file, APIKeyID: "key", APIKeySecret: "secret"}
 
-	first := Start(t, opts)
+	first := startHarness(t, opts)
 	c := first.client(t)
 	token := c.token
 	stack := c.createStack("Persistent", map[string]any{"labels": []string{"keep"}})
@@ -90,7 +90,7 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	second := Start(t, opts)
+	second := startHarness(t, opts)
 	c2 := &apiClient{t: t, url: second.GraphQLURL(), token: token} // issued before the restart
 	var out struct {
 		Stack *struct {

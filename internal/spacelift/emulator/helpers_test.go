@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +15,44 @@ import (
 
 var testEpoch = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 
+// harness is the in-package twin of emulatortest.Harness (which this package's
+// tests cannot import without a cycle).
+type harness struct {
+	*Server
+	URL  string
+	HTTP *httptest.Server
+}
+
+// startHarness serves a new emulator until the test ends.
+func startHarness(t *testing.T, opts Options) *harness {
+	t.Helper()
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatalf("starting emulator: %v", err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("closing emulator: %v", err)
+		}
+	})
+	return &harness{Server: srv, URL: ts.URL, HTTP: ts}
+}
+
 // newTestHarness starts an emulator on a frozen clock with one-second run steps.
-func newTestHarness(t *testing.T, mutate ...func(*Options)) *Harness {
+func newTestHarness(t *testing.T, mutate ...func(*Options)) *harness {
 	t.Helper()
 	opts := Options{Clock: FixedClock{T: testEpoch}, RunStepDuration: time.Second}
 	for _, m := range mutate {
 		m(&opts)
 	}
-	return Start(t, opts)
+	return startHarness(t, opts)
 }
+
+func (h *harness) GraphQLURL() string { return h.URL + "/graphql" }
+
+func (h *harness) Token() string { return h.IssueToken(h.URL) }
 
 type gqlError struct {
 	Message string `json:"message"`
@@ -44,7 +74,7 @@ type apiClient struct {
 	headers map[string]string
 }
 
-func (h *Harness) client(t *testing.T) *apiClient {
+func (h *harness) client(t *testing.T) *apiClient {
 	return &apiClient{t: t, url: h.GraphQLURL(), token: h.Token()}
 }
 

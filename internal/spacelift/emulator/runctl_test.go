@@ -14,7 +14,7 @@ func (c *apiClient) runMutation(field, stack, run string) gqlResponse {
 	return c.post(`mutation($s: ID!, $r: ID!) { `+field+`(stack: $s, run: $r) { id state } }`, map[string]any{"s": stack, "r": run})
 }
 
-func (c *apiClient) advanceTo(h *Harness, stack, run, state string) {
+func (c *apiClient) advanceTo(h *harness, stack, run, state string) {
 	c.t.Helper()
 	for range 30 {
 		if c.run(stack, run).Stack.Run.State == state {
