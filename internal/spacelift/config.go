@@ -2,8 +2,6 @@ package spacelift
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	graphql "github.com/hasura/go-graphql-client"
 )
@@ -52,37 +50,18 @@ func (c *Client) AddStackConfig(ctx context.Context, stackID string, input Confi
 	return &e, nil
 }
 
-// MaxConfigBatch bounds how many elements one AddStackConfigs request sets.
-const MaxConfigBatch = 50
-
 // AddStackConfigs sets several environment variables or mounted files of a
-// stack with one request per MaxConfigBatch elements: one document of
-// aliased stackConfigAdd mutations, which GraphQL executes in order. When a
-// request fails part-way, some elements may have landed; the caller's next
-// read of the stack's config tells which. Each element replaces one with the
-// same ID, so repeating the request is safe.
+// stack with one request per MaxBatch elements (see Apply). When a request
+// fails part-way, some elements may have landed; the caller's next read of
+// the stack's config tells which. Each element replaces one with the same
+// ID, so repeating the request is safe.
 func (c *Client) AddStackConfigs(ctx context.Context, stackID string, inputs []ConfigInput) error {
-	for start := 0; start < len(inputs); start += MaxConfigBatch {
-		batch := inputs[start:min(start+MaxConfigBatch, len(inputs))]
-		var doc strings.Builder
-		doc.WriteString("mutation StackConfigAddBatch($stack: ID!")
-		vars := map[string]any{"stack": graphql.ID(stackID)}
-		for i, in := range batch {
-			fmt.Fprintf(&doc, ", $c%d: ConfigInput!", i)
-			vars[fmt.Sprintf("c%d", i)] = in
-		}
-		doc.WriteString(") {")
-		for i := range batch {
-			fmt.Fprintf(&doc, " c%d: stackConfigAdd(stack: $stack, config: $c%d) { id }", i, i)
-		}
-		doc.WriteString(" }")
-		cl := mutation("StackConfigAddBatch", true)
-		cl.document = doc.String()
-		if err := c.do(ctx, cl, nil, vars); err != nil {
-			return err
-		}
+	muts := make([]Mutation, len(inputs))
+	for i, in := range inputs {
+		muts[i] = AddConfigMutation(stackID, in)
 	}
-	return nil
+	_, err := c.Apply(ctx, "StackConfigAddBatch", muts)
+	return err
 }
 
 // DeleteStackConfig removes an environment variable or mounted file of a

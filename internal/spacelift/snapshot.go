@@ -4,6 +4,8 @@ import (
 	"context"
 	"iter"
 	"slices"
+
+	graphql "github.com/hasura/go-graphql-client"
 )
 
 // StackSnapshot is everything the operator compares with a Stack object: the
@@ -90,4 +92,22 @@ func (c *Client) SearchStackSnapshotPage(ctx context.Context, input SearchInput)
 // stacks matching all predicates.
 func (c *Client) StackSnapshotPages(ctx context.Context, predicates ...QueryPredicate) iter.Seq2[*Page[StackSnapshot], error] {
 	return pages(ctx, SearchInput{Predicates: predicates}, c.SearchStackSnapshotPage)
+}
+
+// ObserveStack reads one stack with every sub-resource the operator compares
+// (the fields of a snapshot page) in a single request. A missing stack is an
+// error for which IsNotFound is true.
+func (c *Client) ObserveStack(ctx context.Context, id string) (*StackSnapshot, error) {
+	var q struct {
+		Stack *stackSnapshotFields `graphql:"stack(id: $id)"`
+	}
+	cl := query("StackObserve")
+	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
+		return nil, err
+	}
+	if q.Stack == nil {
+		return nil, notFound(cl.name, "stack "+id)
+	}
+	s := q.Stack.snapshot()
+	return &s, nil
 }
