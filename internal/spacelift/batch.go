@@ -194,7 +194,7 @@ func CreateDriftDetectionMutation(stackID string, input DriftDetectionIntegratio
 // UpdateDriftDetectionMutation updates the drift-detection integration.
 func UpdateDriftDetectionMutation(stackID string, input DriftDetectionIntegrationInput) Mutation {
 	return Mutation{Field: "stackIntegrationDriftDetectionUpdate",
-		Args: []Arg{idArg("stack", stackID), {"input", "DriftDetectionIntegrationInput!", input}},
+		Args:       []Arg{idArg("stack", stackID), {"input", "DriftDetectionIntegrationInput!", input}},
 		Idempotent: true, Desc: "update drift detection"}
 }
 
