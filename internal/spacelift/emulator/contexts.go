@@ -15,6 +15,8 @@ import (
 // contextUpdateV2, contextDelete, contextConfigAdd/Delete) and as spacectl
 // searches them.
 
+// hooksInput is HooksInput, and the hook fields of StackInput and
+// RuntimeConfigInput.
 type hooksInput struct {
 	AfterApply    *[]string
 	AfterDestroy  *[]string

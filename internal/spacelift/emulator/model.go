@@ -96,28 +96,17 @@ type stackData struct {
 	StateSetAt                   *int32      `json:"stateSetAt,omitempty"`
 	TrackedCommit                *commitData `json:"trackedCommit,omitempty"`
 	TrackedCommitSetBy           *string     `json:"trackedCommitSetBy,omitempty"`
-	AfterApply                   []string    `json:"afterApply"`
-	AfterDestroy                 []string    `json:"afterDestroy"`
-	AfterInit                    []string    `json:"afterInit"`
-	AfterPerform                 []string    `json:"afterPerform"`
-	AfterPlan                    []string    `json:"afterPlan"`
-	AfterRun                     []string    `json:"afterRun"`
-	BeforeApply                  []string    `json:"beforeApply"`
-	BeforeDestroy                []string    `json:"beforeDestroy"`
-	BeforeInit                   []string    `json:"beforeInit"`
-	BeforePerform                []string    `json:"beforePerform"`
-	BeforePlan                   []string    `json:"beforePlan"`
+	hooksData
 }
 
 // clone copies d deeply enough that a resolver can read it without the lock.
 func (d stackData) clone() stackData {
 	for _, p := range []*[]string{
 		&d.AdditionalProjectGlobs, &d.GitSparseCheckoutPaths, &d.Labels,
-		&d.AfterApply, &d.AfterDestroy, &d.AfterInit, &d.AfterPerform, &d.AfterPlan, &d.AfterRun,
-		&d.BeforeApply, &d.BeforeDestroy, &d.BeforeInit, &d.BeforePerform, &d.BeforePlan,
 	} {
 		*p = cloneStrings(*p)
 	}
+	d.hooksData = d.hooksData.clone()
 	if d.TrackedCommit != nil {
 		c := *d.TrackedCommit
 		d.TrackedCommit = &c
@@ -306,7 +295,8 @@ type contextRecord struct {
 	Hooks  hooksData       `json:"hooks"`
 }
 
-// hooksData are the commands a context adds around each phase of a run.
+// hooksData are the commands run around each phase of a run, as a stack, a
+// context or a runtime config sets them.
 type hooksData struct {
 	AfterApply    []string `json:"afterApply"`
 	AfterDestroy  []string `json:"afterDestroy"`
@@ -520,17 +510,7 @@ type runtimeConfigData struct {
 	Environment   []envVarData `json:"environment"`
 	ProjectRoot   *string      `json:"projectRoot,omitempty"`
 	RunnerImage   *string      `json:"runnerImage,omitempty"`
-	AfterApply    []string     `json:"afterApply"`
-	AfterDestroy  []string     `json:"afterDestroy"`
-	AfterInit     []string     `json:"afterInit"`
-	AfterPerform  []string     `json:"afterPerform"`
-	AfterPlan     []string     `json:"afterPlan"`
-	AfterRun      []string     `json:"afterRun"`
-	BeforeApply   []string     `json:"beforeApply"`
-	BeforeDestroy []string     `json:"beforeDestroy"`
-	BeforeInit    []string     `json:"beforeInit"`
-	BeforePerform []string     `json:"beforePerform"`
-	BeforePlan    []string     `json:"beforePlan"`
+	hooksData
 }
 
 type envVarData struct {

@@ -82,17 +82,7 @@ type stackInput struct {
 	EnableWellKnownSecretMasking *bool
 	EnableSensitiveOutputUpload  *bool
 	ProtectFromDeletion          *bool
-	AfterApply                   *[]string
-	AfterDestroy                 *[]string
-	AfterInit                    *[]string
-	AfterPerform                 *[]string
-	AfterPlan                    *[]string
-	AfterRun                     *[]string
-	BeforeApply                  *[]string
-	BeforeDestroy                *[]string
-	BeforeInit                   *[]string
-	BeforePerform                *[]string
-	BeforePlan                   *[]string
+	hooksInput
 }
 
 type vendorConfigInput struct {
@@ -241,10 +231,7 @@ func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
 	d.EnableWellKnownSecretMasking = orFalse(in.EnableWellKnownSecretMasking)
 	d.EnableSensitiveOutputUpload = orFalse(in.EnableSensitiveOutputUpload)
 	d.ProtectFromDeletion = orFalse(in.ProtectFromDeletion)
-	d.AfterApply, d.AfterDestroy, d.AfterInit = list(in.AfterApply), list(in.AfterDestroy), list(in.AfterInit)
-	d.AfterPerform, d.AfterPlan, d.AfterRun = list(in.AfterPerform), list(in.AfterPlan), list(in.AfterRun)
-	d.BeforeApply, d.BeforeDestroy, d.BeforeInit = list(in.BeforeApply), list(in.BeforeDestroy), list(in.BeforeInit)
-	d.BeforePerform, d.BeforePlan = list(in.BeforePerform), list(in.BeforePlan)
+	d.hooksData = in.toHooks()
 	rec.WorkerPoolID, rec.VcsIntegrationID, rec.Vendor = nil, in.VcsIntegrationID, vendor
 	if in.WorkerPool != nil && *in.WorkerPool != "" {
 		wp := *in.WorkerPool

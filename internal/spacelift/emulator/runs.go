@@ -423,17 +423,7 @@ type runtimeConfigInput struct {
 	ProjectRoot   *string
 	RunnerImage   *string
 	Environment   *[]envVarInput
-	AfterApply    *[]string
-	AfterDestroy  *[]string
-	AfterInit     *[]string
-	AfterPerform  *[]string
-	AfterPlan     *[]string
-	AfterRun      *[]string
-	BeforeApply   *[]string
-	BeforeDestroy *[]string
-	BeforeInit    *[]string
-	BeforePerform *[]string
-	BeforePlan    *[]string
+	hooksInput
 }
 
 type envVarInput struct {

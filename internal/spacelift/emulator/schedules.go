@@ -88,10 +88,7 @@ func toRuntimeConfig(in *runtimeConfigInput) *runtimeConfigData {
 		return nil
 	}
 	out := &runtimeConfigData{Environment: []envVarData{}, ProjectRoot: in.ProjectRoot, RunnerImage: in.RunnerImage,
-		AfterApply: list(in.AfterApply), AfterDestroy: list(in.AfterDestroy), AfterInit: list(in.AfterInit),
-		AfterPerform: list(in.AfterPerform), AfterPlan: list(in.AfterPlan), AfterRun: list(in.AfterRun),
-		BeforeApply: list(in.BeforeApply), BeforeDestroy: list(in.BeforeDestroy), BeforeInit: list(in.BeforeInit),
-		BeforePerform: list(in.BeforePerform), BeforePlan: list(in.BeforePlan)}
+		hooksData: in.toHooks()}
 	if in.Environment != nil {
 		for _, e := range *in.Environment {
 			out.Environment = append(out.Environment, envVarData(e))
