@@ -507,9 +507,9 @@ type scheduleRecord struct {
 
 // runtimeConfigData is a stored RuntimeConfigInput.
 type runtimeConfigData struct {
-	Environment   []envVarData `json:"environment"`
-	ProjectRoot   *string      `json:"projectRoot,omitempty"`
-	RunnerImage   *string      `json:"runnerImage,omitempty"`
+	Environment []envVarData `json:"environment"`
+	ProjectRoot *string      `json:"projectRoot,omitempty"`
+	RunnerImage *string      `json:"runnerImage,omitempty"`
 	hooksData
 }
 

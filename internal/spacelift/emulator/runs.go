@@ -419,10 +419,10 @@ type runTriggerArgs struct {
 }
 
 type runtimeConfigInput struct {
-	Yaml          *string
-	ProjectRoot   *string
-	RunnerImage   *string
-	Environment   *[]envVarInput
+	Yaml        *string
+	ProjectRoot *string
+	RunnerImage *string
+	Environment *[]envVarInput
 	hooksInput
 }
 
