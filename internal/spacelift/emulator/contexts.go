@@ -57,14 +57,8 @@ func (s *Server) applyContextInputLocked(ctx context.Context, rec *contextRecord
 	if name == "" {
 		return errors.New("name can't be empty")
 	}
-	space := graphql.ID("root")
-	if in.Space != nil && *in.Space != "" {
-		space = *in.Space
-	}
-	if _, ok := s.st.Spaces[space]; !ok {
-		return fmt.Errorf("space %q not found", space)
-	}
-	if err := s.requireAdminLocked(ctx, space); err != nil {
+	space, err := s.adminSpaceLocked(ctx, in.Space)
+	if err != nil {
 		return err
 	}
 	rec.Name, rec.Description, rec.Labels, rec.Space = name, in.Description, list(in.Labels), space
@@ -102,41 +96,14 @@ type contextUpdateArgs struct {
 
 // ContextUpdateV2 replaces a context's settings; its config stays.
 func (r *rootResolver) ContextUpdateV2(ctx context.Context, args contextUpdateArgs) (*contextView, error) {
-	return onContext(ctx, r.s, args.ID, func(c *contextRecord) (*contextView, error) {
-		s := r.s
-		if err := s.requireAdminLocked(ctx, c.Space); err != nil {
-			return nil, err
-		}
-		updated := *c
-		if err := s.applyContextInputLocked(ctx, &updated, args.Input); err != nil {
-			return nil, fmt.Errorf("could not update context: %w", err)
-		}
-		*c = updated
-		return s.contextViewLocked(c), nil
-	})
+	return replaceObject(ctx, r.s, contextObjects, args.ID,
+		func(c *contextRecord) error { return r.s.applyContextInputLocked(ctx, c, args.Input) }, r.s.contextViewLocked)
 }
 
 // ContextDelete removes a context and its attachments; a missing context is
 // null, as Spacelift answers.
 func (r *rootResolver) ContextDelete(ctx context.Context, args idArg) (*contextView, error) {
-	return locked(ctx, r.s, func() (*contextView, error) {
-		s := r.s
-		c, ok := s.st.Contexts[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		if err := s.requireAdminLocked(ctx, c.Space); err != nil {
-			return nil, err
-		}
-		v := s.contextViewLocked(c)
-		delete(s.st.Contexts, args.ID)
-		for k, a := range s.st.ContextAttach {
-			if a.Target == args.ID {
-				delete(s.st.ContextAttach, k)
-			}
-		}
-		return v, nil
-	})
+	return deleteObject(ctx, r.s, contextObjects, args.ID, nil, r.s.contextViewLocked)
 }
 
 type contextConfigAddArgs struct {
@@ -146,10 +113,7 @@ type contextConfigAddArgs struct {
 
 // ContextConfigAdd adds or replaces an environment variable or mounted file.
 func (r *rootResolver) ContextConfigAdd(ctx context.Context, args contextConfigAddArgs) (*configView, error) {
-	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
-		if err := r.s.requireAdminLocked(ctx, c.Space); err != nil {
-			return nil, err
-		}
+	return onObject(ctx, r.s, contextObjects, args.Context, func(c *contextRecord) (*configView, error) {
 		el, err := newConfigRecord(args.Config, unix(r.s.nowLocked()))
 		if err != nil {
 			return nil, err
@@ -167,10 +131,7 @@ type contextConfigDeleteArgs struct {
 
 // ContextConfigDelete removes a config element; a missing one is null.
 func (r *rootResolver) ContextConfigDelete(ctx context.Context, args contextConfigDeleteArgs) (*configView, error) {
-	return onContext(ctx, r.s, args.Context, func(c *contextRecord) (*configView, error) {
-		if err := r.s.requireAdminLocked(ctx, c.Space); err != nil {
-			return nil, err
-		}
+	return onObject(ctx, r.s, contextObjects, args.Context, func(c *contextRecord) (*configView, error) {
 		i := slices.IndexFunc(c.Config, func(x *configRecord) bool { return x.ID == args.ID })
 		if i < 0 {
 			return nil, nil

@@ -60,15 +60,3 @@ func onRun[T any](ctx context.Context, s *Server, stack, run graphql.ID, fn func
 		return fn(st, r)
 	})
 }
-
-// onContext runs fn under the lock with the context of the given id.
-func onContext[T any](ctx context.Context, s *Server, id graphql.ID, fn func(c *contextRecord) (T, error)) (T, error) {
-	return locked(ctx, s, func() (T, error) {
-		c, ok := s.st.Contexts[id]
-		if !ok {
-			var zero T
-			return zero, fmt.Errorf("context %q not found", id)
-		}
-		return fn(c)
-	})
-}

@@ -27,14 +27,8 @@ func (s *Server) applyWorkerPoolLocked(ctx context.Context, wp *workerPoolData, 
 	if name == "" {
 		return errors.New("name can't be empty")
 	}
-	space := graphql.ID("root")
-	if in.Space != nil && *in.Space != "" {
-		space = *in.Space
-	}
-	if _, ok := s.st.Spaces[space]; !ok {
-		return fmt.Errorf("space %q not found", space)
-	}
-	if err := s.requireAdminLocked(ctx, space); err != nil {
+	space, err := s.adminSpaceLocked(ctx, in.Space)
+	if err != nil {
 		return err
 	}
 	if in.DriftDetectionRunLimit != nil && *in.DriftDetectionRunLimit < 0 {
@@ -81,22 +75,8 @@ type workerPoolUpdateArgs struct {
 
 // WorkerPoolUpdate replaces a pool's settings.
 func (r *rootResolver) WorkerPoolUpdate(ctx context.Context, args workerPoolUpdateArgs) (*workerPoolView, error) {
-	return locked(ctx, r.s, func() (*workerPoolView, error) {
-		s := r.s
-		wp, ok := s.st.WorkerPools[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("worker pool %q not found", args.ID)
-		}
-		if err := s.requireAdminLocked(ctx, wp.Space); err != nil {
-			return nil, err
-		}
-		updated := *wp
-		if err := s.applyWorkerPoolLocked(ctx, &updated, args.workerPoolArgs); err != nil {
-			return nil, fmt.Errorf("could not update worker pool: %w", err)
-		}
-		*wp = updated
-		return s.workerPoolViewLocked(wp), nil
-	})
+	return replaceObject(ctx, r.s, workerPoolObjects, args.ID,
+		func(wp *workerPoolData) error { return r.s.applyWorkerPoolLocked(ctx, wp, args.workerPoolArgs) }, r.s.workerPoolViewLocked)
 }
 
 type workerPoolResetArgs struct {
@@ -109,14 +89,7 @@ func (r *rootResolver) WorkerPoolReset(ctx context.Context, args workerPoolReset
 	if err := checkCSR(args.CertificateSigningRequest); err != nil {
 		return nil, fmt.Errorf("could not reset worker pool: %w", err)
 	}
-	return locked(ctx, r.s, func() (*workerPoolView, error) {
-		wp, ok := r.s.st.WorkerPools[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("worker pool %q not found", args.ID)
-		}
-		if err := r.s.requireAdminLocked(ctx, wp.Space); err != nil {
-			return nil, err
-		}
+	return onObject(ctx, r.s, workerPoolObjects, args.ID, func(wp *workerPoolData) (*workerPoolView, error) {
 		wp.UpdatedAt = unix(r.s.nowLocked())
 		return r.s.workerPoolViewLocked(wp), nil
 	})
@@ -124,29 +97,22 @@ func (r *rootResolver) WorkerPoolReset(ctx context.Context, args workerPoolReset
 
 // WorkerPoolDelete removes a pool no stack uses; a missing one is null.
 func (r *rootResolver) WorkerPoolDelete(ctx context.Context, args idArg) (*workerPoolView, error) {
-	return locked(ctx, r.s, func() (*workerPoolView, error) {
-		s := r.s
-		wp, ok := s.st.WorkerPools[args.ID]
-		if !ok {
-			return nil, nil
+	return deleteObject(ctx, r.s, workerPoolObjects, args.ID, r.s.workerPoolUnusedLocked, r.s.workerPoolViewLocked)
+}
+
+// workerPoolUnusedLocked refuses to delete a pool that stacks use.
+func (s *Server) workerPoolUnusedLocked(wp *workerPoolData) error {
+	var users []string
+	for _, st := range s.st.Stacks {
+		if st.WorkerPoolID != nil && *st.WorkerPoolID == wp.ID {
+			users = append(users, string(st.ID))
 		}
-		if err := s.requireAdminLocked(ctx, wp.Space); err != nil {
-			return nil, err
-		}
-		var users []string
-		for _, st := range s.st.Stacks {
-			if st.WorkerPoolID != nil && *st.WorkerPoolID == wp.ID {
-				users = append(users, string(st.ID))
-			}
-		}
-		if len(users) > 0 {
-			slices.Sort(users)
-			return nil, fmt.Errorf("could not delete worker pool %q: stacks %s use it", wp.ID, strings.Join(users, ", "))
-		}
-		v := s.workerPoolViewLocked(wp)
-		delete(s.st.WorkerPools, wp.ID)
-		return v, nil
-	})
+	}
+	if len(users) > 0 {
+		slices.Sort(users)
+		return fmt.Errorf("could not delete worker pool %q: stacks %s use it", wp.ID, strings.Join(users, ", "))
+	}
+	return nil
 }
 
 type awsIntegrationArgs struct {
@@ -177,14 +143,8 @@ func (s *Server) applyAWSIntegrationLocked(ctx context.Context, in *awsIntegrati
 	if duration < 900 || duration > 43200 {
 		return fmt.Errorf("durationSeconds must be between 900 and 43200, got %d", duration)
 	}
-	space := graphql.ID("root")
-	if args.Space != nil && *args.Space != "" {
-		space = *args.Space
-	}
-	if _, ok := s.st.Spaces[space]; !ok {
-		return fmt.Errorf("space %q not found", space)
-	}
-	if err := s.requireAdminLocked(ctx, space); err != nil {
+	space, err := s.adminSpaceLocked(ctx, args.Space)
+	if err != nil {
 		return err
 	}
 	for _, other := range s.st.AwsIntegrations {
@@ -222,45 +182,14 @@ type awsIntegrationUpdateArgs struct {
 
 // AwsIntegrationUpdate replaces an AWS integration's settings.
 func (r *rootResolver) AwsIntegrationUpdate(ctx context.Context, args awsIntegrationUpdateArgs) (*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
-		s := r.s
-		in, ok := s.st.AwsIntegrations[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("aws integration %q not found", args.ID)
-		}
-		if err := s.requireAdminLocked(ctx, in.Space); err != nil {
-			return nil, err
-		}
-		updated := *in
-		if err := s.applyAWSIntegrationLocked(ctx, &updated, args.awsIntegrationArgs); err != nil {
-			return nil, fmt.Errorf("could not update AWS integration: %w", err)
-		}
-		*in = updated
-		return s.awsViewLocked(in), nil
-	})
+	return replaceObject(ctx, r.s, awsObjects, args.ID,
+		func(in *awsIntegration) error { return r.s.applyAWSIntegrationLocked(ctx, in, args.awsIntegrationArgs) }, r.s.awsViewLocked)
 }
 
 // AwsIntegrationDelete removes an integration and its attachments; a
 // missing one is null.
 func (r *rootResolver) AwsIntegrationDelete(ctx context.Context, args idArg) (*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
-		s := r.s
-		in, ok := s.st.AwsIntegrations[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		if err := s.requireAdminLocked(ctx, in.Space); err != nil {
-			return nil, err
-		}
-		v := s.awsViewLocked(in)
-		delete(s.st.AwsIntegrations, in.ID)
-		for k, a := range s.st.AwsAttach {
-			if a.Target == in.ID {
-				delete(s.st.AwsAttach, k)
-			}
-		}
-		return v, nil
-	})
+	return deleteObject(ctx, r.s, awsObjects, args.ID, nil, r.s.awsViewLocked)
 }
 
 // AwsIntegrationByName finds an integration by its name.

@@ -191,12 +191,9 @@ func (s *Server) applyStackInputLocked(rec *stackRecord, in stackInput) error {
 	if orFalse(in.Administrative) {
 		return errAdministrativeFlag
 	}
-	space := graphql.ID("root")
-	if in.Space != nil && *in.Space != "" {
-		space = *in.Space
-	}
-	if _, ok := s.st.Spaces[space]; !ok {
-		return fmt.Errorf("space %q not found", space)
+	space, err := s.spaceOrRootLocked(in.Space)
+	if err != nil {
+		return err
 	}
 	if in.WorkerPool != nil && *in.WorkerPool != "" {
 		if _, ok := s.st.WorkerPools[*in.WorkerPool]; !ok {
@@ -656,14 +653,7 @@ func (s *Server) validatePolicyLocked(name, body string, space *graphql.ID) (gra
 	if !strings.Contains(body, "package ") {
 		return "", errors.New("policy body is not valid Rego: missing package declaration")
 	}
-	sp := graphql.ID("root")
-	if space != nil && *space != "" {
-		sp = *space
-	}
-	if _, ok := s.st.Spaces[sp]; !ok {
-		return "", fmt.Errorf("space %q not found", sp)
-	}
-	return sp, nil
+	return s.spaceOrRootLocked(space)
 }
 
 type policyCreateArgs struct{ Input policyCreateInput }
@@ -774,23 +764,7 @@ func (r *rootResolver) PolicyUpdatev2(ctx context.Context, args policyUpdateArgs
 
 func (r *rootResolver) PolicyDelete(ctx context.Context, args idArg) (*policyView, error) {
 	s := r.s
-	return locked(ctx, s, func() (*policyView, error) {
-		p, ok := s.st.Policies[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		if err := s.requireAdminLocked(ctx, p.Space); err != nil {
-			return nil, err
-		}
-		v := s.policyViewLocked(p)
-		delete(s.st.Policies, args.ID)
-		for k, a := range s.st.PolicyAttach {
-			if a.Target == args.ID {
-				delete(s.st.PolicyAttach, k)
-			}
-		}
-		return v, nil
-	})
+	return deleteObject(ctx, s, policyObjects, args.ID, nil, s.policyViewLocked)
 }
 
 type policyAttachArgs struct {

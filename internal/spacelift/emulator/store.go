@@ -1,0 +1,129 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/graph-gophers/graphql-go"
+)
+
+// The store's typed operations on objects that live in a space (contexts,
+// policies, worker pools, AWS integrations). Each one checks the caller,
+// takes the lock, finds the object and changes it through the helpers of
+// locking.go, so a resolver only decodes its arguments and calls one of
+// them with the change that is its own.
+
+// objects is one table of the state whose objects live in a space.
+type objects[R any] struct {
+	// kind names the object in "not found" errors, title in "could not"
+	// errors (Spacelift writes "aws integration" in the one and "AWS
+	// integration" in the other).
+	kind, title string
+	rows        func(*state) map[graphql.ID]*R
+	space       func(*R) graphql.ID
+	// attached are the attachments that point at the objects; nil when
+	// nothing can be attached.
+	attached func(*state) map[graphql.ID]*attachment
+}
+
+var (
+	contextObjects = objects[contextRecord]{kind: "context", title: "context",
+		rows:     func(st *state) map[graphql.ID]*contextRecord { return st.Contexts },
+		space:    func(c *contextRecord) graphql.ID { return c.Space },
+		attached: func(st *state) map[graphql.ID]*attachment { return st.ContextAttach }}
+	policyObjects = objects[policyData]{kind: "policy", title: "policy",
+		rows:     func(st *state) map[graphql.ID]*policyData { return st.Policies },
+		space:    func(p *policyData) graphql.ID { return p.Space },
+		attached: func(st *state) map[graphql.ID]*attachment { return st.PolicyAttach }}
+	awsObjects = objects[awsIntegration]{kind: "aws integration", title: "AWS integration",
+		rows:     func(st *state) map[graphql.ID]*awsIntegration { return st.AwsIntegrations },
+		space:    func(a *awsIntegration) graphql.ID { return a.Space },
+		attached: func(st *state) map[graphql.ID]*attachment { return st.AwsAttach }}
+	workerPoolObjects = objects[workerPoolData]{kind: "worker pool", title: "worker pool",
+		rows:  func(st *state) map[graphql.ID]*workerPoolData { return st.WorkerPools },
+		space: func(w *workerPoolData) graphql.ID { return w.Space }}
+)
+
+// onObject runs fn under the lock with the object of the given id, for a
+// caller that may manage objects in its space.
+func onObject[R, T any](ctx context.Context, s *Server, t objects[R], id graphql.ID, fn func(*R) (T, error)) (T, error) {
+	return locked(ctx, s, func() (T, error) {
+		var zero T
+		rec, ok := t.rows(s.st)[id]
+		if !ok {
+			return zero, fmt.Errorf("%s %q not found", t.kind, id)
+		}
+		if err := s.requireAdminLocked(ctx, t.space(rec)); err != nil {
+			return zero, err
+		}
+		return fn(rec)
+	})
+}
+
+// replaceObject updates an object: apply writes the input over a copy, which
+// replaces the object only when apply succeeds.
+func replaceObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, apply func(*R) error, view func(*R) V) (V, error) {
+	return onObject(ctx, s, t, id, func(rec *R) (V, error) {
+		updated := *rec
+		if err := apply(&updated); err != nil {
+			var zero V
+			return zero, fmt.Errorf("could not update %s: %w", t.title, err)
+		}
+		*rec = updated
+		return view(rec), nil
+	})
+}
+
+// deleteObject removes an object and the attachments that point at it,
+// unless check refuses. A missing object answers null, as Spacelift does.
+func deleteObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, check func(*R) error, view func(*R) V) (V, error) {
+	return locked(ctx, s, func() (V, error) {
+		var zero V
+		rows := t.rows(s.st)
+		rec, ok := rows[id]
+		if !ok {
+			return zero, nil
+		}
+		if err := s.requireAdminLocked(ctx, t.space(rec)); err != nil {
+			return zero, err
+		}
+		if check != nil {
+			if err := check(rec); err != nil {
+				return zero, err
+			}
+		}
+		v := view(rec)
+		delete(rows, id)
+		if t.attached != nil {
+			attached := t.attached(s.st)
+			for k, a := range attached {
+				if a.Target == id {
+					delete(attached, k)
+				}
+			}
+		}
+		return v, nil
+	})
+}
+
+// spaceOrRootLocked is the space an input names, root when it names none.
+func (s *Server) spaceOrRootLocked(space *graphql.ID) (graphql.ID, error) {
+	id := graphql.ID("root")
+	if space != nil && *space != "" {
+		id = *space
+	}
+	if _, ok := s.st.Spaces[id]; !ok {
+		return "", fmt.Errorf("space %q not found", id)
+	}
+	return id, nil
+}
+
+// adminSpaceLocked is spaceOrRootLocked for a caller that must be allowed to
+// manage objects in that space.
+func (s *Server) adminSpaceLocked(ctx context.Context, space *graphql.ID) (graphql.ID, error) {
+	id, err := s.spaceOrRootLocked(space)
+	if err != nil {
+		return "", err
+	}
+	return id, s.requireAdminLocked(ctx, id)
+}
