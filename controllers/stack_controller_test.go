@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/controllers/internal/envtestkit"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 )
@@ -23,17 +24,7 @@ import (
 // eventually polls check until it returns nil or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	envtestkit.Eventually(t, timeout, check)
 }
 
 func newStack(name string, mutate func(*spaceliftv1alpha1.StackSpec)) *spaceliftv1alpha1.Stack {
@@ -82,20 +73,12 @@ func waitStackCondition(t *testing.T, s *spaceliftv1alpha1.Stack, typ string, st
 
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatalf("creating %s: %v", obj.GetName(), err)
-	}
+	envtestkit.Create(t, k8s, obj)
 }
 
 func update(t *testing.T, obj client.Object, mutate func()) {
 	t.Helper()
-	eventually(t, 5*time.Second, func() error {
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
-			return err
-		}
-		mutate()
-		return k8s.Update(context.Background(), obj)
-	})
+	envtestkit.Update(t, k8s, 5*time.Second, obj, func(client.Object) { mutate() })
 }
 
 func deleteAndWaitGone(t *testing.T, obj client.Object) {

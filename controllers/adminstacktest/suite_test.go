@@ -10,26 +10,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/controllers/internal/envtestkit"
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -50,79 +46,29 @@ const (
 	waitTimeout  = 30 * time.Second
 )
 
+// TestMain runs the AdminStack reconciler, with the emulator's credentials as
+// the operator's default Secret. Runs never start, so the emulator's
+// scheduler does not run.
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
+	os.Exit(envtestkit.Run(m, envtestkit.Options{
+		Namespaces:        []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: credentialsNamespace}}},
+		CredentialsSecret: types.NamespacedName{Namespace: credentialsNamespace, Name: "spacelift-credentials"},
+		Setup:             setup,
+	}))
 }
 
-func runSuite(m *testing.M) int {
-	ctrl.SetLogger(logr.Discard())
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = spaceliftv1alpha1.AddToScheme(scheme)
-	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	creds, stop, err := startEmulator()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	// The stories serve their Git repositories from the local disk.
-	r := &controllers.AdminStackReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+// setup registers the AdminStack reconciler. The stories serve their Git
+// repositories from the local disk.
+func setup(s *envtestkit.Suite) error {
+	k8s, emu = s.Client, s.Emulator
+	r := &controllers.AdminStackReconciler{Client: s.Manager.GetClient(), Scheme: s.Scheme,
 		Options:     controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2},
-		Credentials: creds,
+		Credentials: &controllers.Credentials{Reader: k8s, Cache: spacelift.NewClientCache(s.ClientOptions), Default: s.CredentialsSecret},
 		Git:         source.NewGitWithOptions(source.GitOptions{MaxEntries: 16, AllowLocal: true})}
-	if err := r.SetupWithManager(mgr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	if err := r.SetupWithManager(s.Manager); err != nil {
+		return fmt.Errorf("adminstack reconciler: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
-	return m.Run()
-}
-
-// startEmulator serves an emulator and stores its credentials as the
-// operator's default Secret.
-func startEmulator() (*controllers.Credentials, func(), error) {
-	var err error
-	emu, err = emulator.New(emulator.Options{APIKeyID: "test-key", APIKeySecret: "test-secret-value"})
-	if err != nil {
-		return nil, nil, err
-	}
-	srv := httptest.NewServer(emu)
-	ctx := context.Background()
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: credentialsNamespace}}); err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "spacelift-credentials"},
-		StringData: map[string]string{"SPACELIFT_API_KEY_ENDPOINT": srv.URL, "SPACELIFT_API_KEY_ID": "test-key", "SPACELIFT_API_KEY_SECRET": "test-secret-value"}}
-	if err := k8s.Create(ctx, secret); err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
-	fast := spacelift.Options{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, QPS: 500, Burst: 100}
-	return &controllers.Credentials{Reader: k8s, Cache: spacelift.NewClientCache(fast),
-		Default: client.ObjectKeyFromObject(secret)}, srv.Close, nil
+	return nil
 }
 
 // newNamespace creates a namespace of its own for one test.
@@ -214,37 +160,19 @@ func createSamplePolicy(t *testing.T, ns string) {
 
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
-	}
+	envtestkit.Create(t, k8s, obj)
 }
 
 // update changes an object with retries on conflict.
 func update[T client.Object](t *testing.T, obj T, change func(T)) {
 	t.Helper()
-	eventually(t, func() error {
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
-			return err
-		}
-		change(obj)
-		return k8s.Update(context.Background(), obj)
-	})
+	envtestkit.Update(t, k8s, waitTimeout, obj, change)
 }
 
 // eventually retries f until it succeeds or the wait times out.
 func eventually(t *testing.T, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	envtestkit.Eventually(t, waitTimeout, f)
 }
 
 // stacks returns the names of the Stacks in ns, sorted.

@@ -6,28 +6,22 @@ package tenancytest
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/controllers/internal/envtestkit"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
 	"github.com/stackwright/spacelift-operator/internal/tenancy"
-	"github.com/stackwright/spacelift-operator/internal/testenv"
 )
 
 var (
@@ -43,102 +37,52 @@ const (
 	waitTimeout  = 30 * time.Second
 )
 
-func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
+// TestMain runs the Stack and Policy reconcilers with tenancy enforced. The
+// cluster admin's side is set up first: the operator's namespace and
+// credentials, and one namespace per team with its grants; the emulator has a
+// space per team.
+func TestMain(m *testing.M) {
+	os.Exit(envtestkit.Run(m, envtestkit.Options{
+		Namespaces: []*corev1.Namespace{
+			{ObjectMeta: metav1.ObjectMeta{Name: operatorNS}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Annotations: map[string]string{tenancy.AnnotationAllowedSpaces: "team-a"}}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "team-b", Annotations: map[string]string{tenancy.AnnotationAllowedSpaces: "team-b"}}},
+		},
+		CredentialsSecret: types.NamespacedName{Namespace: operatorNS, Name: credsSecret},
+		Emulator:          emulator.Options{RunStepDuration: 20 * time.Millisecond},
+		Seed:              &emulator.Seed{Spaces: []emulator.SeedSpace{{ID: "team-a", Name: "team-a"}, {ID: "team-b", Name: "team-b"}}},
+		SchedulerInterval: 20 * time.Millisecond,
+		Setup:             setup,
+	}))
+}
 
-func runSuite(m *testing.M) int {
-	ctrl.SetLogger(logr.Discard())
-	env, cfg, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
-
-	if emu, err = emulator.New(emulator.Options{APIKeyID: "test-key", APIKeySecret: "test-secret-value", RunStepDuration: 20 * time.Millisecond}); err != nil {
-		return fail(err)
-	}
-	if err := emu.Seed(emulator.Seed{Spaces: []emulator.SeedSpace{{ID: "team-a", Name: "team-a"}, {ID: "team-b", Name: "team-b"}}}); err != nil {
-		return fail(err)
-	}
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go emu.RunScheduler(ctx, 20*time.Millisecond)
-
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = spaceliftv1alpha1.AddToScheme(scheme)
-	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		return fail(err)
-	}
-	creds := spacelift.Credentials{Endpoint: srv.URL, KeyID: "test-key", KeySecret: "test-secret-value"}
-	fast := spacelift.Options{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, QPS: 500, Burst: 100, Metrics: &spacelift.Metrics{}}
-	if sl, err = spacelift.New(creds, fast); err != nil {
-		return fail(err)
-	}
-	// The cluster admin's side: the operator's namespace and key, and one
-	// namespace per team with its grants.
-	for _, ns := range []*corev1.Namespace{
-		{ObjectMeta: metav1.ObjectMeta{Name: operatorNS}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Annotations: map[string]string{tenancy.AnnotationAllowedSpaces: "team-a"}}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "team-b", Annotations: map[string]string{tenancy.AnnotationAllowedSpaces: "team-b"}}},
-	} {
-		if err := k8s.Create(ctx, ns); err != nil {
-			return fail(err)
-		}
-	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNS, Name: credsSecret}, StringData: map[string]string{
-		"SPACELIFT_API_KEY_ENDPOINT": creds.Endpoint, "SPACELIFT_API_KEY_ID": creds.KeyID, "SPACELIFT_API_KEY_SECRET": creds.KeySecret}}
-	if err := k8s.Create(ctx, secret); err != nil {
-		return fail(err)
-	}
-
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
-		return fail(err)
-	}
+// setup registers the Stack and Policy reconcilers.
+func setup(s *envtestkit.Suite) error {
+	k8s, emu, sl = s.Client, s.Emulator, s.Spacelift
+	mgr := s.Manager
 	o := controllers.Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2,
 		Tenancy:          tenancy.Policy{Enforced: true, Grants: map[tenancy.Grant]bool{tenancy.GrantDefaultCredentials: true}},
-		ProtectedSecrets: []types.NamespacedName{{Namespace: operatorNS, Name: credsSecret}}}
-	c := &controllers.Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(fast), Default: client.ObjectKeyFromObject(secret)}
-	if err := (&controllers.StackReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c,
+		ProtectedSecrets: []types.NamespacedName{s.CredentialsSecret}}
+	c := &controllers.Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(s.ClientOptions), Default: s.CredentialsSecret}
+	if err := (&controllers.StackReconciler{Client: mgr.GetClient(), Scheme: s.Scheme, Options: o, Credentials: c,
 		Cache: &controllers.StackCache{MaxAge: 200 * time.Millisecond}, Recorder: mgr.GetEventRecorderFor("stack-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
-		return fail(err)
+		return fmt.Errorf("stack reconciler: %w", err)
 	}
-	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Scheme: scheme, Options: o, Credentials: c,
+	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Scheme: s.Scheme, Options: o, Credentials: c,
 		Recorder: mgr.GetEventRecorderFor("policy-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
-		return fail(err)
+		return fmt.Errorf("policy reconciler: %w", err)
 	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
-	return m.Run()
+	return nil
 }
 
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
-	if err := k8s.Create(context.Background(), obj); err != nil {
-		t.Fatalf("creating %s/%s: %v", obj.GetNamespace(), obj.GetName(), err)
-	}
+	envtestkit.Create(t, k8s, obj)
 }
 
 func eventually(t *testing.T, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	envtestkit.Eventually(t, waitTimeout, f)
 }
 
 // waitCondition waits for a condition of obj with the status and reason and
