@@ -587,45 +587,23 @@ type contextAttachArgs struct {
 }
 
 func (r *rootResolver) ContextAttach(ctx context.Context, args contextAttachArgs) (*contextStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*contextStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		if _, ok := s.st.Contexts[args.ID]; !ok {
-			return nil, fmt.Errorf("context %q not found", args.ID)
-		}
-		st, ok := s.st.Stacks[args.Stack]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
-		for _, a := range s.st.ContextAttach {
-			if a.Target == args.ID && a.StackID == args.Stack {
-				return nil, fmt.Errorf("context %q is already attached to stack %q", args.ID, args.Stack)
-			}
-		}
-		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Priority: args.Priority}
-		s.st.ContextAttach[a.ID] = a
-		return &contextStackAttachmentView{ID: a.ID, StackID: st.ID, StackName: st.Name, Priority: a.Priority}, nil
-	})
+	return attach(ctx, r.s, contextObjects, attachment{Target: args.ID, StackID: args.Stack, Priority: args.Priority}, nil, r.s.contextStackAttachmentLocked)
 }
 
 func (r *rootResolver) ContextDetach(ctx context.Context, args idArg) (*contextStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*contextStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.ContextAttach, args.ID)); err != nil {
-			return nil, err
-		}
-		a, ok := s.st.ContextAttach[args.ID]
-		if !ok {
-			if strings.HasPrefix(string(args.ID), "auto-") {
-				return nil, errors.New("autoattached contexts can only be detached by changing labels")
-			}
-			return nil, nil
-		}
-		delete(s.st.ContextAttach, args.ID)
-		return &contextStackAttachmentView{ID: a.ID, StackID: a.StackID, StackName: s.st.Stacks[a.StackID].Name, Priority: a.Priority}, nil
-	})
+	return detach(ctx, r.s, contextObjects, args.ID, r.s.contextStackAttachmentLocked)
+}
+
+func (s *Server) contextStackAttachmentLocked(a *attachment) *contextStackAttachmentView {
+	return &contextStackAttachmentView{ID: a.ID, StackID: a.StackID, StackName: s.st.Stacks[a.StackID].Name, Priority: a.Priority}
+}
+
+func (s *Server) policyStackAttachmentLocked(a *attachment) *policyStackAttachmentView {
+	return s.policyStackAttachmentView(resolvedAttachment{attachment: *a})
+}
+
+func (s *Server) awsStackAttachmentLocked(a *attachment) *awsStackAttachmentView {
+	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a})
 }
 
 type policyCreateInput struct {
@@ -773,48 +751,16 @@ type policyAttachArgs struct {
 }
 
 func (r *rootResolver) PolicyAttach(ctx context.Context, args policyAttachArgs) (*policyStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*policyStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		p, ok := s.st.Policies[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("policy %q not found", args.ID)
-		}
+	return attach(ctx, r.s, policyObjects, attachment{Target: args.ID, StackID: args.Stack}, func(p *policyData) error {
 		if p.Type == "LOGIN" {
-			return nil, fmt.Errorf("policy %q is a login policy and cannot be attached to a stack", args.ID)
+			return fmt.Errorf("policy %q is a login policy and cannot be attached to a stack", args.ID)
 		}
-		if _, ok := s.st.Stacks[args.Stack]; !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
-		for _, a := range s.st.PolicyAttach {
-			if a.Target == args.ID && a.StackID == args.Stack {
-				return nil, fmt.Errorf("policy %q is already attached to stack %q", args.ID, args.Stack)
-			}
-		}
-		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack}
-		s.st.PolicyAttach[a.ID] = a
-		return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
-	})
+		return nil
+	}, r.s.policyStackAttachmentLocked)
 }
 
 func (r *rootResolver) PolicyDetach(ctx context.Context, args idArg) (*policyStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*policyStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.PolicyAttach, args.ID)); err != nil {
-			return nil, err
-		}
-		a, ok := s.st.PolicyAttach[args.ID]
-		if !ok {
-			if strings.HasPrefix(string(args.ID), "auto-") {
-				return nil, errors.New("autoattached policies can only be detached by changing labels")
-			}
-			return nil, nil
-		}
-		delete(s.st.PolicyAttach, args.ID)
-		return s.policyStackAttachmentView(resolvedAttachment{attachment: *a}), nil
-	})
+	return detach(ctx, r.s, policyObjects, args.ID, r.s.policyStackAttachmentLocked)
 }
 
 type stackDependencyInput struct {
@@ -1016,29 +962,12 @@ type awsAttachArgs struct {
 }
 
 func (r *rootResolver) AwsIntegrationAttach(ctx context.Context, args awsAttachArgs) (*awsStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		if _, ok := s.st.AwsIntegrations[args.ID]; !ok {
-			return nil, fmt.Errorf("aws integration %q not found", args.ID)
-		}
-		if _, ok := s.st.Stacks[args.Stack]; !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
+	return attach(ctx, r.s, awsObjects, attachment{Target: args.ID, StackID: args.Stack, Read: args.Read, Write: args.Write}, func(*awsIntegration) error {
 		if !args.Read && !args.Write {
-			return nil, errors.New("at least one of read and write must be set")
+			return errors.New("at least one of read and write must be set")
 		}
-		for _, a := range s.st.AwsAttach {
-			if a.Target == args.ID && a.StackID == args.Stack {
-				return nil, fmt.Errorf("aws integration %q is already attached to stack %q", args.ID, args.Stack)
-			}
-		}
-		a := &attachment{ID: s.nextIDLocked(), Target: args.ID, StackID: args.Stack, Read: args.Read, Write: args.Write}
-		s.st.AwsAttach[a.ID] = a
-		return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
-	})
+		return nil
+	}, r.s.awsStackAttachmentLocked)
 }
 
 type awsAttachmentUpdateArgs struct {
@@ -1068,18 +997,7 @@ func (r *rootResolver) AwsIntegrationAttachmentUpdate(ctx context.Context, args 
 }
 
 func (r *rootResolver) AwsIntegrationDetach(ctx context.Context, args idArg) (*awsStackAttachmentView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
-			return nil, err
-		}
-		a, ok := s.st.AwsAttach[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		delete(s.st.AwsAttach, args.ID)
-		return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a}), nil
-	})
+	return detach(ctx, r.s, awsObjects, args.ID, r.s.awsStackAttachmentLocked)
 }
 
 type webhookInput struct {
@@ -1103,28 +1021,8 @@ func validateEndpoint(raw string) error {
 }
 
 func (r *rootResolver) WebhooksIntegrationCreate(ctx context.Context, args webhookCreateArgs) (*webhookData, error) {
-	s := r.s
-	return locked(ctx, s, func() (*webhookData, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		rec, ok := s.st.Stacks[args.Stack]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
-		if err := validateEndpoint(args.Input.Endpoint); err != nil {
-			return nil, err
-		}
-		for _, w := range rec.Webhooks {
-			if w.Endpoint == args.Input.Endpoint {
-				return nil, fmt.Errorf("stack %q already has a webhook for endpoint %q", args.Stack, args.Input.Endpoint)
-			}
-		}
-		w := &webhookData{ID: s.nextIDLocked(), Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
-			Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
-		rec.Webhooks = append(slices.Clone(rec.Webhooks), w)
-		c := *w
-		return &c, nil
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(rec *stackRecord) (*webhookData, error) {
+		return r.s.putWebhookLocked(rec, "", args.Input)
 	})
 }
 
@@ -1135,29 +1033,34 @@ type webhookUpdateArgs struct {
 }
 
 func (r *rootResolver) WebhooksIntegrationUpdate(ctx context.Context, args webhookUpdateArgs) (*webhookData, error) {
-	s := r.s
-	return locked(ctx, s, func() (*webhookData, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		rec, ok := s.st.Stacks[args.Stack]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
-		if err := validateEndpoint(args.Input.Endpoint); err != nil {
-			return nil, err
-		}
-		i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
-		if i < 0 {
-			return nil, fmt.Errorf("webhook %q not found on stack %q", args.ID, args.Stack)
-		}
-		hooks := slices.Clone(rec.Webhooks)
-		hooks[i] = &webhookData{ID: args.ID, Enabled: args.Input.Enabled, Endpoint: args.Input.Endpoint,
-			Secret: args.Input.Secret, RetryOnFailure: args.Input.RetryOnFailure}
-		rec.Webhooks = hooks
-		c := *hooks[i]
-		return &c, nil
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(rec *stackRecord) (*webhookData, error) {
+		return r.s.putWebhookLocked(rec, args.ID, args.Input)
 	})
+}
+
+// putWebhookLocked adds a webhook to a stack (id "") or replaces the one of
+// the given id. A stack has one webhook per endpoint.
+func (s *Server) putWebhookLocked(rec *stackRecord, id graphql.ID, in webhookInput) (*webhookData, error) {
+	if err := validateEndpoint(in.Endpoint); err != nil {
+		return nil, err
+	}
+	hooks := slices.Clone(rec.Webhooks)
+	i := len(hooks)
+	if id == "" {
+		for _, w := range hooks {
+			if w.Endpoint == in.Endpoint {
+				return nil, fmt.Errorf("stack %q already has a webhook for endpoint %q", rec.ID, in.Endpoint)
+			}
+		}
+		id = s.nextIDLocked()
+		hooks = append(hooks, nil)
+	} else if i = slices.IndexFunc(hooks, func(w *webhookData) bool { return w.ID == id }); i < 0 {
+		return nil, fmt.Errorf("webhook %q not found on stack %q", id, rec.ID)
+	}
+	hooks[i] = &webhookData{ID: id, Enabled: in.Enabled, Endpoint: in.Endpoint, Secret: in.Secret, RetryOnFailure: in.RetryOnFailure}
+	rec.Webhooks = hooks
+	c := *hooks[i]
+	return &c, nil
 }
 
 type webhookDeleteArgs struct {
@@ -1166,15 +1069,7 @@ type webhookDeleteArgs struct {
 }
 
 func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webhookDeleteArgs) (*webhookData, error) {
-	s := r.s
-	return locked(ctx, s, func() (*webhookData, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Stack); err != nil {
-			return nil, err
-		}
-		rec, ok := s.st.Stacks[args.Stack]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
+	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(rec *stackRecord) (*webhookData, error) {
 		i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
 		if i < 0 {
 			return nil, nil

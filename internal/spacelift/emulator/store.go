@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/graph-gophers/graphql-go"
 )
@@ -24,17 +25,20 @@ type objects[R any] struct {
 	// attached are the attachments that point at the objects; nil when
 	// nothing can be attached.
 	attached func(*state) map[graphql.ID]*attachment
+	// autoattached names the objects in the error for detaching an
+	// autoattachment ("auto-…" ids); empty when they have none.
+	autoattached string
 }
 
 var (
 	contextObjects = objects[contextRecord]{kind: "context", title: "context",
 		rows:     func(st *state) map[graphql.ID]*contextRecord { return st.Contexts },
 		space:    func(c *contextRecord) graphql.ID { return c.Space },
-		attached: func(st *state) map[graphql.ID]*attachment { return st.ContextAttach }}
+		attached: func(st *state) map[graphql.ID]*attachment { return st.ContextAttach }, autoattached: "contexts"}
 	policyObjects = objects[policyData]{kind: "policy", title: "policy",
 		rows:     func(st *state) map[graphql.ID]*policyData { return st.Policies },
 		space:    func(p *policyData) graphql.ID { return p.Space },
-		attached: func(st *state) map[graphql.ID]*attachment { return st.PolicyAttach }}
+		attached: func(st *state) map[graphql.ID]*attachment { return st.PolicyAttach }, autoattached: "policies"}
 	awsObjects = objects[awsIntegration]{kind: "aws integration", title: "AWS integration",
 		rows:     func(st *state) map[graphql.ID]*awsIntegration { return st.AwsIntegrations },
 		space:    func(a *awsIntegration) graphql.ID { return a.Space },
@@ -126,4 +130,57 @@ func (s *Server) adminSpaceLocked(ctx context.Context, space *graphql.ID) (graph
 		return "", err
 	}
 	return id, s.requireAdminLocked(ctx, id)
+}
+
+// attach links the object a.Target of t to the stack a.StackID, once, for a
+// caller that may manage objects in the stack's space. check may refuse the
+// object.
+func attach[R, V any](ctx context.Context, s *Server, t objects[R], a attachment, check func(*R) error, view func(*attachment) V) (V, error) {
+	return locked(ctx, s, func() (V, error) {
+		var zero V
+		if err := s.requireStackAdminLocked(ctx, a.StackID); err != nil {
+			return zero, err
+		}
+		target, ok := t.rows(s.st)[a.Target]
+		if !ok {
+			return zero, fmt.Errorf("%s %q not found", t.kind, a.Target)
+		}
+		if check != nil {
+			if err := check(target); err != nil {
+				return zero, err
+			}
+		}
+		if _, ok := s.st.Stacks[a.StackID]; !ok {
+			return zero, fmt.Errorf("stack %q not found", a.StackID)
+		}
+		attached := t.attached(s.st)
+		for _, other := range attached {
+			if other.Target == a.Target && other.StackID == a.StackID {
+				return zero, fmt.Errorf("%s %q is already attached to stack %q", t.kind, a.Target, a.StackID)
+			}
+		}
+		a.ID = s.nextIDLocked()
+		attached[a.ID] = &a
+		return view(&a), nil
+	})
+}
+
+// detach removes an attachment of t; a missing one answers null.
+func detach[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, view func(*attachment) V) (V, error) {
+	return locked(ctx, s, func() (V, error) {
+		var zero V
+		attached := t.attached(s.st)
+		if err := s.requireStackAdminLocked(ctx, attachedStack(attached, id)); err != nil {
+			return zero, err
+		}
+		a, ok := attached[id]
+		if !ok {
+			if t.autoattached != "" && strings.HasPrefix(string(id), "auto-") {
+				return zero, fmt.Errorf("autoattached %s can only be detached by changing labels", t.autoattached)
+			}
+			return zero, nil
+		}
+		delete(attached, id)
+		return view(a), nil
+	})
 }
