@@ -53,11 +53,7 @@ type contextInput struct {
 
 // applyContextInputLocked writes the whole input over rec.
 func (s *Server) applyContextInputLocked(ctx context.Context, rec *contextRecord, in contextInput) error {
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		return errors.New("name can't be empty")
-	}
-	space, err := s.adminSpaceLocked(ctx, in.Space)
+	name, space, err := s.nameAndSpaceLocked(ctx, in.Name, in.Space)
 	if err != nil {
 		return err
 	}
@@ -71,22 +67,18 @@ type contextCreateArgs struct{ Input contextInput }
 
 // ContextCreateV2 creates a context whose id is the slug of its name.
 func (r *rootResolver) ContextCreateV2(ctx context.Context, args contextCreateArgs) (*contextView, error) {
-	return locked(ctx, r.s, func() (*contextView, error) {
-		s := r.s
+	s := r.s
+	return createObject(ctx, s, contextObjects, func() (*contextRecord, graphql.ID, error) {
 		id := graphql.ID(Slug(args.Input.Name))
 		if id == "" {
-			return nil, errors.New("could not create context: name can't be empty")
+			return nil, "", errors.New("name can't be empty")
 		}
 		if _, exists := s.st.Contexts[id]; exists {
-			return nil, fmt.Errorf("could not create context: context with slug %q already exists", id)
+			return nil, "", fmt.Errorf("context with slug %q already exists", id)
 		}
 		rec := &contextRecord{contextData: contextData{ID: id, CreatedAt: unix(s.nowLocked())}, Config: []*configRecord{}}
-		if err := s.applyContextInputLocked(ctx, rec, args.Input); err != nil {
-			return nil, fmt.Errorf("could not create context: %w", err)
-		}
-		s.st.Contexts[id] = rec
-		return s.contextViewLocked(rec), nil
-	})
+		return rec, id, s.applyContextInputLocked(ctx, rec, args.Input)
+	}, s.contextViewLocked)
 }
 
 type contextUpdateArgs struct {

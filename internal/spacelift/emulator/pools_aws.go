@@ -23,11 +23,7 @@ type workerPoolArgs struct {
 }
 
 func (s *Server) applyWorkerPoolLocked(ctx context.Context, wp *workerPoolData, in workerPoolArgs) error {
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		return errors.New("name can't be empty")
-	}
-	space, err := s.adminSpaceLocked(ctx, in.Space)
+	name, space, err := s.nameAndSpaceLocked(ctx, in.Name, in.Space)
 	if err != nil {
 		return err
 	}
@@ -56,16 +52,15 @@ func (r *rootResolver) WorkerPoolCreate(ctx context.Context, args workerPoolCrea
 	if err := checkCSR(args.CertificateSigningRequest); err != nil {
 		return nil, fmt.Errorf("could not create worker pool: %w", err)
 	}
-	return locked(ctx, r.s, func() (*workerPoolView, error) {
-		s := r.s
+	s := r.s
+	return createObject(ctx, s, workerPoolObjects, func() (*workerPoolData, graphql.ID, error) {
 		wp := &workerPoolData{CreatedAt: unix(s.nowLocked())}
 		if err := s.applyWorkerPoolLocked(ctx, wp, args.workerPoolArgs); err != nil {
-			return nil, fmt.Errorf("could not create worker pool: %w", err)
+			return nil, "", err
 		}
 		wp.ID = s.nextIDLocked()
-		s.st.WorkerPools[wp.ID] = wp
-		return s.workerPoolViewLocked(wp), nil
-	})
+		return wp, wp.ID, nil
+	}, s.workerPoolViewLocked)
 }
 
 type workerPoolUpdateArgs struct {
@@ -163,16 +158,12 @@ func (s *Server) applyAWSIntegrationLocked(ctx context.Context, in *awsIntegrati
 
 // AwsIntegrationCreate makes an AWS integration.
 func (r *rootResolver) AwsIntegrationCreate(ctx context.Context, args awsIntegrationArgs) (*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
-		s := r.s
+	s := r.s
+	return createObject(ctx, s, awsObjects, func() (*awsIntegration, graphql.ID, error) {
 		in := &awsIntegration{ID: s.nextIDLocked()}
 		in.ExternalId = "emulator@" + string(in.ID)
-		if err := s.applyAWSIntegrationLocked(ctx, in, args); err != nil {
-			return nil, fmt.Errorf("could not create AWS integration: %w", err)
-		}
-		s.st.AwsIntegrations[in.ID] = in
-		return s.awsViewLocked(in), nil
-	})
+		return in, in.ID, s.applyAWSIntegrationLocked(ctx, in, args)
+	}, s.awsViewLocked)
 }
 
 type awsIntegrationUpdateArgs struct {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -64,6 +65,20 @@ func onObject[R, T any](ctx context.Context, s *Server, t objects[R], id graphql
 	})
 }
 
+// createObject adds the object that build makes from the input, under the
+// id it returns.
+func createObject[R, V any](ctx context.Context, s *Server, t objects[R], build func() (*R, graphql.ID, error), view func(*R) V) (V, error) {
+	return locked(ctx, s, func() (V, error) {
+		rec, id, err := build()
+		if err != nil {
+			var zero V
+			return zero, fmt.Errorf("could not create %s: %w", t.title, err)
+		}
+		t.rows(s.st)[id] = rec
+		return view(rec), nil
+	})
+}
+
 // replaceObject updates an object: apply writes the input over a copy, which
 // replaces the object only when apply succeeds.
 func replaceObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, apply func(*R) error, view func(*R) V) (V, error) {
@@ -120,6 +135,18 @@ func (s *Server) spaceOrRootLocked(space *graphql.ID) (graphql.ID, error) {
 		return "", fmt.Errorf("space %q not found", id)
 	}
 	return id, nil
+}
+
+// nameAndSpaceLocked checks the name and space of an input for an object
+// the caller must be allowed to manage in that space: the trimmed name, and
+// the space (root when the input names none).
+func (s *Server) nameAndSpaceLocked(ctx context.Context, name string, space *graphql.ID) (string, graphql.ID, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", "", errors.New("name can't be empty")
+	}
+	id, err := s.adminSpaceLocked(ctx, space)
+	return name, id, err
 }
 
 // adminSpaceLocked is spaceOrRootLocked for a caller that must be allowed to
