@@ -304,11 +304,7 @@ type stackUpdateArgs struct {
 
 func (r *rootResolver) StackUpdate(ctx context.Context, args stackUpdateArgs) (*stackView, error) {
 	s := r.s
-	return locked(ctx, s, func() (*stackView, error) {
-		rec, ok := s.st.Stacks[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", args.ID)
-		}
+	return onStack(ctx, s, args.ID, func(rec *stackRecord) (*stackView, error) {
 		updated := *rec
 		updated.stackData = rec.stackData.clone()
 		if err := s.applyStackInputLocked(&updated, args.Input); err != nil {
@@ -713,20 +709,14 @@ type policyUpdateArgs struct {
 
 func (r *rootResolver) PolicyUpdatev2(ctx context.Context, args policyUpdateArgs) (*policyView, error) {
 	s := r.s
-	return locked(ctx, s, func() (*policyView, error) {
-		p, ok := s.st.Policies[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("policy %q not found", args.ID)
-		}
+	return onObject(ctx, s, policyObjects, args.ID, func(p *policyData) (*policyView, error) {
 		in := args.Input
 		space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
 		if err != nil {
 			return nil, fmt.Errorf("could not update policy: %w", err)
 		}
-		for _, sp := range []graphql.ID{p.Space, space} {
-			if err := s.requireAdminLocked(ctx, sp); err != nil {
-				return nil, err
-			}
+		if err := s.requireAdminLocked(ctx, space); err != nil {
+			return nil, err
 		}
 		engine := p.EngineType
 		if in.EngineType != nil {

@@ -121,47 +121,27 @@ func (s *Server) spaceContentsLocked(id graphql.ID) []string {
 			out = append(out, fmt.Sprintf("%d %s", n, kind))
 		}
 	}
-	n := 0
-	for _, sp := range s.st.Spaces {
-		if sp.ParentSpace != nil && *sp.ParentSpace == id {
-			n++
-		}
-	}
-	count("spaces", n)
-	n = 0
-	for _, st := range s.st.Stacks {
-		if st.Space == id {
-			n++
-		}
-	}
-	count("stacks", n)
-	n = 0
-	for _, p := range s.st.Policies {
-		if p.Space == id {
-			n++
-		}
-	}
-	count("policies", n)
-	n = 0
-	for _, c := range s.st.Contexts {
-		if c.Space == id {
-			n++
-		}
-	}
-	count("contexts", n)
-	n = 0
-	for _, w := range s.st.WorkerPools {
-		if w.Space == id {
-			n++
-		}
-	}
-	count("worker pools", n)
-	n = 0
-	for _, a := range s.st.AwsIntegrations {
-		if a.Space == id {
-			n++
-		}
-	}
-	count("AWS integrations", n)
+	count("spaces", countIn(s.st.Spaces, func(sp *spaceData) bool { return sp.ParentSpace != nil && *sp.ParentSpace == id }))
+	count("stacks", countIn(s.st.Stacks, func(st *stackRecord) bool { return st.Space == id }))
+	count("policies", inSpace(s.st, policyObjects, id))
+	count("contexts", inSpace(s.st, contextObjects, id))
+	count("worker pools", inSpace(s.st, workerPoolObjects, id))
+	count("AWS integrations", inSpace(s.st, awsObjects, id))
 	return out
+}
+
+// countIn counts the values of m that match.
+func countIn[R any](m map[graphql.ID]*R, match func(*R) bool) int {
+	n := 0
+	for _, v := range m {
+		if match(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// inSpace counts the objects of t that live in the space.
+func inSpace[R any](st *state, t objects[R], space graphql.ID) int {
+	return countIn(t.rows(st), func(r *R) bool { return t.space(r) == space })
 }
