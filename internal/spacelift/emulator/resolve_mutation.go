@@ -1113,16 +1113,7 @@ func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBind
 }
 
 func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (*roleBindingView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*roleBindingView, error) {
-		b, ok := s.st.RoleBindings[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		if err := s.requireAdminLocked(ctx, b.SpaceID); err != nil {
-			return nil, err
-		}
-		delete(s.st.RoleBindings, args.ID)
-		return &roleBindingView{roleBindingData: *b, s: s}, nil
+	return deleteObject(ctx, r.s, roleBindingObjects, args.ID, nil, func(b *roleBindingData) *roleBindingView {
+		return &roleBindingView{roleBindingData: *b, s: r.s}
 	})
 }

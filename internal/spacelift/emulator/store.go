@@ -47,6 +47,9 @@ var (
 	workerPoolObjects = objects[workerPoolData]{kind: "worker pool", title: "worker pool",
 		rows:  func(st *state) map[graphql.ID]*workerPoolData { return st.WorkerPools },
 		space: func(w *workerPoolData) graphql.ID { return w.Space }}
+	roleBindingObjects = objects[roleBindingData]{kind: "role binding", title: "role binding",
+		rows:  func(st *state) map[graphql.ID]*roleBindingData { return st.RoleBindings },
+		space: func(b *roleBindingData) graphql.ID { return b.SpaceID }}
 )
 
 // onObject runs fn under the lock with the object of the given id, for a

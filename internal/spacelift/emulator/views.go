@@ -783,20 +783,11 @@ func (s *Server) policyStackAttachmentView(a resolvedAttachment) *policyStackAtt
 func (v *policyView) AttachedStacks() []*policyStackAttachmentView {
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
-	var out []*policyStackAttachmentView
-	for _, a := range v.s.policyAttachmentsLocked(func(p, _ graphql.ID) bool { return p == v.ID }) {
-		out = append(out, v.s.policyStackAttachmentView(a))
-	}
-	return orEmpty(out)
+	return viewsOf(v.s.policyAttachmentsLocked(func(p, _ graphql.ID) bool { return p == v.ID }), v.s.policyStackAttachmentView)
 }
 
 func (v *policyView) AttachedStack(args idArg) *policyStackAttachmentView {
-	for _, a := range v.AttachedStacks() {
-		if a.StackID == args.ID {
-			return a
-		}
-	}
-	return nil
+	return attachedTo(v.AttachedStacks(), args.ID, func(a *policyStackAttachmentView) graphql.ID { return a.StackID })
 }
 
 type contextView struct {
@@ -854,12 +845,7 @@ func (v *contextView) AttachedStacks() []*contextStackAttachmentView {
 }
 
 func (v *contextView) AttachedStack(args idArg) *contextStackAttachmentView {
-	for _, a := range v.AttachedStacks() {
-		if a.StackID == args.ID {
-			return a
-		}
-	}
-	return nil
+	return attachedTo(v.AttachedStacks(), args.ID, func(a *contextStackAttachmentView) graphql.ID { return a.StackID })
 }
 
 func (v *contextView) HasAttachedStacks() bool { return len(v.AttachedStacks()) > 0 }
@@ -885,20 +871,11 @@ func (s *Server) awsStackAttachmentViewLocked(a resolvedAttachment) *awsStackAtt
 func (v *awsIntegrationView) AttachedStacks() []*awsStackAttachmentView {
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
-	var out []*awsStackAttachmentView
-	for _, a := range v.s.awsAttachmentsLocked(func(in, _ graphql.ID) bool { return in == v.ID }) {
-		out = append(out, v.s.awsStackAttachmentViewLocked(a))
-	}
-	return orEmpty(out)
+	return viewsOf(v.s.awsAttachmentsLocked(func(in, _ graphql.ID) bool { return in == v.ID }), v.s.awsStackAttachmentViewLocked)
 }
 
 func (v *awsIntegrationView) AttachedStack(args idArg) *awsStackAttachmentView {
-	for _, a := range v.AttachedStacks() {
-		if a.StackID == args.ID {
-			return a
-		}
-	}
-	return nil
+	return attachedTo(v.AttachedStacks(), args.ID, func(a *awsStackAttachmentView) graphql.ID { return a.StackID })
 }
 
 type roleView struct {
@@ -939,6 +916,26 @@ func (v *roleBindingView) Space() *spaceData {
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
 	return v.s.spaceLocked(v.SpaceID)
+}
+
+// viewsOf is the view of each attachment, an empty list for none.
+func viewsOf[V any](as []resolvedAttachment, view func(resolvedAttachment) V) []V {
+	out := make([]V, len(as))
+	for i, a := range as {
+		out[i] = view(a)
+	}
+	return out
+}
+
+// attachedTo is the attachment of list whose stack is the given one, nil
+// when there is none.
+func attachedTo[V any](list []*V, stack graphql.ID, stackOf func(*V) graphql.ID) *V {
+	for _, a := range list {
+		if stackOf(a) == stack {
+			return a
+		}
+	}
+	return nil
 }
 
 func orEmpty[T any](in []T) []T {
