@@ -28,6 +28,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/metrics"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/tenancy"
@@ -208,15 +209,19 @@ func managerOptions(f managerFlags) ctrl.Options {
 }
 
 // dependencies builds what the reconcilers share from the flags: the
-// Spacelift client cache, the default credentials and the run signer.
+// Spacelift client cache, whose requests are counted on the manager's
+// metrics registry, the default credentials and the run signer.
 func dependencies(mgr ctrl.Manager, f managerFlags) (controllers.Dependencies, error) {
+	requests, err := metrics.NewSpaceliftRequests(ctrlmetrics.Registry)
+	if err != nil {
+		return controllers.Dependencies{}, err
+	}
 	git := f.git
 	git.MaxEntries = gitCacheEntries
 	d := controllers.Dependencies{Credentials: &controllers.Credentials{
 		Reader: mgr.GetClient(),
-		Cache:  spacelift.NewClientCache(spacelift.Options{QPS: f.spaceliftQPS, Burst: f.spaceliftBurst}),
+		Cache:  spacelift.NewClientCache(spacelift.Options{QPS: f.spaceliftQPS, Burst: f.spaceliftBurst, Observer: requests}),
 	}, Git: source.NewGitWithOptions(git)}
-	var err error
 	if d.Credentials.Default, err = namespacedName("--credentials-secret", f.credentialsSecret); err != nil {
 		return d, err
 	}

@@ -62,7 +62,7 @@ func (c *Credentials) For(ctx context.Context, namespace string, ref *spaceliftv
 		}
 		return nil, fmt.Errorf("reading credentials Secret %s: %w", key, err)
 	}
-	cl, err := c.Cache.ForSecret(&secret)
+	cl, err := clientFromSecret(c.Cache, &secret)
 	if err != nil {
 		return nil, &errCredentials{reason: spaceliftv1alpha1.ReasonCredentialsInvalid,
 			msg: fmt.Sprintf("credentials Secret %s: %v", key, err)}

@@ -42,6 +42,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/metrics"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 )
@@ -243,13 +244,13 @@ func runOperator(ctx context.Context, f operatorFlags) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	metrics, err := spacelift.NewMetrics(ctrlmetrics.Registry)
+	requests, err := metrics.NewSpaceliftRequests(ctrlmetrics.Registry)
 	if err != nil {
 		return err
 	}
 	deps := controllers.Dependencies{Credentials: &controllers.Credentials{
 		Reader:  mgr.GetClient(),
-		Cache:   spacelift.NewClientCache(spacelift.Options{QPS: f.qps, Burst: f.burst, Metrics: metrics}),
+		Cache:   spacelift.NewClientCache(spacelift.Options{QPS: f.qps, Burst: f.burst, Observer: requests}),
 		Default: types.NamespacedName{Namespace: f.namespace, Name: f.credentials},
 	},
 		// A Git source is a repository on the local disk (see gitSource).

@@ -27,7 +27,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -39,12 +38,14 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/metrics"
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -155,7 +156,9 @@ func start(ctx context.Context, emulatorAddr, dir, metricsAddr string) (*devEnv,
 		return nil, err
 	}
 	creds := spacelift.Credentials{Endpoint: endpoint, KeyID: keyID, KeySecret: keySecret}
-	if e.sl, err = spacelift.New(creds, spacelift.Options{Metrics: mustMetrics()}); err != nil {
+	// The demo's own client is not observed: only the operator's requests
+	// are counted on the metrics endpoint.
+	if e.sl, err = spacelift.New(creds, spacelift.Options{}); err != nil {
 		e.close()
 		return nil, err
 	}
@@ -177,9 +180,14 @@ func start(ctx context.Context, emulatorAddr, dir, metricsAddr string) (*devEnv,
 		e.close()
 		return nil, err
 	}
+	requests, err := metrics.NewSpaceliftRequests(ctrlmetrics.Registry)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
 	signer := &controllers.RunSigner{Reader: mgr.GetClient(), Secret: types.NamespacedName{Namespace: namespace, Name: "run-signing-key"}, Key: controllers.DefaultSigningKeyKey}
 	deps := controllers.Dependencies{
-		Credentials: &controllers.Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(spacelift.Options{Metrics: spacelift.DefaultMetrics()}),
+		Credentials: &controllers.Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(spacelift.Options{Observer: requests}),
 			Default: types.NamespacedName{Namespace: namespace, Name: "spacelift-credentials"}},
 		Signer:     signer,
 		PublicKeys: types.NamespacedName{Namespace: namespace, Name: "spacelift-run-signing-public-keys"},
@@ -451,14 +459,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// mustMetrics returns client metrics on a private registry, for the demo's
-// own client, apart from the operator's.
-func mustMetrics() *spacelift.Metrics {
-	m, err := spacelift.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		panic(err)
-	}
-	return m
 }

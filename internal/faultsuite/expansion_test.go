@@ -12,7 +12,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -347,12 +346,8 @@ func (s *suite) checkEverythingReady(t *testing.T) {
 // objects: one stack per object, no other, and no stack ever deleted.
 func (s *suite) checkSpaceliftMatches(t *testing.T, keyID, keySecret string) {
 	t.Helper()
-	metrics, err := spacelift.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
 	sl, err := spacelift.New(spacelift.Credentials{Endpoint: s.endpoint, KeyID: keyID, KeySecret: keySecret},
-		spacelift.Options{Metrics: metrics, QPS: 500, Burst: 100})
+		spacelift.Options{QPS: 500, Burst: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

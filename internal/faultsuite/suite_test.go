@@ -35,6 +35,7 @@ import (
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
+	"github.com/stackwright/spacelift-operator/internal/metrics"
 	"github.com/stackwright/spacelift-operator/internal/runmeta"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/spacelift/emulator"
@@ -292,7 +293,7 @@ func (s *suite) startOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := spacelift.NewMetrics(ctrlmetrics.Registry)
+	requests, err := metrics.NewSpaceliftRequests(ctrlmetrics.Registry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func (s *suite) startOperator(t *testing.T) {
 			Reader: mgr.GetClient(),
 			Cache: spacelift.NewClientCache(spacelift.Options{
 				HTTPClient: &http.Client{Timeout: clientTimeout},
-				QPS:        500, Burst: 100, InitialBackoff: 50 * time.Millisecond, MaxBackoff: 2 * time.Second, Metrics: metrics,
+				QPS:        500, Burst: 100, InitialBackoff: 50 * time.Millisecond, MaxBackoff: 2 * time.Second, Observer: requests,
 			}),
 			Default: types.NamespacedName{Namespace: namespace, Name: credentialsName},
 		},

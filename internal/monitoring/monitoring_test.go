@@ -35,7 +35,7 @@ const (
 // sources register the operator's own metrics.
 var sources = []string{
 	"../../controllers/metrics.go",
-	"../../internal/spacelift/metrics.go",
+	"../../internal/metrics/spacelift.go",
 	"../../internal/webhook/receiver.go",
 }
 

@@ -288,7 +288,7 @@ func runDiscard(ctx context.Context, e *env, args []string, dryRun bool) error {
 	if creds.Endpoint == "" || creds.KeyID == "" || creds.KeySecret == "" {
 		return fmt.Errorf("set SPACELIFT_API_KEY_ENDPOINT, SPACELIFT_API_KEY_ID and SPACELIFT_API_KEY_SECRET (as for spacectl) to discard run %s of stack %s, or run `%s`", runID, stackID, equivalent)
 	}
-	api, err := spacelift.New(creds, spacelift.Options{Metrics: &spacelift.Metrics{}})
+	api, err := spacelift.New(creds, spacelift.Options{})
 	if err != nil {
 		return fmt.Errorf("connecting to Spacelift at %s: %w", creds.Endpoint, err)
 	}

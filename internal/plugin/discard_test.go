@@ -18,7 +18,7 @@ func TestDiscard(t *testing.T) {
 	ctx := t.Context()
 	h := emulatortest.Start(t, emulator.Options{Clock: emulator.FixedClock{T: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, RunStepDuration: time.Second})
 	id, secret := h.APIKey()
-	api, err := spacelift.New(spacelift.Credentials{Endpoint: h.URL, KeyID: id, KeySecret: secret}, spacelift.Options{Metrics: &spacelift.Metrics{}})
+	api, err := spacelift.New(spacelift.Credentials{Endpoint: h.URL, KeyID: id, KeySecret: secret}, spacelift.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func NewNames(offline bool) (*Names, error) {
 	if offline || creds.Endpoint == "" || creds.KeyID == "" || creds.KeySecret == "" {
 		return &Names{}, nil
 	}
-	c, err := spacelift.New(creds, spacelift.Options{Metrics: &spacelift.Metrics{}})
+	c, err := spacelift.New(creds, spacelift.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Spacelift at %s: %w", creds.Endpoint, err)
 	}

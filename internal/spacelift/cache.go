@@ -5,13 +5,13 @@ import (
 	"sync"
 
 	"golang.org/x/time/rate"
-	corev1 "k8s.io/api/core/v1"
 )
 
-// ClientCache hands reconcilers one Client per credentials Secret version,
-// so that every reconcile using a Secret shares its token and pause state,
-// and a changed Secret yields a new Client. All clients of a cache share one
-// rate limiter and one Metrics.
+// ClientCache hands reconcilers one Client per version of the credentials
+// they read (a Secret, for the operator), so that every reconcile using the
+// same credentials shares their token and pause state, and changed
+// credentials yield a new Client. All clients of a cache share one rate
+// limiter and one Observer.
 type ClientCache struct {
 	opts Options
 
@@ -21,12 +21,12 @@ type ClientCache struct {
 	owners map[string]cacheKey
 }
 
-// cacheKey identifies a client: the Secret's resourceVersion changes with
-// every update of the Secret, the secret value included.
+// cacheKey identifies a client: the owner's version (a Secret's
+// resourceVersion) changes with every update, the secret value included.
 type cacheKey struct {
-	endpoint        string
-	keyID           string
-	resourceVersion string
+	endpoint string
+	keyID    string
+	version  string
 }
 
 // NewClientCache returns an empty cache whose clients are built with opts.
@@ -43,32 +43,20 @@ func NewClientCache(opts Options) *ClientCache {
 		}
 		opts.Limiter = rate.NewLimiter(rate.Limit(qps), burst)
 	}
-	if opts.Metrics == nil {
-		opts.Metrics = DefaultMetrics()
-	}
 	return &ClientCache{opts: opts, entries: map[cacheKey]*Client{}, owners: map[string]cacheKey{}}
 }
 
-// ForSecret returns the client for the credentials held by secret (see
-// CredentialsFromSecretData).
-func (c *ClientCache) ForSecret(secret *corev1.Secret) (*Client, error) {
-	creds, err := CredentialsFromSecretData(secret.Data)
-	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", secret.Namespace, secret.Name, err)
-	}
-	return c.Get(secret.Namespace+"/"+secret.Name, secret.ResourceVersion, creds)
-}
-
-// Get returns the client for creds read from the Secret owner
-// ("namespace/name") at resourceVersion, creating it on first use. A new
-// resourceVersion of the same Secret replaces, and drops, the client of the
-// previous one.
-func (c *ClientCache) Get(owner, resourceVersion string, creds Credentials) (*Client, error) {
+// Get returns the client for creds read from owner (for a Secret,
+// "namespace/name") at version (its resourceVersion), creating it on first
+// use. A new version of the same owner replaces, and drops, the client of the
+// previous one. Owners with equal credentials at equal versions share a
+// client.
+func (c *ClientCache) Get(owner, version string, creds Credentials) (*Client, error) {
 	endpoint, err := creds.GraphQLURL()
 	if err != nil {
 		return nil, fmt.Errorf("spacelift credentials from %s: %w", owner, err)
 	}
-	key := cacheKey{endpoint: endpoint, keyID: creds.KeyID, resourceVersion: resourceVersion}
+	key := cacheKey{endpoint: endpoint, keyID: creds.KeyID, version: version}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -85,7 +73,7 @@ func (c *ClientCache) Get(owner, resourceVersion string, creds Credentials) (*Cl
 	return client, nil
 }
 
-// Forget drops the client of a deleted Secret.
+// Forget drops the client of owner, for example a deleted Secret.
 func (c *ClientCache) Forget(owner string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -3,35 +3,21 @@ package spacelift
 import (
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func credentialsSecret(rv, keyID string) *corev1.Secret {
-	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "infra", Name: "spacelift", ResourceVersion: rv},
-		Data: map[string][]byte{
-			SecretKeyEndpoint: []byte("https://acme.app.spacelift.io"),
-			SecretKeyID:       []byte(keyID),
-			SecretKeySecret:   []byte("s3cr3t"),
-		},
-	}
+func acmeCredentials(keyID string) Credentials {
+	return Credentials{Endpoint: "https://acme.app.spacelift.io", KeyID: keyID, KeySecret: "s3cr3t"}
 }
 
 func TestClientCache(t *testing.T) {
-	metrics, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := NewClientCache(Options{QPS: 5, Burst: 5, Metrics: metrics})
+	observer := &recordingObserver{}
+	cache := NewClientCache(Options{QPS: 5, Burst: 5, Observer: observer})
 
-	first, err := cache.ForSecret(credentialsSecret("1", "KEY1"))
+	first, err := cache.Get("infra/spacelift", "1", acmeCredentials("KEY1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := cache.ForSecret(credentialsSecret("1", "KEY1"))
+	again, err := cache.Get("infra/spacelift", "1", acmeCredentials("KEY1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +28,7 @@ func TestClientCache(t *testing.T) {
 		t.Fatalf("client for %s with key %s", first.Endpoint(), first.KeyID())
 	}
 
-	rotated, err := cache.ForSecret(credentialsSecret("2", "KEY2"))
+	rotated, err := cache.Get("infra/spacelift", "2", acmeCredentials("KEY2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +40,9 @@ func TestClientCache(t *testing.T) {
 	}
 	if rotated.limiter != first.limiter {
 		t.Fatal("clients of one cache do not share the limiter")
+	}
+	if rotated.observer != RequestObserver(observer) || first.observer != RequestObserver(observer) {
+		t.Fatal("clients of one cache do not report to the cache's observer")
 	}
 
 	other, err := cache.Get("other/creds", "7", Credentials{Endpoint: "https://beta.app.spacelift.io", KeyID: "K", KeySecret: "s"})
@@ -68,12 +57,18 @@ func TestClientCache(t *testing.T) {
 		t.Fatalf("%d cached clients after Forget", cache.Len())
 	}
 
-	bad := credentialsSecret("3", "")
-	_, err = cache.ForSecret(bad)
-	if err == nil || !strings.Contains(err.Error(), SecretKeyID) || !strings.Contains(err.Error(), "infra/spacelift") {
-		t.Fatalf("error for a Secret without key ID: %v", err)
+	_, err = cache.Get("infra/spacelift", "3", Credentials{Endpoint: "ftp://acme", KeyID: "K", KeySecret: "s3cr3t"})
+	if err == nil || !strings.Contains(err.Error(), "infra/spacelift") || !strings.Contains(err.Error(), "http(s)") {
+		t.Fatalf("error for credentials with a bad endpoint: %v", err)
+	}
+	_, err = cache.Get("infra/spacelift", "4", Credentials{Endpoint: "https://acme.app.spacelift.io", KeySecret: "s3cr3t"})
+	if err == nil || !strings.Contains(err.Error(), "infra/spacelift") || !strings.Contains(err.Error(), "key ID") {
+		t.Fatalf("error for credentials without key ID: %v", err)
 	}
 	if strings.Contains(err.Error(), "s3cr3t") {
 		t.Fatalf("error %q leaks the secret", err)
+	}
+	if cache.Len() != 1 {
+		t.Fatalf("%d cached clients after two refused credentials, want 1", cache.Len())
 	}
 }

@@ -64,9 +64,9 @@ type Options struct {
 	// (at most half of the token's lifetime). Zero means
 	// DefaultTokenRefreshMargin.
 	TokenRefreshMargin time.Duration
-	// Metrics receives request counts and durations. Nil means
-	// DefaultMetrics(), registered on controller-runtime's registry.
-	Metrics *Metrics
+	// Observer is told about every HTTP request, with its operation,
+	// outcome and duration. Nil means requests are not observed.
+	Observer RequestObserver
 	// Now is the clock used to decide when the token expires. Nil means
 	// time.Now.
 	Now func() time.Time
@@ -89,7 +89,7 @@ type Client struct {
 	maxAttempts    int
 	initialBackoff time.Duration
 	maxBackoff     time.Duration
-	metrics        *Metrics
+	observer       RequestObserver
 	now            func() time.Time
 	userAgent      string
 	callTimeout    time.Duration
@@ -117,7 +117,7 @@ func New(creds Credentials, opts Options) (*Client, error) {
 		maxAttempts:    opts.MaxAttempts,
 		initialBackoff: opts.InitialBackoff,
 		maxBackoff:     opts.MaxBackoff,
-		metrics:        opts.Metrics,
+		observer:       opts.Observer,
 		now:            opts.Now,
 		userAgent:      opts.UserAgent,
 	}
@@ -145,9 +145,6 @@ func New(creds Credentials, opts Options) (*Client, error) {
 	}
 	if c.callTimeout = opts.CallTimeout; c.callTimeout <= 0 {
 		c.callTimeout = DefaultCallTimeout
-	}
-	if c.metrics == nil {
-		c.metrics = DefaultMetrics()
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -316,7 +313,9 @@ func (c *Client) send(ctx context.Context, cl call, header http.Header, token st
 	if !cl.mutation {
 		err = readFailure(err)
 	}
-	c.metrics.observe(cl.name, err, time.Since(start))
+	if c.observer != nil {
+		c.observer.ObserveRequest(cl.name, outcomeOf(err), time.Since(start))
+	}
 	if e := (*Error)(nil); errors.As(err, &e) && e.RetryAfter > 0 {
 		c.pause(e.RetryAfter)
 	}

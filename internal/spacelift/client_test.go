@@ -13,9 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // stackData is a minimal stack in a GraphQL answer.
@@ -429,50 +426,79 @@ func TestRunMetadataHeader(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	metrics, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := NewMetrics(reg)
-	if err != nil || again.requests != metrics.requests {
-		t.Fatalf("second registration: %v", err)
-	}
+func TestRequestObserver(t *testing.T) {
 	var calls atomic.Int32
 	api := newFakeAPI(t, func(w http.ResponseWriter, req sentRequest) {
-		if calls.Add(1) == 1 {
+		switch calls.Add(1) {
+		case 1:
 			writeStatus(w, http.StatusServiceUnavailable, "down")
-			return
+		case 3:
+			writeJSON(w, map[string]any{"data": nil, "errors": []any{map[string]any{"message": `stack "gone" not found`}}})
+		default:
+			answerStack(w, req)
 		}
-		answerStack(w, req)
 	})
-	c := api.client(t, func(o *Options) { o.Metrics = metrics })
+	observer := &recordingObserver{}
+	c := api.client(t, func(o *Options) { o.Observer = observer })
 	if _, err := c.GetStack(t.Context(), "net"); err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct {
-		op, outcome string
-		want        float64
-	}{
-		{"StackRead", "transient", 1},
-		{"StackRead", "success", 1},
-		{"ApiKeyUser", "success", 1},
-	} {
-		if got := testutil.ToFloat64(metrics.requests.WithLabelValues(tt.op, tt.outcome)); got != tt.want {
-			t.Errorf("requests{%s,%s} = %v, want %v", tt.op, tt.outcome, got, tt.want)
+	if _, err := c.GetStack(t.Context(), "gone"); !IsNotFound(err) {
+		t.Fatalf("reading a missing stack: %v", err)
+	}
+	// The token exchange (answered by the fake API itself) comes first; the
+	// 503 is retried; a "not found" error message is not found.
+	want := []observedRequest{
+		{operation: "ApiKeyUser", outcome: OutcomeSuccess},
+		{operation: "StackRead", outcome: "transient"},
+		{operation: "StackRead", outcome: OutcomeSuccess},
+		{operation: "StackRead", outcome: "not_found"},
+	}
+	got := observer.observed()
+	if len(got) != len(want) {
+		t.Fatalf("observed %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].operation != want[i].operation || got[i].outcome != want[i].outcome || got[i].elapsed <= 0 {
+			t.Errorf("request %d observed as %+v, want %s %s with a positive duration", i, got[i], want[i].operation, want[i].outcome)
 		}
 	}
-	if n := testutil.CollectAndCount(metrics.duration, "spacelift_request_duration_seconds"); n != 2 {
-		t.Errorf("%d duration series, want 2", n)
+
+	// Without an observer the client works and reports nothing.
+	if _, err := api.client(t, func(o *Options) { o.Observer = nil }).GetStack(t.Context(), "net"); err != nil {
+		t.Fatal(err)
 	}
-	// Every outcome of an operation exists from its first request on, at 0,
-	// so that rate() sees the first failure.
-	if n := testutil.CollectAndCount(metrics.requests, "spacelift_requests_total"); n != 2*len(outcomes) {
-		t.Errorf("%d request series, want %d (2 operations x %d outcomes)", n, 2*len(outcomes), len(outcomes))
+}
+
+func TestOutcomes(t *testing.T) {
+	// The values are the outcome label of spacelift_requests_total, which
+	// config/monitoring selects on: changing one breaks dashboards and
+	// alerts.
+	want := []Outcome{"success", "not_found", "unauthorized", "invalid_input", "transient", "rate_limited", "error"}
+	got := Outcomes()
+	if len(got) != len(want) {
+		t.Fatalf("Outcomes() = %q, want %q", got, want)
 	}
-	if got := testutil.ToFloat64(metrics.requests.WithLabelValues("StackRead", "rate_limited")); got != 0 {
-		t.Errorf("requests{StackRead,rate_limited} = %v, want 0", got)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Outcomes() = %q, want %q", got, want)
+		}
+	}
+	for _, tt := range []struct {
+		err  error
+		want Outcome
+	}{
+		{nil, OutcomeSuccess},
+		{&Error{Kind: KindNotFound}, "not_found"},
+		{&Error{Kind: KindUnauthorized}, "unauthorized"},
+		{&Error{Kind: KindInvalidInput}, "invalid_input"},
+		{&Error{Kind: KindTransient}, "transient"},
+		{fmt.Errorf("wrapped: %w", &Error{Kind: KindRateLimited}), "rate_limited"},
+		{errors.New("not classified"), "error"},
+	} {
+		if got := outcomeOf(tt.err); got != tt.want {
+			t.Errorf("outcomeOf(%v) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }
 

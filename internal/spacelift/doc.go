@@ -4,10 +4,13 @@
 // for a short-lived JWT with the apiKeyUser mutation, refreshes the token
 // before it expires, paces requests with a token bucket shared by every
 // client of a ClientCache, retries transient and rate-limited failures with
-// exponential backoff and jitter, and records Prometheus metrics per
-// operation. Every method returns typed results; failures are *Error values
-// classified by Kind, so callers branch on IsNotFound, IsUnauthorized,
-// IsInvalidInput, IsTransient and IsRateLimited instead of parsing messages.
+// exponential backoff and jitter, and reports each request's operation,
+// outcome and duration to the RequestObserver it was given. It imports no
+// Kubernetes package and registers no metrics: its callers read Secrets and
+// register Prometheus collectors. Every method returns typed results;
+// failures are *Error values classified by Kind, so callers branch on
+// IsNotFound, IsUnauthorized, IsInvalidInput, IsTransient and IsRateLimited
+// instead of parsing messages.
 //
 // Operation names, argument names and types, input type names, field names
 // and enum values are those of the real Spacelift API (as used by
@@ -26,5 +29,5 @@
 // invalid input instead, since the object being created cannot be missing.
 //
 // Neither the API key secret nor the JWT ever appears in an error, a log line
-// or a metric label.
+// or an observed request.
 package spacelift

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // sentRequest is a GraphQL request as a test server received it.
@@ -83,16 +81,12 @@ func (f *fakeAPI) client(t *testing.T, mutate ...func(*Options)) *Client {
 
 func newTestClient(t *testing.T, endpoint, id, secret string, mutate ...func(*Options)) *Client {
 	t.Helper()
-	metrics, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts := Options{
 		QPS:            1000,
 		Burst:          1000,
 		InitialBackoff: 5 * time.Millisecond,
 		MaxBackoff:     2 * time.Second,
-		Metrics:        metrics,
+		Observer:       &recordingObserver{},
 	}
 	for _, m := range mutate {
 		m(&opts)
@@ -122,4 +116,29 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// observedRequest is one call of RequestObserver.ObserveRequest.
+type observedRequest struct {
+	operation string
+	outcome   Outcome
+	elapsed   time.Duration
+}
+
+// recordingObserver records the requests a client reports.
+type recordingObserver struct {
+	mu       sync.Mutex
+	requests []observedRequest
+}
+
+func (o *recordingObserver) ObserveRequest(operation string, outcome Outcome, elapsed time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.requests = append(o.requests, observedRequest{operation, outcome, elapsed})
+}
+
+func (o *recordingObserver) observed() []observedRequest {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]observedRequest(nil), o.requests...)
 }
