@@ -56,19 +56,7 @@ func conditionOf(obj client.Object, conds func() []metav1.Condition, typ string)
 
 func waitStackCondition(t *testing.T, s *spaceliftv1alpha1.Stack, typ string, status metav1.ConditionStatus, reason string) *metav1.Condition {
 	t.Helper()
-	var got *metav1.Condition
-	eventually(t, 20*time.Second, func() error {
-		c, err := conditionOf(s, func() []metav1.Condition { return s.Status.Conditions }, typ)
-		if err != nil {
-			return err
-		}
-		if c.Status != status || c.Reason != reason || c.ObservedGeneration != s.Generation {
-			return fmt.Errorf("%s=%s (%s: %s) at generation %d, want %s (%s) at %d", typ, c.Status, c.Reason, c.Message, c.ObservedGeneration, status, reason, s.Generation)
-		}
-		got = c
-		return nil
-	})
-	return got
+	return envtestkit.WaitCondition(t, k8s, 20*time.Second, s, typ, status, reason)
 }
 
 func create(t *testing.T, obj client.Object) {

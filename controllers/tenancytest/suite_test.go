@@ -11,12 +11,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/controllers"
 	"github.com/stackwright/spacelift-operator/controllers/internal/envtestkit"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -85,30 +83,11 @@ func eventually(t *testing.T, f func() error) {
 	envtestkit.Eventually(t, waitTimeout, f)
 }
 
-// waitCondition waits for a condition of obj with the status and reason and
-// returns its message.
+// waitCondition waits for a condition of obj with the status and reason, for
+// obj's current generation, and returns its message.
 func waitCondition(t *testing.T, obj client.Object, typ string, status metav1.ConditionStatus, reason string) string {
 	t.Helper()
-	var msg string
-	eventually(t, func() error {
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
-			return err
-		}
-		var conds []metav1.Condition
-		switch o := obj.(type) {
-		case *spaceliftv1alpha1.Stack:
-			conds = o.Status.Conditions
-		case *spaceliftv1alpha1.Policy:
-			conds = o.Status.Conditions
-		}
-		c := meta.FindStatusCondition(conds, typ)
-		if c == nil || c.Status != status || c.Reason != reason {
-			return fmt.Errorf("%s/%s %s = %+v, want %s/%s", obj.GetNamespace(), obj.GetName(), typ, c, status, reason)
-		}
-		msg = c.Message
-		return nil
-	})
-	return msg
+	return envtestkit.WaitCondition(t, k8s, waitTimeout, obj, typ, status, reason).Message
 }
 
 func deleteAndWaitGone(t *testing.T, obj client.Object) {

@@ -2,8 +2,8 @@
 // a local control plane with this project's CRDs (internal/testenv), a
 // Spacelift emulator served on a loopback HTTP server, a Secret holding the
 // emulator's API key, and a controller-runtime manager on which the suite
-// registers its reconcilers. It also holds the polling helpers those suites
-// use to wait for the reconcilers.
+// registers its reconcilers. It also holds the helpers those suites use to
+// create objects and wait for the reconcilers.
 //
 // It is for tests only: the suites of controllers, controllers/tenancytest
 // and controllers/adminstacktest import it from their TestMain. It must not
@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -265,4 +266,43 @@ func Update[T client.Object](t testing.TB, c client.Client, timeout time.Duratio
 		change(obj)
 		return c.Update(context.Background(), obj)
 	})
+}
+
+// WaitCondition reads obj every 100ms until its condition typ has status and
+// reason, set for obj's current generation, and returns that condition. It
+// fails the test when timeout has passed. obj is a Stack, Policy or
+// AdminStack.
+func WaitCondition(t testing.TB, c client.Client, timeout time.Duration, obj client.Object, typ string, status metav1.ConditionStatus, reason string) *metav1.Condition {
+	t.Helper()
+	var got *metav1.Condition
+	Eventually(t, timeout, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		cond := meta.FindStatusCondition(conditionsOf(t, obj), typ)
+		switch {
+		case cond == nil:
+			return fmt.Errorf("%s/%s has no %s condition yet", obj.GetNamespace(), obj.GetName(), typ)
+		case cond.Status != status || cond.Reason != reason || cond.ObservedGeneration != obj.GetGeneration():
+			return fmt.Errorf("%s/%s %s=%s (%s: %s) at generation %d, want %s (%s) at %d", obj.GetNamespace(), obj.GetName(),
+				typ, cond.Status, cond.Reason, cond.Message, cond.ObservedGeneration, status, reason, obj.GetGeneration())
+		}
+		got = cond
+		return nil
+	})
+	return got
+}
+
+// conditionsOf returns the status conditions of one of this project's kinds.
+func conditionsOf(t testing.TB, obj client.Object) []metav1.Condition {
+	switch o := obj.(type) {
+	case *spaceliftv1alpha1.Stack:
+		return o.Status.Conditions
+	case *spaceliftv1alpha1.Policy:
+		return o.Status.Conditions
+	case *spaceliftv1alpha1.AdminStack:
+		return o.Status.Conditions
+	}
+	t.Fatalf("WaitCondition: %T is not a Stack, Policy or AdminStack", obj)
+	return nil
 }
