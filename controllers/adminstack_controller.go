@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -285,7 +287,7 @@ func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bo
 	}
 	key := s.artifact.Revision + "\x00" + opts.RepoPath + "\x00" + string(settings)
 	s.expansionKey = key
-	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key, 0)
+	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
 	if !ok {
 		records, err = atmos.Expand(s.artifact.FS, opts)
 		if err != nil {
@@ -322,20 +324,44 @@ func namePatternHint(fsys fs.FS, override string) string {
 	return ""
 }
 
-// plan computes the children and checks them against the namespace. It
-// stops the reconcile when there are problems (stalled), before anything is
-// written.
+// plan computes the children and checks them against the namespace, reusing
+// the last desired set (and the applied hash of each child) while what it
+// depends on is unchanged: the source revision, the spec (planKey) and the
+// ids its Spacelift names stand for, looked up again once an interval and on
+// a forced reconcile. It stops the reconcile when there are problems
+// (stalled), before anything is written.
 func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bool, error) {
 	cluster, existing, err := r.observeNamespace(ctx, s)
 	if err != nil {
 		return true, err
 	}
-	key := planKey(s, cluster)
-	if p, ok := r.plans.get(client.ObjectKeyFromObject(s.obj), key, s.interval); ok && s.forced == "" {
-		s.desired = p.desired
-		s.planned = changedChildren(p, existing)
-		return false, nil
+	name, key := client.ObjectKeyFromObject(s.obj), planKey(s, cluster)
+	p, ok := r.plans.get(name, key)
+	if ok && (s.forced != "" || time.Since(p.namesAt) >= s.interval) {
+		dir, done, err := r.lookUpNames(ctx, s, p.desired.NeededKinds())
+		if done || err != nil {
+			return true, err
+		}
+		ids, resolved := adminstack.ResolvedIDs(p.desired, dir)
+		ok = resolved && slices.Equal(ids, p.resolved)
+		p.namesAt = time.Now() // only this AdminStack's reconciles, one at a time, use p
 	}
+	if !ok {
+		var done bool
+		if p, done, err = r.buildPlan(ctx, s, cluster, existing); done || err != nil {
+			return true, err
+		}
+		r.plans.put(name, key, p)
+	}
+	s.desired = p.desired
+	s.planned = changedChildren(p, existing)
+	return false, nil
+}
+
+// buildPlan builds the desired set, resolves its names and stamps each
+// object with its applied hash. It stops the reconcile when there are
+// problems (stalled).
+func (r *AdminStackReconciler) buildPlan(ctx context.Context, s *adminStackScope, cluster *adminstack.Cluster, existing map[string]client.Object) (*plannedSet, bool, error) {
 	d, problems := adminstack.Build(s.obj, s.records, cluster)
 	if len(problems) > 0 {
 		msg := adminstack.Summarize(problems, adminStackMaxProblems)
@@ -345,12 +371,13 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 			msg = hint + "; it is the likely cause of: " + msg
 		}
 		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
-		return true, nil
+		return nil, true, nil
 	}
-	if done, err := r.resolveNames(ctx, s, &d); done || err != nil {
-		return true, err
+	ids, done, err := r.resolveNames(ctx, s, &d)
+	if done || err != nil {
+		return nil, true, err
 	}
-	p := &plannedSet{desired: &d, objects: adminDesiredObjects(&d), hashes: map[string]string{}}
+	p := &plannedSet{desired: &d, objects: adminDesiredObjects(&d), hashes: map[string]string{}, resolved: ids, namesAt: time.Now()}
 	for _, obj := range p.objects {
 		cur := existing[childKey(obj)]
 		if st, ok := obj.(*spaceliftv1alpha1.Stack); ok && cur != nil {
@@ -360,14 +387,11 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 		}
 		hash, err := stampAppliedHash(obj)
 		if err != nil {
-			return true, err
+			return nil, true, err
 		}
 		p.hashes[childKey(obj)] = hash
 	}
-	r.plans.put(client.ObjectKeyFromObject(s.obj), key, p)
-	s.desired = p.desired
-	s.planned = changedChildren(p, existing)
-	return false, nil
+	return p, false, nil
 }
 
 // changedChildren are the desired objects whose applied hash the existing
@@ -395,11 +419,15 @@ func planKey(s *adminStackScope, c *adminstack.Cluster) string {
 		fmt.Fprintf(h, "p:%s\x00", name)
 	}
 	for _, kind := range []map[string]adminstack.Existing{c.Stacks, c.AdminStacks} {
-		for _, name := range sortedKeys(kind) {
-			e := kind[name]
-			if e.Controller == s.obj.UID {
-				continue // this AdminStack's own children
+		others := make([]string, 0, len(kind))
+		for name, e := range kind {
+			if e.Controller != s.obj.UID { // not this AdminStack's own children
+				others = append(others, name)
 			}
+		}
+		sort.Strings(others)
+		for _, name := range others {
+			e := kind[name]
 			fmt.Fprintf(h, "o:%s\x00%s\x00%s\x00", name, e.SpaceliftName, e.Controller)
 		}
 	}
@@ -411,20 +439,31 @@ type plannedSet struct {
 	desired *adminstack.Desired
 	objects []client.Object
 	hashes  map[string]string
+	// resolved are the ids the desired set's Spacelift names stood for
+	// (adminstack.ResolvedIDs), looked up at namesAt.
+	resolved []string
+	namesAt  time.Time
 }
 
 // dryRun applies the changed objects with dry-run, so that the API server's
 // validation rejects an invalid child before any child is written. It stops
-// the reconcile when one is rejected (stalled).
+// the reconcile when one is rejected (stalled), listing every rejected one.
 func (r *AdminStackReconciler) dryRun(ctx context.Context, s *adminStackScope) (bool, error) {
+	rejected := make([]string, len(s.planned))
+	_, err := r.applyAll(ctx, s.planned, func(i int, err error) error {
+		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+			rejected[i] = apiErrorCauses(err)
+			return nil
+		}
+		return fmt.Errorf("dry-run applying %s: %w", childKey(s.planned[i]), err)
+	}, client.DryRunAll)
+	if err != nil {
+		return true, err
+	}
 	var problems []adminstack.Problem
-	for _, obj := range s.planned {
-		err := r.applyObject(ctx, obj, client.DryRunAll)
-		switch {
-		case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
-			problems = append(problems, adminstack.Problem{Object: childKey(obj), Message: apiErrorCauses(err)})
-		case err != nil:
-			return true, fmt.Errorf("dry-run applying %s: %w", childKey(obj), err)
+	for i, msg := range rejected {
+		if msg != "" {
+			problems = append(problems, adminstack.Problem{Object: childKey(s.planned[i]), Message: msg})
 		}
 	}
 	if len(problems) > 0 {
@@ -434,15 +473,43 @@ func (r *AdminStackReconciler) dryRun(ctx context.Context, s *adminStackScope) (
 	return false, nil
 }
 
-// apply writes the changed objects with server-side apply.
+// apply writes the changed objects with server-side apply. The ones written
+// before a failure are recorded as applied.
 func (r *AdminStackReconciler) apply(ctx context.Context, s *adminStackScope) (bool, error) {
-	for _, obj := range s.planned {
-		if err := r.applyObject(ctx, obj); err != nil {
-			return true, fmt.Errorf("applying %s: %w", childKey(obj), err)
+	ok, err := r.applyAll(ctx, s.planned, func(i int, err error) error {
+		return fmt.Errorf("applying %s: %w", childKey(s.planned[i]), err)
+	})
+	for i, obj := range s.planned {
+		if ok[i] {
+			s.applied = append(s.applied, childKey(obj))
 		}
-		s.applied = append(s.applied, childKey(obj))
 	}
-	return false, nil
+	return err != nil, err
+}
+
+// adminStackApplyWorkers is how many objects one reconcile applies (or
+// dry-runs) at a time. The API server answers each in milliseconds; one at
+// a time, 10 000 new children would wait minutes to exist.
+const adminStackApplyWorkers = 16
+
+// applyAll applies objs, adminStackApplyWorkers at a time, and reports which
+// succeeded. onError decides about each failure: nil lets the others go on
+// (the caller recorded it), an error stops the rest and is returned (the
+// first one, when several are).
+func (r *AdminStackReconciler) applyAll(ctx context.Context, objs []client.Object, onError func(i int, err error) error, opts ...client.ApplyOption) ([]bool, error) {
+	ok := make([]bool, len(objs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(adminStackApplyWorkers)
+	for i, obj := range objs {
+		g.Go(func() error {
+			if err := r.applyObject(gctx, obj, opts...); err != nil {
+				return onError(i, err)
+			}
+			ok[i] = true
+			return nil
+		})
+	}
+	return ok, g.Wait()
 }
 
 // prune deletes the children that are no longer selected when spec.prune is
@@ -569,7 +636,7 @@ func controlledBy(objs map[string]client.Object, uid types.UID) map[string]clien
 // Read-your-writes consistency is off: for an unstructured apply it would
 // start a second, unstructured cache of every Stack and AdminStack. Nothing
 // needs it: the roll-up counts a desired child it does not see yet as not
-// Ready, and the Owns watch reconciles again once the cache has it.
+// Ready, and the child watch reconciles again once the cache has it.
 func (r *AdminStackReconciler) applyObject(ctx context.Context, obj client.Object, opts ...client.ApplyOption) error {
 	u, err := applyBodyOf(obj)
 	if err != nil {
@@ -708,7 +775,8 @@ func (r *AdminStackReconciler) recordEvents(before *spaceliftv1alpha1.AdminStack
 }
 
 // SetupWithManager registers the reconciler. Besides AdminStacks it watches
-// the Stacks and AdminStacks they own (for the roll-up), the ConfigMaps they
+// the Stacks and AdminStacks they control (for the roll-up; their events are
+// filtered and coalesced, see childEvents), the ConfigMaps they
 // mount, and Policies (a missing Policy stalls them). Git Secrets are read
 // with a direct GET on every fetch and not watched, so that the operator
 // needs no list or watch permission on Secrets.
@@ -733,8 +801,8 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	createOrDelete := predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&spaceliftv1alpha1.AdminStack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&spaceliftv1alpha1.Stack{}).
-		Owns(&spaceliftv1alpha1.AdminStack{}).
+		Watches(&spaceliftv1alpha1.Stack{}, childEvents()).
+		Watches(&spaceliftv1alpha1.AdminStack{}, childEvents()).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackConfigMapIndex))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: adminStackReconcileTimeout}).
@@ -765,9 +833,8 @@ func (r *AdminStackReconciler) adminStacksIndexed(field string) handler.MapFunc 
 // lastCache keeps, per AdminStack, the last value computed for a key, so
 // that reconciles triggered by child status changes reuse it while the key
 // (what the value depends on) is unchanged. It keeps the last atmos
-// expansion (key: source revision and atmos settings) and the last desired
-// set with its hashes and name lookups (key: planKey; those entries live at
-// most one interval, after which names are looked up again).
+// expansion (key: source revision and atmos settings) and the last planned
+// set (key: planKey).
 type lastCache[T any] struct {
 	mu      sync.Mutex
 	entries map[types.NamespacedName]lastEntry[T]
@@ -775,32 +842,32 @@ type lastCache[T any] struct {
 
 type lastEntry[T any] struct {
 	key   string
-	at    time.Time
 	value T
 }
 
-// get returns the value stored for name under key, unless it is older than
-// maxAge (0: any age).
-func (c *lastCache[T]) get(name types.NamespacedName, key string, maxAge time.Duration) (T, bool) {
+// get returns the value stored for name under key.
+func (c *lastCache[T]) get(name types.NamespacedName, key string) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[name]
-	if !ok || e.key != key || (maxAge > 0 && time.Since(e.at) > maxAge) {
+	if !ok || e.key != key {
 		var zero T
 		return zero, false
 	}
 	return e.value, true
 }
 
+// put stores v for name under key, replacing what name had.
 func (c *lastCache[T]) put(name types.NamespacedName, key string, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[types.NamespacedName]lastEntry[T]{}
 	}
-	c.entries[name] = lastEntry[T]{key: key, at: time.Now(), value: v}
+	c.entries[name] = lastEntry[T]{key: key, value: v}
 }
 
+// forget drops what is stored for name.
 func (c *lastCache[T]) forget(name types.NamespacedName) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

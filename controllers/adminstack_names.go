@@ -26,23 +26,39 @@ const adminStackMaxUnknownNames = 20
 const directoryTimeout = 30 * time.Second
 
 // resolveNames replaces the worker pools, spaces and contexts that the
-// desired set names with their Spacelift ids, listing each kind once per
-// reconcile. It stops the reconcile when a name is unknown or ambiguous
-// (stalled, every such name listed with where it was set) or when the
-// credentials need a person; a failed list is returned for backoff.
-func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackScope, d *adminstack.Desired) (bool, error) {
-	kinds := d.NeededKinds()
+// desired set names with their Spacelift ids and returns those ids (see
+// adminstack.ResolvedIDs). It stops the reconcile when a name is unknown or
+// ambiguous (stalled, every such name listed with where it was set) or when
+// lookUpNames does.
+func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackScope, d *adminstack.Desired) ([]string, bool, error) {
+	dir, done, err := r.lookUpNames(ctx, s, d.NeededKinds())
+	if done || err != nil {
+		return nil, true, err
+	}
+	if problems := adminstack.ResolveNames(d, dir); len(problems) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonUnknownName, adminstack.Summarize(problems, adminStackMaxUnknownNames)}
+		return nil, true, nil
+	}
+	ids, _ := adminstack.ResolvedIDs(d, dir)
+	return ids, false, nil
+}
+
+// lookUpNames lists the Spacelift objects of the given kinds, each kind once;
+// no kinds give an empty directory and no request. It stops the reconcile
+// when the credentials need a person (stalled); a failed list is returned
+// for backoff.
+func (r *AdminStackReconciler) lookUpNames(ctx context.Context, s *adminStackScope, kinds []adminstack.NameKind) (*adminstack.Directory, bool, error) {
 	if len(kinds) == 0 {
-		return false, nil
+		return adminstack.NewDirectory(nil), false, nil
 	}
 	api, _, stalled, err := connect(ctx, r.Credentials, s.obj.Namespace, s.obj.Spec.CredentialsRef,
 		r.NewDirectoryAPI, func(c *spacelift.Client) DirectoryAPI { return c })
 	if err != nil {
-		return true, err
+		return nil, true, err
 	}
 	if stalled != nil {
 		s.stalled = stalled
-		return true, nil
+		return nil, true, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, directoryTimeout)
 	defer cancel()
@@ -50,15 +66,11 @@ func (r *AdminStackReconciler) resolveNames(ctx context.Context, s *adminStackSc
 	if err != nil {
 		if v := judge(err, "lookup"); v.stalled != nil {
 			s.stalled = v.stalled
-			return true, nil
+			return nil, true, nil
 		}
-		return true, err
+		return nil, true, err
 	}
-	if problems := adminstack.ResolveNames(d, dir); len(problems) > 0 {
-		s.stalled = &condition{spaceliftv1alpha1.ReasonUnknownName, adminstack.Summarize(problems, adminStackMaxUnknownNames)}
-		return true, nil
-	}
-	return false, nil
+	return dir, false, nil
 }
 
 // LookUpDirectory lists the Spacelift objects of the given kinds, for

@@ -147,6 +147,23 @@ func ResolveNames(d *Desired, dir *Directory) []Problem {
 	return problems
 }
 
+// ResolvedIDs returns the id each reference of d stands for in dir, in the
+// order of d.Names, and false when one is unknown or ambiguous. It changes
+// nothing: equal results for two directories mean that ResolveNames makes
+// the same objects of both, so a desired set resolved against the first one
+// still holds.
+func ResolvedIDs(d *Desired, dir *Directory) ([]string, bool) {
+	ids := make([]string, len(d.Names))
+	for i, ref := range d.Names {
+		id, msg := dir.lookup(ref)
+		if msg != "" {
+			return nil, false
+		}
+		ids[i] = id
+	}
+	return ids, true
+}
+
 // NeededKinds are the kinds d names, in NameKinds order: what the controller
 // has to list.
 func (d *Desired) NeededKinds() []NameKind {

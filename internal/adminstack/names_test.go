@@ -88,3 +88,38 @@ func TestResolveNames(t *testing.T) {
 		t.Errorf("admin stack not resolved: space %q, pool %q", d.Admin.Spec.Space, d.Admin.Spec.WorkerPool)
 	}
 }
+
+func TestResolvedIDs(t *testing.T) {
+	refs := []NameRef{
+		{Kind: KindWorkerPool, Value: "acme-workers"},
+		{Kind: KindSpace, Value: "plat", Match: MatchName},
+		{Kind: KindContext, Value: "aws-creds", Match: MatchID},
+	}
+	renamed := NewDirectory(map[NameKind][]SpaceliftObject{
+		KindWorkerPool: {{ID: "01HWP-NEW", Name: "acme-workers"}},
+		KindSpace:      {{ID: "plat-01HX", Name: "plat"}},
+		KindContext:    {{ID: "aws-creds", Name: "AWS credentials"}},
+	})
+	tests := []struct {
+		name string
+		refs []NameRef
+		dir  *Directory
+		want []string
+		ok   bool
+	}{
+		{"no references", nil, testDirectory(), []string{}, true},
+		{"every reference resolves, in order", refs, testDirectory(), []string{"01HWP", "plat-01HX", "aws-creds"}, true},
+		{"a worker pool recreated under the same name", refs, renamed, []string{"01HWP-NEW", "plat-01HX", "aws-creds"}, true},
+		{"an ambiguous name", []NameRef{{Kind: KindSpace, Value: "twin"}}, testDirectory(), nil, false},
+		{"an unknown name", append(refs, NameRef{Kind: KindContext, Value: "gone"}), testDirectory(), nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Desired{Names: tt.refs}
+			got, ok := ResolvedIDs(d, tt.dir)
+			if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ResolvedIDs = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
