@@ -208,23 +208,16 @@ func (s *Server) Seed(seed Seed) error {
 		if wp.ID == "" {
 			return errors.New("seeded worker pool needs an id")
 		}
-		d := &workerPoolData{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now, UpdatedAt: now}
-		if wp.Description != "" {
-			desc := wp.Description
-			d.Description = &desc
-		}
+		d := &workerPoolData{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Description: unlessEmpty(wp.Description),
+			Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now, UpdatedAt: now}
 		s.st.WorkerPools[d.ID] = d
 	}
 	for _, c := range seed.Contexts {
 		if c.ID == "" {
 			return errors.New("seeded context needs an id")
 		}
-		rec := &contextRecord{contextData: contextData{ID: graphql.ID(c.ID), Name: cmpOr(c.Name, c.ID),
+		rec := &contextRecord{contextData: contextData{ID: graphql.ID(c.ID), Name: cmpOr(c.Name, c.ID), Description: unlessEmpty(c.Description),
 			Labels: cloneStrings(c.Labels), Space: orRoot(c.Space), CreatedAt: now, UpdatedAt: now}, Config: []*configRecord{}}
-		if c.Description != "" {
-			desc := c.Description
-			rec.Description = &desc
-		}
 		for _, el := range c.Config {
 			if err := checkEnum("seeded config element "+el.ID+" type", "ConfigType", cmpOr(el.Type, "ENVIRONMENT_VARIABLE")); err != nil {
 				return err
@@ -240,11 +233,7 @@ func (s *Server) Seed(seed Seed) error {
 		}
 		d := &awsIntegration{ID: graphql.ID(in.ID), Name: cmpOr(in.Name, in.ID), RoleArn: in.RoleArn, ExternalId: in.ExternalID,
 			DurationSeconds: cmpOr(in.DurationSeconds, 900), GenerateCredentialsInWorker: in.GenerateCredentialsInWorker,
-			Labels: cloneStrings(in.Labels), Space: orRoot(in.Space), AutoattachEnabled: in.AutoattachEnabled}
-		if in.Region != "" {
-			region := in.Region
-			d.Region = &region
-		}
+			Labels: cloneStrings(in.Labels), Space: orRoot(in.Space), AutoattachEnabled: in.AutoattachEnabled, Region: unlessEmpty(in.Region)}
 		s.st.AwsIntegrations[d.ID] = d
 	}
 	for _, r := range seed.Roles {
@@ -266,11 +255,7 @@ func (s *Server) Seed(seed Seed) error {
 		if !ok {
 			return fmt.Errorf("stack %q: %w", o.Stack, errNotFound)
 		}
-		out := outputData{ID: graphql.ID(o.ID), Sensitive: o.Sensitive, Val: o.Value}
-		if o.Description != "" {
-			desc := o.Description
-			out.Description = &desc
-		}
+		out := outputData{ID: graphql.ID(o.ID), Sensitive: o.Sensitive, Val: o.Value, Description: unlessEmpty(o.Description)}
 		outs := slices.DeleteFunc(slices.Clone(st.Outputs), func(x outputData) bool { return x.ID == out.ID })
 		st.Outputs = append(outs, out)
 	}
@@ -519,4 +504,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// unlessEmpty is a seed's optional string: nil when it is empty.
+func unlessEmpty(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
