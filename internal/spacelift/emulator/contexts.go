@@ -158,20 +158,10 @@ var contextSearchFields = map[string]searchField[*contextRecord]{
 	"space":  {strings: func(c *contextRecord) []string { return []string{string(c.Space)} }},
 }
 
-type contextEdge struct {
-	Cursor string
-	Node   *contextView
-}
-
-type contextsConnection struct {
-	Edges    []*contextEdge
-	PageInfo pageInfo
-}
-
 // SearchContexts pages through contexts like searchStacks does.
-func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*contextsConnection, error) {
-	return locked(ctx, r.s, func() (*contextsConnection, error) {
-		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Contexts), contextSearchFields,
+func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*connection[*contextView], error) {
+	return locked(ctx, r.s, func() (*connection[*contextView], error) {
+		return searchPage(args.Input, sortedValues(r.s.st.Contexts), contextSearchFields,
 			func(c *contextRecord) graphql.ID { return c.ID },
 			func(c *contextRecord) string {
 				return strings.Join(append([]string{string(c.ID), c.Name, deref(c.Description)}, c.Labels...), " ")
@@ -186,14 +176,6 @@ func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*co
 					return cmp.Compare(a.UpdatedAt, b.UpdatedAt)
 				}
 				return 0
-			})
-		if err != nil {
-			return nil, err
-		}
-		conn := &contextsConnection{Edges: make([]*contextEdge, len(items)), PageInfo: pi}
-		for i, c := range items {
-			conn.Edges[i] = &contextEdge{Cursor: cursors[i], Node: r.s.contextViewLocked(c)}
-		}
-		return conn, nil
+			}, r.s.contextViewLocked)
 	})
 }

@@ -119,16 +119,6 @@ type pageInfo struct {
 	StartCursor     *string
 }
 
-type stackEdge struct {
-	Cursor string
-	Node   *stackView
-}
-
-type stacksConnection struct {
-	Edges    []*stackEdge
-	PageInfo pageInfo
-}
-
 // searchField extracts the searchable values of one field of an item;
 // isBool marks fields that take booleanEquals.
 type searchField[T any] struct {
@@ -243,6 +233,31 @@ func globMatch(pattern, v string) bool {
 
 const defaultPageSize = 50
 
+// edge and connection are the answer of a search* query.
+type edge[V any] struct {
+	Cursor string
+	Node   V
+}
+
+type connection[V any] struct {
+	Edges    []*edge[V]
+	PageInfo pageInfo
+}
+
+// searchPage is page for a search* query: the page's items as views.
+func searchPage[T, V any](in searchInput, items []T, fields map[string]searchField[T], id func(T) graphql.ID,
+	text func(T) string, less func(field string, a, b T) int, view func(T) V) (*connection[V], error) {
+	got, cursors, pi, err := page(in, items, fields, id, text, less)
+	if err != nil {
+		return nil, err
+	}
+	conn := &connection[V]{Edges: make([]*edge[V], len(got)), PageInfo: pi}
+	for i, it := range got {
+		conn.Edges[i] = &edge[V]{Cursor: cursors[i], Node: view(it)}
+	}
+	return conn, nil
+}
+
 // page filters, orders and cuts items the way Spacelift's search* queries do.
 func page[T any](in searchInput, items []T, fields map[string]searchField[T], id func(T) graphql.ID,
 	text func(T) string, less func(field string, a, b T) int) ([]T, []string, pageInfo, error) {
@@ -318,9 +333,9 @@ func page[T any](in searchInput, items []T, fields map[string]searchField[T], id
 	return out, cursors, pi, nil
 }
 
-func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*stacksConnection, error) {
-	return locked(ctx, r.s, func() (*stacksConnection, error) {
-		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
+func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*connection[*stackView], error) {
+	return locked(ctx, r.s, func() (*connection[*stackView], error) {
+		return searchPage(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
 			func(s *stackRecord) graphql.ID { return s.ID },
 			func(s *stackRecord) string {
 				return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
@@ -337,15 +352,7 @@ func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*stac
 					return compareBool(a.Starred, b.Starred)
 				}
 				return 0
-			})
-		if err != nil {
-			return nil, err
-		}
-		conn := &stacksConnection{Edges: make([]*stackEdge, len(items)), PageInfo: pi}
-		for i, st := range items {
-			conn.Edges[i] = &stackEdge{Cursor: cursors[i], Node: r.s.stackViewLocked(st)}
-		}
-		return conn, nil
+			}, r.s.stackViewLocked)
 	})
 }
 
@@ -368,19 +375,9 @@ func (r *rootResolver) Policies(ctx context.Context) ([]*policyView, error) {
 	})
 }
 
-type policyEdge struct {
-	Cursor string
-	Node   *policyView
-}
-
-type policiesConnection struct {
-	Edges    []*policyEdge
-	PageInfo pageInfo
-}
-
-func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*policiesConnection, error) {
-	return locked(ctx, r.s, func() (*policiesConnection, error) {
-		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
+func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*connection[*policyView], error) {
+	return locked(ctx, r.s, func() (*connection[*policyView], error) {
+		return searchPage(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
 			func(p *policyData) graphql.ID { return p.ID },
 			func(p *policyData) string {
 				return strings.Join(append([]string{string(p.ID), p.Name}, p.Labels...), " ")
@@ -393,15 +390,7 @@ func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*po
 					return cmp.Compare(a.CreatedAt, b.CreatedAt)
 				}
 				return 0
-			})
-		if err != nil {
-			return nil, err
-		}
-		conn := &policiesConnection{Edges: make([]*policyEdge, len(items)), PageInfo: pi}
-		for i, p := range items {
-			conn.Edges[i] = &policyEdge{Cursor: cursors[i], Node: r.s.policyViewLocked(p)}
-		}
-		return conn, nil
+			}, r.s.policyViewLocked)
 	})
 }
 

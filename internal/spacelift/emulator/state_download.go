@@ -23,20 +23,10 @@ var workerPoolSearchFields = map[string]searchField[*workerPoolData]{
 	"space": {strings: func(w *workerPoolData) []string { return []string{string(w.Space)} }},
 }
 
-type workerPoolEdge struct {
-	Cursor string
-	Node   *workerPoolView
-}
-
-type workerPoolsConnection struct {
-	Edges    []*workerPoolEdge
-	PageInfo pageInfo
-}
-
 // SearchWorkerPools pages through private worker pools like searchStacks.
-func (r *rootResolver) SearchWorkerPools(ctx context.Context, args searchArgs) (*workerPoolsConnection, error) {
-	return locked(ctx, r.s, func() (*workerPoolsConnection, error) {
-		items, cursors, pi, err := page(args.Input, sortedValues(r.s.st.WorkerPools), workerPoolSearchFields,
+func (r *rootResolver) SearchWorkerPools(ctx context.Context, args searchArgs) (*connection[*workerPoolView], error) {
+	return locked(ctx, r.s, func() (*connection[*workerPoolView], error) {
+		return searchPage(args.Input, sortedValues(r.s.st.WorkerPools), workerPoolSearchFields,
 			func(w *workerPoolData) graphql.ID { return w.ID },
 			func(w *workerPoolData) string {
 				return strings.Join(append([]string{string(w.ID), w.Name, deref(w.Description)}, w.Labels...), " ")
@@ -49,15 +39,7 @@ func (r *rootResolver) SearchWorkerPools(ctx context.Context, args searchArgs) (
 					return cmp.Compare(a.CreatedAt, b.CreatedAt)
 				}
 				return 0
-			})
-		if err != nil {
-			return nil, err
-		}
-		conn := &workerPoolsConnection{Edges: make([]*workerPoolEdge, len(items)), PageInfo: pi}
-		for i, w := range items {
-			conn.Edges[i] = &workerPoolEdge{Cursor: cursors[i], Node: r.s.workerPoolViewLocked(w)}
-		}
-		return conn, nil
+			}, r.s.workerPoolViewLocked)
 	})
 }
 
