@@ -37,10 +37,13 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/testenv"
 )
 
-// The API key the emulator accepts; Suite.Credentials carries it too.
+// The API key the emulator accepts; Suite.Credentials and the credentials
+// Secret carry it.
 const (
-	APIKeyID     = "test-key"
-	APIKeySecret = "test-secret-value"
+	// APIKeyID is the API key's ID.
+	APIKeyID = "test-key"
+	// APIKeySecret is the API key's secret.
+	APIKeySecret = "test-secret-value" //nolint:gosec // the emulator's test key, not a credential
 )
 
 // Options says what differs between the suites.
@@ -90,7 +93,7 @@ type Suite struct {
 	// the reconcilers did there.
 	Spacelift *spacelift.Client
 
-	// stops undo what Start did, in the order they were added.
+	// stops undo what Start did; Stop calls the last added first.
 	stops []func()
 }
 
