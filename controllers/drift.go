@@ -66,20 +66,35 @@ func (c *StackCache) set(api StackAPI) *stackSnapshots {
 	return s
 }
 
-// Get returns the snapshot of stack id. ok is false when the stack is not in
-// the snapshots, or was written since they were taken (read it directly).
-func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelift.StackSnapshot, bool, error) {
+// snapshotState is what the snapshots know of one stack.
+type snapshotState int
+
+const (
+	// snapshotUnknown: the operator wrote to the stack since the snapshots
+	// were taken; read it directly.
+	snapshotUnknown snapshotState = iota
+	// snapshotFound: the snapshots hold the stack.
+	snapshotFound
+	// snapshotAbsent: the snapshots, taken after the operator's last write
+	// to this id, do not have it.
+	snapshotAbsent
+)
+
+// Get returns the snapshot of stack id and what the snapshots know of it.
+func (c *StackCache) Get(ctx context.Context, api StackAPI, id string) (spacelift.StackSnapshot, snapshotState, error) {
 	set := c.set(api)
 	if err := c.ensure(ctx, api, set, id); err != nil {
-		return spacelift.StackSnapshot{}, false, err
+		return spacelift.StackSnapshot{}, snapshotUnknown, err
 	}
 	set.mu.Lock()
 	defer set.mu.Unlock()
 	if _, dirty := set.dirty[id]; dirty {
-		return spacelift.StackSnapshot{}, false, nil
+		return spacelift.StackSnapshot{}, snapshotUnknown, nil
 	}
-	snap, ok := set.byID[id]
-	return snap, ok, nil
+	if snap, ok := set.byID[id]; ok {
+		return snap, snapshotFound, nil
+	}
+	return spacelift.StackSnapshot{}, snapshotAbsent, nil
 }
 
 // Drift returns the drift state of stack id from the snapshots, dirty or not:
@@ -166,9 +181,9 @@ func (c *StackCache) refresh(api StackAPI, set *stackSnapshots, done chan struct
 	close(done)
 }
 
-// directReadCost is about how many requests reading one stack directly takes
-// (the stack, config, policies, contexts, dependencies, AWS integrations).
-const directReadCost = 6
+// directReadCost is how many requests reading one stack directly takes
+// (ObserveStack).
+const directReadCost = 1
 
 // refreshIsCheaper reports whether refreshing the snapshots now costs fewer
 // requests than reading every dirty stack directly. Unless the direct reads

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -160,8 +159,8 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	// Role bindings come before the settings, so that a stack that still
 	// carries the administrative flag gets its Space Admin binding before the
 	// flag is turned off.
-	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.syncRoleBindings, r.updateStack, r.syncConfig,
-		r.syncPolicies, r.syncContexts, r.syncDriftDetection, r.syncDependencies, r.syncAWS, r.syncWebhooks, r.observeDrift, r.syncRuns, r.observeRuns, r.syncOutputs} {
+	for _, phase := range []stackPhase{r.resolveRefs, r.observe, r.createOrAdopt, r.linkStack, r.syncRoleBindings, r.syncParts,
+		r.observeDrift, r.syncRuns, r.observeRuns, r.syncOutputs} {
 		done, err := phase(ctx, s)
 		if s.wrote {
 			r.Cache.MarkDirty(s.api, s.id)
@@ -224,30 +223,71 @@ func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool,
 	return false, nil
 }
 
-// observe reads the stack from Spacelift by the id recorded on the object, or
-// the id its name yields. It never writes to Spacelift.
+// observe reads the stack with all its parts: from the shared snapshots
+// when they hold it, else with one request. A new object whose stack the
+// snapshots do not have goes straight to create; one whose create may have
+// landed before its id was written (create-pending) is first looked for by
+// its ownership label. It never writes to Spacelift.
 func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, error) {
 	s.id = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	pending := s.id == "" && s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != ""
+	if pending {
+		id, err := r.findOwned(ctx, s)
+		if err != nil {
+			return true, err
+		}
+		s.id = id
+	}
 	if s.id == "" {
 		s.id = slug(stackName(s.obj))
 	}
 	if s.forced != "" {
 		r.Cache.MarkDirty(s.api, s.id)
 	}
-	snap, ok, err := r.Cache.Get(ctx, s.api, s.id)
+	snap, state, err := r.Cache.Get(ctx, s.api, s.id)
 	if err != nil {
 		return true, err
 	}
-	if ok {
+	switch {
+	case state == snapshotFound:
 		s.snapshot, s.observed = &snap, snap.Stack
 		return false, nil
+	case state == snapshotAbsent && !pending && s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] == "":
+		return false, nil
 	}
-	st, err := s.api.GetStack(ctx, s.id)
-	if err != nil && !spacelift.IsNotFound(err) {
-		return true, fmt.Errorf("reading stack %q: %w", s.id, err)
+	return false, r.observeDirectly(ctx, s)
+}
+
+// observeDirectly reads the stack with one request; a missing stack leaves
+// observed nil.
+func (r *StackReconciler) observeDirectly(ctx context.Context, s *stackScope) error {
+	snap, err := s.api.ObserveStack(ctx, s.id)
+	if spacelift.IsNotFound(err) {
+		s.snapshot, s.observed = nil, nil
+		return nil
 	}
-	s.observed = st
-	return false, nil
+	if err != nil {
+		return fmt.Errorf("reading stack %q: %w", s.id, err)
+	}
+	s.snapshot, s.observed = snap, snap.Stack
+	return nil
+}
+
+// findOwned looks for the stack carrying this object's ownership label, for
+// an object whose create may have landed before its id was recorded. It
+// returns "" when there is none.
+func (r *StackReconciler) findOwned(ctx context.Context, s *stackScope) (string, error) {
+	label := ownerLabel(s.obj.Namespace, s.obj.Name)
+	found, err := s.api.SearchStacks(ctx, spacelift.StringPredicate("label", label))
+	if err != nil {
+		return "", fmt.Errorf("looking for the stack labelled %s: %w", label, err)
+	}
+	for _, st := range found {
+		if c, _ := claimOf(st.Labels, s.obj.Namespace, s.obj.Name); c == claimOwned {
+			return st.ID, nil
+		}
+	}
+	return "", nil
 }
 
 // createOrAdopt creates the stack when it does not exist, marking the object
@@ -255,27 +295,41 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 // this object's ownership label or adoption was asked for.
 func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (bool, error) {
 	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
-	if s.observed != nil {
-		c, owner := claimOf(s.observed.Labels, s.obj.Namespace, s.obj.Name)
-		switch {
-		case c == claimForeign:
-			s.stalled = foreignOwner("Stack", "stack", s.id, owner)
-			return true, nil
-		case c == claimUnowned && !s.obj.Spec.AdoptExisting:
-			s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
-				"a Spacelift stack with id %q exists and carries no ownership label (%s<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name", s.id, spaceliftv1alpha1.LabelOwnership)}
-			return true, nil
-		case c == claimOwned && known:
-			return false, nil
+	if s.observed == nil {
+		done, err := r.create(ctx, s, known)
+		if err == nil || !spacelift.IsInvalidInput(err) {
+			return done, err
 		}
-		if err := recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "stack", s.id)); err != nil {
-			return true, err
+		// The stack may exist after all: created since the snapshots were
+		// taken, or by a create whose answer was lost.
+		if oerr := r.observeDirectly(ctx, s); oerr != nil || s.observed == nil {
+			return true, errors.Join(err, oerr)
 		}
-		if c == claimUnowned {
-			r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Adopted", "Adopted existing Spacelift stack %s", s.id)
-		}
+	}
+	c, owner := claimOf(s.observed.Labels, s.obj.Namespace, s.obj.Name)
+	switch {
+	case c == claimForeign:
+		s.stalled = foreignOwner("Stack", "stack", s.id, owner)
+		return true, nil
+	case c == claimUnowned && !s.obj.Spec.AdoptExisting:
+		s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
+			"a Spacelift stack with id %q exists and carries no ownership label (%s<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name", s.id, spaceliftv1alpha1.LabelOwnership)}
+		return true, nil
+	case c == claimOwned && known:
 		return false, nil
 	}
+	if err := recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "stack", s.id)); err != nil {
+		return true, err
+	}
+	if c == claimUnowned {
+		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Adopted", "Adopted existing Spacelift stack %s", s.id)
+	}
+	return false, nil
+}
+
+// create creates the stack, with the create-pending mark written first so
+// that a create whose id never got recorded is looked for before another.
+func (r *StackReconciler) create(ctx context.Context, s *stackScope, known bool) (bool, error) {
 	if err := setAnnotation(ctx, r.Client, s.obj, spaceliftv1alpha1.AnnotationCreatePending, s.id); err != nil {
 		return true, err
 	}
@@ -288,10 +342,10 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 	s.observed = st
 	s.id = st.ID
 	// A stack this reconcile just created has no config, attachments,
-	// dependencies or runs of the operator's yet: the sync phases start
-	// from that instead of reading each part back (six requests). What
-	// Spacelift attached by itself (autoattach labels) is left alone, as
-	// always, and the next reconcile reads everything.
+	// dependencies or runs of the operator's yet: the parts start from
+	// that instead of reading the stack back. What Spacelift attached by
+	// itself (autoattach labels) shows up as a refusal that appliedAnyway
+	// checks, and in the next observation.
 	s.snapshot = &spacelift.StackSnapshot{Stack: st}
 	if err := recordID(ctx, r.Client, s.obj, st.ID, webURL(s.endpoint, "stack", st.ID)); err != nil {
 		return true, err
@@ -307,25 +361,6 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 // linkStack points Argo CD's external link at the stack's Spacelift page.
 func (r *StackReconciler) linkStack(ctx context.Context, s *stackScope) (bool, error) {
 	return false, ensureLink(ctx, r.Client, s.obj, webURL(s.endpoint, "stack", s.id))
-}
-
-// updateStack writes the stack's settings when Spacelift differs from the spec,
-// which also reverts edits made in the Spacelift UI.
-func (r *StackReconciler) updateStack(ctx context.Context, s *stackScope) (bool, error) {
-	want := desiredStackInput(s.obj)
-	diff := stackDiff(want, s.observed)
-	if len(diff) == 0 {
-		return false, nil
-	}
-	log.FromContext(ctx).V(1).Info("stack differs from spec", "stack", s.id, "diff", diff)
-	s.wrote = true
-	st, err := s.api.UpdateStack(ctx, s.id, want)
-	if err != nil {
-		return true, fmt.Errorf("updating stack %q: %w", s.id, err)
-	}
-	s.observed = st
-	r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Updated", "Updated Spacelift stack %s: %s", s.id, summarizeDiff(diff))
-	return false, nil
 }
 
 // reconcileDelete deletes the Spacelift stack as spec.deletionPolicy says and
@@ -345,7 +380,7 @@ func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (c
 		return ctrl.Result{RequeueAfter: r.interval(obj.Spec.Interval)}, nil
 	}
 	s.id = id
-	st, err := s.api.GetStack(ctx, id)
+	snap, err := s.api.ObserveStack(ctx, id)
 	if spacelift.IsNotFound(err) {
 		r.Recorder.Eventf(obj, corev1.EventTypeNormal, "Deleted", "Spacelift stack %s is deleted", id)
 		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
@@ -353,6 +388,7 @@ func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (c
 	if err != nil {
 		return r.classify(ctx, s, fmt.Errorf("reading stack %q: %w", id, err))
 	}
+	st := snap.Stack
 	if c, owner := claimOf(st.Labels, obj.Namespace, obj.Name); c != claimOwned {
 		r.Recorder.Eventf(obj, corev1.EventTypeWarning, "NotDeleted", "Spacelift stack %s is managed by %s, not this one: left it in place", id, c.manager(owner))
 		return ctrl.Result{}, removeFinalizer(ctx, r.Client, obj)
@@ -363,8 +399,8 @@ func (r *StackReconciler) reconcileDelete(ctx context.Context, s *stackScope) (c
 	}
 	if st.ProtectFromDeletion {
 		// The spec no longer protects the stack, but Spacelift still does.
-		in := desiredStackInput(obj)
-		if _, err := s.api.UpdateStack(ctx, id, in); err != nil {
+		lift := []spacelift.Mutation{spacelift.UpdateStackMutation(id, desiredStackInput(obj))}
+		if _, err := s.api.Apply(ctx, applyName, lift); err != nil {
 			return r.classify(ctx, s, fmt.Errorf("lifting deletion protection of stack %q: %w", id, err))
 		}
 	}
@@ -466,13 +502,4 @@ func (r *StackReconciler) referencing(kind string) handler.MapFunc {
 		}
 		return reqs
 	}
-}
-
-// summarizeDiff names the changed fields, for events.
-func summarizeDiff(diff []string) string {
-	fields := make([]string, 0, len(diff))
-	for _, d := range diff {
-		fields = append(fields, strings.SplitN(d, ":", 2)[0])
-	}
-	return strings.Join(fields, ", ")
 }

@@ -53,18 +53,25 @@ func TestStackCacheRefreshesInTheBackground(t *testing.T) {
 
 	// The first read has nothing to serve: it waits for the refresh.
 	api.release <- struct{}{}
-	snap, ok, err := c.Get(ctx, api, "net")
-	if err != nil || !ok || snap.Stack.Description != "v1" {
-		t.Fatalf("first Get = %+v, %v, %v", snap, ok, err)
+	snap, state, err := c.Get(ctx, api, "net")
+	if err != nil || state != snapshotFound || snap.Stack.Description != "v1" {
+		t.Fatalf("first Get = %+v, %v, %v", snap, state, err)
+	}
+	if _, state, _ := c.Get(ctx, api, "other"); state != snapshotAbsent {
+		t.Errorf("a stack the snapshots lack: state %v, want absent", state)
+	}
+	c.MarkDirty(api, "other")
+	if _, state, _ := c.Get(ctx, api, "other"); state != snapshotUnknown {
+		t.Errorf("a stack written since the snapshots: state %v, want unknown", state)
 	}
 
 	// Stale snapshots serve at once while the refresh is held up.
 	advance(2 * time.Minute)
 	api.next.Store("v2")
 	start := time.Now()
-	snap, ok, err = c.Get(ctx, api, "net")
-	if err != nil || !ok || snap.Stack.Description != "v1" || time.Since(start) > time.Second {
-		t.Fatalf("stale Get = %+v, %v, %v after %s; want v1 at once", snap, ok, err, time.Since(start))
+	snap, state, err = c.Get(ctx, api, "net")
+	if err != nil || state != snapshotFound || snap.Stack.Description != "v1" || time.Since(start) > time.Second {
+		t.Fatalf("stale Get = %+v, %v, %v after %s; want v1 at once", snap, state, err, time.Since(start))
 	}
 	if _, _, err := c.Get(ctx, api, "net"); err != nil {
 		t.Fatal(err)
