@@ -124,12 +124,10 @@ type contextConfigDeleteArgs struct {
 // ContextConfigDelete removes a config element; a missing one is null.
 func (r *rootResolver) ContextConfigDelete(ctx context.Context, args contextConfigDeleteArgs) (*configView, error) {
 	return onObject(ctx, r.s, contextObjects, args.Context, func(c *contextRecord) (*configView, error) {
-		i := slices.IndexFunc(c.Config, func(x *configRecord) bool { return x.ID == args.ID })
-		if i < 0 {
+		el := removeFrom(&c.Config, func(x *configRecord) bool { return x.ID == args.ID })
+		if el == nil {
 			return nil, nil
 		}
-		el := c.Config[i]
-		c.Config = slices.Delete(slices.Clone(c.Config), i, i+1)
 		c.UpdatedAt = unix(r.s.nowLocked())
 		return newConfigView(el), nil
 	})

@@ -537,12 +537,10 @@ type stackConfigDeleteArgs struct {
 
 func (r *rootResolver) StackConfigDelete(ctx context.Context, args stackConfigDeleteArgs) (*configView, error) {
 	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(rec *stackRecord) (*configView, error) {
-		idx := slices.IndexFunc(rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
-		if idx < 0 {
+		el := removeFrom(&rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
+		if el == nil {
 			return nil, nil
 		}
-		el := rec.Config[idx]
-		rec.Config = slices.Delete(slices.Clone(rec.Config), idx, idx+1)
 		return newConfigView(el), nil
 	})
 }
@@ -1060,13 +1058,12 @@ type webhookDeleteArgs struct {
 
 func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webhookDeleteArgs) (*webhookData, error) {
 	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(rec *stackRecord) (*webhookData, error) {
-		i := slices.IndexFunc(rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
-		if i < 0 {
+		w := removeFrom(&rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
+		if w == nil {
 			return nil, nil
 		}
-		c := *rec.Webhooks[i]
+		c := *w
 		c.Deleted = true
-		rec.Webhooks = slices.Delete(slices.Clone(rec.Webhooks), i, i+1)
 		return &c, nil
 	})
 }

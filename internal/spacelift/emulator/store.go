@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/graph-gophers/graphql-go"
@@ -213,4 +214,16 @@ func detach[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.I
 		delete(attached, id)
 		return view(a), nil
 	})
+}
+
+// removeFrom takes the first element that matches out of a record's list,
+// which it replaces (views may still hold the old one); nil when none does.
+func removeFrom[E any](list *[]*E, match func(*E) bool) *E {
+	i := slices.IndexFunc(*list, match)
+	if i < 0 {
+		return nil
+	}
+	el := (*list)[i]
+	*list = slices.Delete(slices.Clone(*list), i, i+1)
+	return el
 }
