@@ -39,7 +39,7 @@ func TestChildChangeMatters(t *testing.T) {
 		}, true},
 		{"gets its Spacelift id", func(s *spaceliftv1alpha1.Stack) { s.Status.SpaceliftID = "new" }, true},
 		{"spec edited", func(s *spaceliftv1alpha1.Stack) { s.Generation = 3 }, true},
-		{"being deleted", func(s *spaceliftv1alpha1.Stack) { s.DeletionTimestamp = &metav1.Time{} }, true},
+		{"being deleted", func(s *spaceliftv1alpha1.Stack) { now := metav1.Now(); s.DeletionTimestamp = &now }, true},
 		{"applied hash changed", func(s *spaceliftv1alpha1.Stack) { s.Annotations[adminstack.AnnotationAppliedHash] = "h2" }, true},
 		{"another controller", func(s *spaceliftv1alpha1.Stack) { s.OwnerReferences = []metav1.OwnerReference{owned("u2")} }, true},
 	} {
