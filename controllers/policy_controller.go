@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
@@ -71,7 +69,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	s := &policyScope{obj: obj}
 	before := obj.DeepCopy()
 	defer func() {
-		if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) && !obj.DeletionTimestamp.IsZero() {
+		if released(obj) {
 			return
 		}
 		if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
@@ -92,40 +90,20 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		if v := reconcileRequest(obj, before.Status.LastHandledReconcileAt); v != "" && retErr == nil {
 			obj.Status.LastHandledReconcileAt = v
 		}
-		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
-			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
-			}
-		}
-		if retErr != nil {
-			result = ctrl.Result{}
-		} else if s.stalled != nil && result.RequeueAfter == 0 {
-			// Secrets are not watched: look again at the resync interval,
-			// so that a Secret created or fixed later is noticed.
-			result = ctrl.Result{RequeueAfter: jitter(intervalOr(obj.Spec.Interval, r.Options.SyncInterval))}
-		}
+		endReconcile(ctx, r.Client, obj, before, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil,
+			intervalOr(obj.Spec.Interval, r.Options.SyncInterval), &result, &retErr)
 	}()
 
-	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	if obj.DeletionTimestamp.IsZero() {
-		if err := r.admitPolicy(ctx, s); err != nil || s.stalled != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
+	admit := func(ctx context.Context) (bool, error) { err := r.admitPolicy(ctx, s); return s.stalled != nil, err }
+	connect := func(ctx context.Context) (bool, error) { err := r.connect(ctx, s); return s.stalled != nil, err }
+	if proceed, err := begin(ctx, obj, obj.Spec.Suspend, admit, connect); !proceed {
 		return ctrl.Result{}, err
 	}
 	if !obj.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}
-	// As for Stacks: a new Policy's finalizer goes out with its
-	// create-pending mark or recorded id.
-	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) && obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "" {
-		if err := updateMeta(ctx, r.Client, obj); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
+		return ctrl.Result{}, err
 	}
 	for _, phase := range []policyPhase{r.resolveBody, r.observe, r.createOrAdopt, r.link, r.update} {
 		done, err := phase(ctx, s)

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -109,7 +108,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	s := &stackScope{obj: obj, forced: reconcileRequest(obj, obj.Status.LastHandledReconcileAt)}
 	before := obj.DeepCopy()
 	defer func() {
-		if !controllerutil.ContainsFinalizer(obj, spaceliftv1alpha1.Finalizer) && !obj.DeletionTimestamp.IsZero() {
+		if released(obj) {
 			return
 		}
 		r.recordTransitions(before, s)
@@ -119,42 +118,19 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		if s.forced != "" && retErr == nil {
 			obj.Status.LastHandledReconcileAt = s.forced
 		}
-		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
-			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
-			}
-		}
-		if retErr != nil {
-			result = ctrl.Result{}
-		} else if s.stalled != nil && result.RequeueAfter == 0 {
-			// Secrets are not watched: look again at the resync interval,
-			// so that a Secret created or fixed later is noticed.
-			result = ctrl.Result{RequeueAfter: jitter(r.interval(obj.Spec.Interval))}
-		}
+		endReconcile(ctx, r.Client, obj, before, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil, r.interval(obj.Spec.Interval), &result, &retErr)
 	}()
 
-	if obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	if obj.DeletionTimestamp.IsZero() {
-		if err := r.admitStack(ctx, s); err != nil || s.stalled != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	if err := r.connect(ctx, s); err != nil || s.stalled != nil {
+	admit := func(ctx context.Context) (bool, error) { err := r.admitStack(ctx, s); return s.stalled != nil, err }
+	connect := func(ctx context.Context) (bool, error) { err := r.connect(ctx, s); return s.stalled != nil, err }
+	if proceed, err := begin(ctx, obj, obj.Spec.Suspend, admit, connect); !proceed {
 		return ctrl.Result{}, err
 	}
 	if !obj.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}
-	// The finalizer must be on the object before the first write to
-	// Spacelift. A new object has written nothing yet: its finalizer goes out
-	// with the create-pending mark (or the adopted id), one update instead of
-	// two.
-	if controllerutil.AddFinalizer(obj, spaceliftv1alpha1.Finalizer) && obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "" {
-		if err := updateMeta(ctx, r.Client, obj); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
+		return ctrl.Result{}, err
 	}
 	// Role bindings come before the settings, so that a stack that still
 	// carries the administrative flag gets its Space Admin binding before the

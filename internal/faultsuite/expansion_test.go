@@ -49,12 +49,11 @@ const expansionTimeout = 6 * time.Minute
 // 16% answered 503 and 4% held beyond the client's timeout, 20% in all.
 var expansionFaults = Faults{ErrorRate: 0.16, StallRate: 0.04, Stall: clientTimeout + 500*time.Millisecond}
 
-// lostAnswers are the non-idempotent creates whose first answers are lost
-// after the emulator executed them, by operation name.
-var lostAnswers = map[string]int{
-	"StackCreate": 5, "PolicyAttach": 3, "StackDependencyCreate": 3,
-	"WebhooksIntegrationCreate": 3, "StackIntegrationDriftDetectionCreate": 3,
-}
+// lostAnswers are the non-idempotent writes whose first answers are lost
+// after the emulator executed them, by operation name: stack creates, and
+// documents of a stack's sub-resource changes (policy attachments,
+// dependencies, webhooks and drift detection created together).
+var lostAnswers = map[string]int{"StackCreate": 5, "StackChanges": 12}
 
 // faultStep is a disruption made once the given number of Stacks is Ready.
 type faultStep struct {

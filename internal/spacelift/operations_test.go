@@ -58,6 +58,7 @@ func everyCall() []clientCall {
 	}
 	calls := []clientCall{
 		{"GetStack", func(ctx context.Context, c *Client) error { return ignore(c.GetStack(ctx, "s")) }},
+		{"ObserveStack", func(ctx context.Context, c *Client) error { return ignore(c.ObserveStack(ctx, "s")) }},
 		{"CreateStack", func(ctx context.Context, c *Client) error {
 			return ignore(c.CreateStack(ctx, stackInput, CreateStackOptions{ManageState: true, Slug: "net"}))
 		}},
@@ -174,6 +175,25 @@ func everyCall() []clientCall {
 		{"ListManagedEntities", func(ctx context.Context, c *Client) error { return ignore(c.ListManagedEntities(ctx, "s")) }},
 		{"GetStackOutputs", func(ctx context.Context, c *Client) error { return ignore(c.GetStackOutputs(ctx, "s")) }},
 		{"GetRunChanges", func(ctx context.Context, c *Client) error { return ignore(c.GetRunChanges(ctx, "s", "r")) }},
+	}
+	// Apply sends each mutation the parts build, one document each, so
+	// that every field is validated and executed on its own.
+	webhook := WebhooksIntegrationInput{Enabled: true, Endpoint: "https://example.com/hook", Secret: "shh", RetryOnFailure: ptr(true)}
+	drift := DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}, Timezone: ptr("UTC"), Reconcile: true}
+	for _, m := range []Mutation{
+		UpdateStackMutation("s", stackInput),
+		AddConfigMutation("s", EnvironmentVariable("TF_VAR_x", "1", true)), DeleteConfigMutation("s", "TF_VAR_x"),
+		AttachPolicyMutation("p", "s"), DetachPolicyMutation("a"),
+		AttachContextMutation("ctx", "s", 1), DetachContextMutation("a"),
+		CreateDriftDetectionMutation("s", drift), UpdateDriftDetectionMutation("s", drift), DeleteDriftDetectionMutation("s"),
+		CreateDependencyMutation("s", "other"), DeleteDependencyMutation("d", "other"),
+		AddDependencyReferenceMutation("d", StackDependencyReferenceInput{OutputName: "o", InputName: "TF_VAR_o"}), DeleteDependencyReferenceMutation("r", "TF_VAR_o"),
+		AttachAWSIntegrationMutation("aws", "s", true, false), UpdateAWSIntegrationAttachmentMutation("a", true, true), DetachAWSIntegrationMutation("a"),
+		CreateWebhookMutation("s", webhook), UpdateWebhookMutation("s", "w", webhook), DeleteWebhookMutation("s", "w", webhook.Endpoint),
+	} {
+		calls = append(calls, clientCall{"Apply", func(ctx context.Context, c *Client) error {
+			return ignore(c.Apply(ctx, "StackChanges", []Mutation{m}))
+		}})
 	}
 	for _, v := range allVendors {
 		in := stackInput
