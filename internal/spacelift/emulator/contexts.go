@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +75,7 @@ func (r *rootResolver) ContextCreateV2(ctx context.Context, args contextCreateAr
 		if _, exists := s.st.Contexts[id]; exists {
 			return nil, "", fmt.Errorf("context with slug %q already exists", id)
 		}
-		rec := &contextRecord{contextData: contextData{ID: id, CreatedAt: unix(s.nowLocked())}, Config: []*configRecord{}}
+		rec := &contextRecord{described: described{spaced: spaced{ID: id, CreatedAt: unix(s.nowLocked())}}, Config: []*configRecord{}}
 		return rec, id, s.applyContextInputLocked(ctx, rec, args.Input)
 	}, s.contextViewLocked)
 }
@@ -148,32 +147,13 @@ func (v *contextView) Hooks() *hooksData {
 	return &h
 }
 
-var contextSearchFields = map[string]searchField[*contextRecord]{
-	"id":     {strings: func(c *contextRecord) []string { return []string{string(c.ID)} }},
-	"name":   {strings: func(c *contextRecord) []string { return []string{c.Name} }},
-	"label":  {strings: func(c *contextRecord) []string { return c.Labels }},
-	"labels": {strings: func(c *contextRecord) []string { return c.Labels }},
-	"space":  {strings: func(c *contextRecord) []string { return []string{string(c.Space)} }},
-}
+var contextSearch = spacedSearch(func(c *contextRecord) []string { return []string{deref(c.Description)} }).with(
+	map[string]searchField[*contextRecord]{"labels": {strings: func(c *contextRecord) []string { return c.Labels }}},
+	map[string]func(a, b *contextRecord) int{"updatedAt": by(func(c *contextRecord) int32 { return c.UpdatedAt })})
 
 // SearchContexts pages through contexts like searchStacks does.
 func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*connection[*contextView], error) {
 	return locked(ctx, r.s, func() (*connection[*contextView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Contexts), contextSearchFields,
-			func(c *contextRecord) graphql.ID { return c.ID },
-			func(c *contextRecord) string {
-				return strings.Join(append([]string{string(c.ID), c.Name, deref(c.Description)}, c.Labels...), " ")
-			},
-			func(field string, a, b *contextRecord) int {
-				switch field {
-				case "name":
-					return cmp.Compare(a.Name, b.Name)
-				case "createdAt":
-					return cmp.Compare(a.CreatedAt, b.CreatedAt)
-				case "updatedAt":
-					return cmp.Compare(a.UpdatedAt, b.UpdatedAt)
-				}
-				return 0
-			}, r.s.contextViewLocked)
+		return searchPage(args.Input, sortedValues(r.s.st.Contexts), contextSearch, r.s.contextViewLocked)
 	})
 }

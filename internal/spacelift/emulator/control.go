@@ -208,16 +208,16 @@ func (s *Server) Seed(seed Seed) error {
 		if wp.ID == "" {
 			return errors.New("seeded worker pool needs an id")
 		}
-		d := &workerPoolData{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Description: unlessEmpty(wp.Description),
-			Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now, UpdatedAt: now}
+		d := &workerPoolData{described: described{Description: unlessEmpty(wp.Description),
+			spaced: spaced{ID: graphql.ID(wp.ID), Name: cmpOr(wp.Name, wp.ID), Labels: cloneStrings(wp.Labels), Space: orRoot(wp.Space), CreatedAt: now, UpdatedAt: now}}}
 		s.st.WorkerPools[d.ID] = d
 	}
 	for _, c := range seed.Contexts {
 		if c.ID == "" {
 			return errors.New("seeded context needs an id")
 		}
-		rec := &contextRecord{contextData: contextData{ID: graphql.ID(c.ID), Name: cmpOr(c.Name, c.ID), Description: unlessEmpty(c.Description),
-			Labels: cloneStrings(c.Labels), Space: orRoot(c.Space), CreatedAt: now, UpdatedAt: now}, Config: []*configRecord{}}
+		rec := &contextRecord{described: described{Description: unlessEmpty(c.Description),
+			spaced: spaced{ID: graphql.ID(c.ID), Name: cmpOr(c.Name, c.ID), Labels: cloneStrings(c.Labels), Space: orRoot(c.Space), CreatedAt: now, UpdatedAt: now}}, Config: []*configRecord{}}
 		for _, el := range c.Config {
 			if err := checkEnum("seeded config element "+el.ID+" type", "ConfigType", cmpOr(el.Type, "ENVIRONMENT_VARIABLE")); err != nil {
 				return err

@@ -268,29 +268,36 @@ type spaceData struct {
 	Labels          []string    `json:"labels"`
 }
 
-type workerPoolData struct {
-	ID                     graphql.ID `json:"id"`
-	Name                   string     `json:"name"`
-	Description            *string    `json:"description,omitempty"`
-	Labels                 []string   `json:"labels"`
-	Space                  graphql.ID `json:"space"`
-	CreatedAt              int32      `json:"createdAt"`
-	UpdatedAt              int32      `json:"updatedAt"`
-	DriftDetectionRunLimit *int32     `json:"driftDetectionRunLimit,omitempty"`
+// spaced is what every object that lives in a space (a context, a policy,
+// a worker pool) records about itself. Embedded, its fields keep their
+// names in the state file and in GraphQL.
+type spaced struct {
+	ID        graphql.ID `json:"id"`
+	Name      string     `json:"name"`
+	Labels    []string   `json:"labels"`
+	Space     graphql.ID `json:"space"`
+	CreatedAt int32      `json:"createdAt"`
+	UpdatedAt int32      `json:"updatedAt"`
 }
 
-type contextData struct {
-	ID          graphql.ID `json:"id"`
-	Name        string     `json:"name"`
-	Description *string    `json:"description,omitempty"`
-	Labels      []string   `json:"labels"`
-	Space       graphql.ID `json:"space"`
-	CreatedAt   int32      `json:"createdAt"`
-	UpdatedAt   int32      `json:"updatedAt"`
+// common gives generic code (search fields and orders, views) the shared
+// fields of a record that embeds spaced.
+func (o *spaced) common() *spaced { return o }
+
+// described is an object in a space whose description is optional (a
+// context or a worker pool; a policy's is required).
+type described struct {
+	spaced
+	Description *string `json:"description,omitempty"`
+}
+
+type workerPoolData struct {
+	described
+	DriftDetectionRunLimit *int32 `json:"driftDetectionRunLimit,omitempty"`
 }
 
 type contextRecord struct {
-	contextData
+	described
 	Config []*configRecord `json:"config"`
 	Hooks  hooksData       `json:"hooks"`
 }
@@ -331,16 +338,11 @@ type attachment struct {
 }
 
 type policyData struct {
-	ID          graphql.ID `json:"id"`
-	Name        string     `json:"name"`
-	Body        string     `json:"body"`
-	Type        string     `json:"type"`
-	Labels      []string   `json:"labels"`
-	Space       graphql.ID `json:"space"`
-	Description string     `json:"description"`
-	EngineType  string     `json:"engineType"`
-	CreatedAt   int32      `json:"createdAt"`
-	UpdatedAt   int32      `json:"updatedAt"`
+	spaced
+	Body        string `json:"body"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+	EngineType  string `json:"engineType"`
 }
 
 type awsIntegration struct {

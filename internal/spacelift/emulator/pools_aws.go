@@ -54,7 +54,7 @@ func (r *rootResolver) WorkerPoolCreate(ctx context.Context, args workerPoolCrea
 	}
 	s := r.s
 	return createObject(ctx, s, workerPoolObjects, func() (*workerPoolData, graphql.ID, error) {
-		wp := &workerPoolData{CreatedAt: unix(s.nowLocked())}
+		wp := &workerPoolData{described: described{spaced: spaced{CreatedAt: unix(s.nowLocked())}}}
 		if err := s.applyWorkerPoolLocked(ctx, wp, args.workerPoolArgs); err != nil {
 			return nil, "", err
 		}

@@ -654,8 +654,8 @@ func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs
 			engine = *in.EngineType
 		}
 		now := unix(s.nowLocked())
-		p := &policyData{ID: id, Name: in.Name, Body: in.Body, Type: typ, Labels: list(in.Labels), Space: space,
-			Description: deref(in.Description), EngineType: engine, CreatedAt: now, UpdatedAt: now}
+		p := &policyData{spaced: spaced{ID: id, Name: in.Name, Labels: list(in.Labels), Space: space, CreatedAt: now, UpdatedAt: now},
+			Body: in.Body, Type: typ, Description: deref(in.Description), EngineType: engine}
 		s.st.Policies[id] = p
 		return s.policyViewLocked(p), nil
 	})

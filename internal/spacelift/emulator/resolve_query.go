@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -178,12 +179,70 @@ func vendorName(v vendorConfig) string {
 	return "Terraform"
 }
 
-var policySearchFields = map[string]searchField[*policyData]{
-	"id":    {strings: func(p *policyData) []string { return []string{string(p.ID)} }},
-	"name":  {strings: func(p *policyData) []string { return []string{p.Name} }},
-	"type":  {strings: func(p *policyData) []string { return []string{p.Type} }},
-	"label": {strings: func(p *policyData) []string { return p.Labels }},
-	"space": {strings: func(p *policyData) []string { return []string{string(p.Space)} }},
+// searchable is how a search* query filters and orders the items of one
+// kind.
+type searchable[T any] struct {
+	// fields are what predicates may name.
+	fields map[string]searchField[T]
+	// orders are what orderBy may name; another field leaves the order by id.
+	orders map[string]func(a, b T) int
+	id     func(T) graphql.ID
+	// text is what a full-text search looks in.
+	text func(T) string
+}
+
+var stackSearch = searchable[*stackRecord]{
+	fields: stackSearchFields,
+	orders: map[string]func(a, b *stackRecord) int{
+		"name":      by(func(s *stackRecord) string { return s.Name }),
+		"createdAt": by(func(s *stackRecord) int32 { return s.CreatedAt }),
+		"state":     by(func(s *stackRecord) string { return s.State }),
+		"starred":   func(a, b *stackRecord) int { return compareBool(a.Starred, b.Starred) },
+	},
+	id: func(s *stackRecord) graphql.ID { return s.ID },
+	text: func(s *stackRecord) string {
+		return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
+	},
+}
+
+var policySearch = spacedSearch(func(*policyData) []string { return nil }).with(map[string]searchField[*policyData]{
+	"type": {strings: func(p *policyData) []string { return []string{p.Type} }},
+}, nil)
+
+// spacedSearch is the search of objects in a space: predicates on id, name,
+// label and space, ordered by name or createdAt, and a full-text search in
+// the id, name, what more says and the labels.
+func spacedSearch[T interface{ common() *spaced }](more func(T) []string) searchable[T] {
+	return searchable[T]{
+		fields: map[string]searchField[T]{
+			"id":    {strings: func(o T) []string { return []string{string(o.common().ID)} }},
+			"name":  {strings: func(o T) []string { return []string{o.common().Name} }},
+			"label": {strings: func(o T) []string { return o.common().Labels }},
+			"space": {strings: func(o T) []string { return []string{string(o.common().Space)} }},
+		},
+		orders: map[string]func(a, b T) int{
+			"name":      by(func(o T) string { return o.common().Name }),
+			"createdAt": by(func(o T) int32 { return o.common().CreatedAt }),
+		},
+		id: func(o T) graphql.ID { return o.common().ID },
+		text: func(o T) string {
+			c := o.common()
+			return strings.Join(slices.Concat([]string{string(c.ID), c.Name}, more(o), c.Labels), " ")
+		},
+	}
+}
+
+// with adds predicate fields and orders to a search.
+func (s searchable[T]) with(fields map[string]searchField[T], orders map[string]func(a, b T) int) searchable[T] {
+	s.fields, s.orders = maps.Clone(s.fields), maps.Clone(s.orders)
+	maps.Copy(s.fields, fields)
+	maps.Copy(s.orders, orders)
+	return s
+}
+
+// by orders items by the key it takes from each.
+func by[T any, K cmp.Ordered](key func(T) K) func(a, b T) int {
+	return func(a, b T) int { return cmp.Compare(key(a), key(b)) }
 }
 
 // matchPredicate applies one predicate. stringMatches takes globs (* and ?);
@@ -245,9 +304,8 @@ type connection[V any] struct {
 }
 
 // searchPage is page for a search* query: the page's items as views.
-func searchPage[T, V any](in searchInput, items []T, fields map[string]searchField[T], id func(T) graphql.ID,
-	text func(T) string, less func(field string, a, b T) int, view func(T) V) (*connection[V], error) {
-	got, cursors, pi, err := page(in, items, fields, id, text, less)
+func searchPage[T, V any](in searchInput, items []T, how searchable[T], view func(T) V) (*connection[V], error) {
+	got, cursors, pi, err := page(in, items, how)
 	if err != nil {
 		return nil, err
 	}
@@ -259,20 +317,20 @@ func searchPage[T, V any](in searchInput, items []T, fields map[string]searchFie
 }
 
 // page filters, orders and cuts items the way Spacelift's search* queries do.
-func page[T any](in searchInput, items []T, fields map[string]searchField[T], id func(T) graphql.ID,
-	text func(T) string, less func(field string, a, b T) int) ([]T, []string, pageInfo, error) {
+func page[T any](in searchInput, items []T, how searchable[T]) ([]T, []string, pageInfo, error) {
+	id := how.id
 	var kept []T
 	for _, it := range items {
 		ok := true
 		if in.FullTextSearch != nil && *in.FullTextSearch != "" {
-			ok = strings.Contains(strings.ToLower(text(it)), strings.ToLower(*in.FullTextSearch))
+			ok = strings.Contains(strings.ToLower(how.text(it)), strings.ToLower(*in.FullTextSearch))
 		}
 		if in.Predicates != nil {
 			for _, p := range *in.Predicates {
 				if !ok {
 					break
 				}
-				hit, err := matchPredicate(fields, it, p)
+				hit, err := matchPredicate(how.fields, it, p)
 				if err != nil {
 					return nil, nil, pageInfo{}, err
 				}
@@ -287,8 +345,12 @@ func page[T any](in searchInput, items []T, fields map[string]searchField[T], id
 	if in.OrderBy != nil {
 		field, desc = in.OrderBy.Field, in.OrderBy.Direction == "DESC"
 	}
+	less := how.orders[field]
+	if less == nil {
+		less = func(T, T) int { return 0 }
+	}
 	order := func(a, b T) int {
-		c := cmp.Or(less(field, a, b), cmp.Compare(id(a), id(b)))
+		c := cmp.Or(less(a, b), cmp.Compare(id(a), id(b)))
 		if desc {
 			return -c
 		}
@@ -335,24 +397,7 @@ func page[T any](in searchInput, items []T, fields map[string]searchField[T], id
 
 func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*connection[*stackView], error) {
 	return locked(ctx, r.s, func() (*connection[*stackView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Stacks), stackSearchFields,
-			func(s *stackRecord) graphql.ID { return s.ID },
-			func(s *stackRecord) string {
-				return strings.Join(append([]string{string(s.ID), s.Name, deref(s.Description)}, s.Labels...), " ")
-			},
-			func(field string, a, b *stackRecord) int {
-				switch field {
-				case "name":
-					return cmp.Compare(a.Name, b.Name)
-				case "createdAt":
-					return cmp.Compare(a.CreatedAt, b.CreatedAt)
-				case "state":
-					return cmp.Compare(a.State, b.State)
-				case "starred":
-					return compareBool(a.Starred, b.Starred)
-				}
-				return 0
-			}, r.s.stackViewLocked)
+		return searchPage(args.Input, sortedValues(r.s.st.Stacks), stackSearch, r.s.stackViewLocked)
 	})
 }
 
@@ -377,20 +422,7 @@ func (r *rootResolver) Policies(ctx context.Context) ([]*policyView, error) {
 
 func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*connection[*policyView], error) {
 	return locked(ctx, r.s, func() (*connection[*policyView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Policies), policySearchFields,
-			func(p *policyData) graphql.ID { return p.ID },
-			func(p *policyData) string {
-				return strings.Join(append([]string{string(p.ID), p.Name}, p.Labels...), " ")
-			},
-			func(field string, a, b *policyData) int {
-				switch field {
-				case "name":
-					return cmp.Compare(a.Name, b.Name)
-				case "createdAt":
-					return cmp.Compare(a.CreatedAt, b.CreatedAt)
-				}
-				return 0
-			}, r.s.policyViewLocked)
+		return searchPage(args.Input, sortedValues(r.s.st.Policies), policySearch, r.s.policyViewLocked)
 	})
 }
 
@@ -430,12 +462,6 @@ func (r *rootResolver) WorkerPools(ctx context.Context) ([]*workerPoolView, erro
 		}
 		return out, nil
 	})
-}
-
-func (s *Server) contextViewLocked(c *contextRecord) *contextView {
-	d := c.contextData
-	d.Labels = cloneStrings(d.Labels)
-	return &contextView{contextData: d, hooks: c.Hooks.clone(), s: s}
 }
 
 func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, error) {

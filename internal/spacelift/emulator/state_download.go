@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"cmp"
 	"context"
 	"crypto/hmac"
 	"encoding/json"
@@ -16,30 +15,12 @@ import (
 
 // searchWorkerPools, and stateDownloadUrl with the download it points at.
 
-var workerPoolSearchFields = map[string]searchField[*workerPoolData]{
-	"id":    {strings: func(w *workerPoolData) []string { return []string{string(w.ID)} }},
-	"name":  {strings: func(w *workerPoolData) []string { return []string{w.Name} }},
-	"label": {strings: func(w *workerPoolData) []string { return w.Labels }},
-	"space": {strings: func(w *workerPoolData) []string { return []string{string(w.Space)} }},
-}
+var workerPoolSearch = spacedSearch(func(w *workerPoolData) []string { return []string{deref(w.Description)} })
 
 // SearchWorkerPools pages through private worker pools like searchStacks.
 func (r *rootResolver) SearchWorkerPools(ctx context.Context, args searchArgs) (*connection[*workerPoolView], error) {
 	return locked(ctx, r.s, func() (*connection[*workerPoolView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.WorkerPools), workerPoolSearchFields,
-			func(w *workerPoolData) graphql.ID { return w.ID },
-			func(w *workerPoolData) string {
-				return strings.Join(append([]string{string(w.ID), w.Name, deref(w.Description)}, w.Labels...), " ")
-			},
-			func(field string, a, b *workerPoolData) int {
-				switch field {
-				case "name":
-					return cmp.Compare(a.Name, b.Name)
-				case "createdAt":
-					return cmp.Compare(a.CreatedAt, b.CreatedAt)
-				}
-				return 0
-			}, r.s.workerPoolViewLocked)
+		return searchPage(args.Input, sortedValues(r.s.st.WorkerPools), workerPoolSearch, r.s.workerPoolViewLocked)
 	})
 }
 

@@ -13,12 +13,38 @@ import (
 // lock, so field resolution never races with mutations. Methods that need
 // more state take the lock again.
 
+// spaceRef is the part of the view of an object in a space that resolves
+// the object's spaceDetails. It carries the server for the view's other
+// fields too. It follows the object's own fields in a view, so that their
+// names win when graph-gophers looks a field up.
+type spaceRef struct {
+	s     *Server
+	where graphql.ID
+}
+
+func (v spaceRef) SpaceDetails() *spaceData {
+	v.s.mu.Lock()
+	defer v.s.mu.Unlock()
+	return v.s.spaceLocked(v.where)
+}
+
+// viewIn snapshots an object in a space for its view: a copy that shares no
+// list with the record, and the view's spaceRef.
+func viewIn[R any, P interface {
+	*R
+	common() *spaced
+}](s *Server, rec P) (R, spaceRef) {
+	c := *rec
+	P(&c).common().Labels = cloneStrings(rec.common().Labels)
+	return c, spaceRef{s: s, where: rec.common().Space}
+}
+
 type stackView struct {
 	stackData
 	vendor           vendorConfig
 	workerPoolID     *graphql.ID
 	vcsIntegrationID *graphql.ID
-	s                *Server
+	spaceRef
 }
 
 // stackViewLocked snapshots a stack; s.mu must be held.
@@ -28,14 +54,8 @@ func (s *Server) stackViewLocked(rec *stackRecord) *stackView {
 		vendor:           rec.Vendor,
 		workerPoolID:     rec.WorkerPoolID,
 		vcsIntegrationID: rec.VcsIntegrationID,
-		s:                s,
+		spaceRef:         spaceRef{s: s, where: rec.Space},
 	}
-}
-
-func (v *stackView) SpaceDetails() *spaceData {
-	v.s.mu.Lock()
-	defer v.s.mu.Unlock()
-	return v.s.spaceLocked(v.Space)
 }
 
 func (s *Server) spaceLocked(id graphql.ID) *spaceData {
@@ -57,29 +77,23 @@ func (v *stackView) WorkerPool() *workerPoolView {
 	}
 	v.s.mu.Lock()
 	defer v.s.mu.Unlock()
-	if wp, ok := v.s.st.WorkerPools[*v.workerPoolID]; ok {
-		return v.s.workerPoolViewLocked(wp)
+	wp, ok := v.s.st.WorkerPools[*v.workerPoolID]
+	if !ok {
+		wp = &workerPoolData{described: described{spaced: spaced{ID: *v.workerPoolID, Name: string(*v.workerPoolID), Space: "root"}}}
 	}
-	return &workerPoolView{workerPoolData: workerPoolData{ID: *v.workerPoolID, Name: string(*v.workerPoolID), Labels: []string{}, Space: "root"}, s: v.s}
+	return v.s.workerPoolViewLocked(wp)
 }
 
 // workerPoolView is a private worker pool. The emulator moves runs along by
 // itself, so a pool never has workers.
 type workerPoolView struct {
 	workerPoolData
-	s *Server
+	spaceRef
 }
 
 func (s *Server) workerPoolViewLocked(wp *workerPoolData) *workerPoolView {
-	c := *wp
-	c.Labels = cloneStrings(c.Labels)
-	return &workerPoolView{workerPoolData: c, s: s}
-}
-
-func (v *workerPoolView) SpaceDetails() *spaceData {
-	v.s.mu.Lock()
-	defer v.s.mu.Unlock()
-	return v.s.spaceLocked(v.Space)
+	c, in := viewIn(s, wp)
+	return &workerPoolView{workerPoolData: c, spaceRef: in}
 }
 
 func (*workerPoolView) Deleted() bool { return false }
@@ -753,19 +767,12 @@ func (s *Server) runViewLocked(r *runRecord) *runView {
 
 type policyView struct {
 	policyData
-	s *Server
+	spaceRef
 }
 
 func (s *Server) policyViewLocked(p *policyData) *policyView {
-	c := *p
-	c.Labels = cloneStrings(c.Labels)
-	return &policyView{policyData: c, s: s}
-}
-
-func (v *policyView) SpaceDetails() *spaceData {
-	v.s.mu.Lock()
-	defer v.s.mu.Unlock()
-	return v.s.spaceLocked(v.Space)
+	c, in := viewIn(s, p)
+	return &policyView{policyData: c, spaceRef: in}
 }
 
 type policyStackAttachmentView struct {
@@ -791,15 +798,14 @@ func (v *policyView) AttachedStack(args idArg) *policyStackAttachmentView {
 }
 
 type contextView struct {
-	contextData
+	described
 	hooks hooksData
-	s     *Server
+	spaceRef
 }
 
-func (v *contextView) SpaceDetails() *spaceData {
-	v.s.mu.Lock()
-	defer v.s.mu.Unlock()
-	return v.s.spaceLocked(v.Space)
+func (s *Server) contextViewLocked(c *contextRecord) *contextView {
+	d, in := viewIn(s, &c.described)
+	return &contextView{described: d, hooks: c.Hooks.clone(), spaceRef: in}
 }
 
 func (v *contextView) Config() []*configView {
