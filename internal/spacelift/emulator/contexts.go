@@ -153,7 +153,5 @@ var contextSearch = spacedSearch(func(c *contextRecord) []string { return []stri
 
 // SearchContexts pages through contexts like searchStacks does.
 func (r *rootResolver) SearchContexts(ctx context.Context, args searchArgs) (*connection[*contextView], error) {
-	return locked(ctx, r.s, func() (*connection[*contextView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Contexts), contextSearch, r.s.contextViewLocked)
-	})
+	return searchObjects(ctx, r.s, contextObjects, args.Input, contextSearch, r.s.contextViewLocked)
 }

@@ -1105,12 +1105,10 @@ func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBind
 		}
 		b := &roleBindingData{ID: s.nextIDLocked(), RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
 		s.st.RoleBindings[b.ID] = b
-		return &roleBindingView{roleBindingData: *b, s: s}, nil
+		return s.roleBindingViewLocked(b), nil
 	})
 }
 
 func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (*roleBindingView, error) {
-	return deleteObject(ctx, r.s, roleBindingObjects, args.ID, nil, func(b *roleBindingData) *roleBindingView {
-		return &roleBindingView{roleBindingData: *b, s: r.s}
-	})
+	return deleteObject(ctx, r.s, roleBindingObjects, args.ID, nil, r.s.roleBindingViewLocked)
 }

@@ -47,22 +47,11 @@ func (r *rootResolver) DebugInfo(ctx context.Context) (*debugInfoView, error) {
 }
 
 func (r *rootResolver) Stack(ctx context.Context, args idArg) (*stackView, error) {
-	return locked(ctx, r.s, func() (*stackView, error) {
-		if st, ok := r.s.st.Stacks[args.ID]; ok {
-			return r.s.stackViewLocked(st), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, stackObjects, args.ID, r.s.stackViewLocked)
 }
 
 func (r *rootResolver) Stacks(ctx context.Context) ([]*stackView, error) {
-	return locked(ctx, r.s, func() ([]*stackView, error) {
-		out := make([]*stackView, 0, len(r.s.st.Stacks))
-		for _, st := range sortedValues(r.s.st.Stacks) {
-			out = append(out, r.s.stackViewLocked(st))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, stackObjects, r.s.stackViewLocked)
 }
 
 type runStackArgs struct{ RunID graphql.ID }
@@ -396,91 +385,43 @@ func page[T any](in searchInput, items []T, how searchable[T]) ([]T, []string, p
 }
 
 func (r *rootResolver) SearchStacks(ctx context.Context, args searchArgs) (*connection[*stackView], error) {
-	return locked(ctx, r.s, func() (*connection[*stackView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Stacks), stackSearch, r.s.stackViewLocked)
-	})
+	return searchObjects(ctx, r.s, stackObjects, args.Input, stackSearch, r.s.stackViewLocked)
 }
 
 func (r *rootResolver) Policy(ctx context.Context, args idArg) (*policyView, error) {
-	return locked(ctx, r.s, func() (*policyView, error) {
-		if p, ok := r.s.st.Policies[args.ID]; ok {
-			return r.s.policyViewLocked(p), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, policyObjects, args.ID, r.s.policyViewLocked)
 }
 
 func (r *rootResolver) Policies(ctx context.Context) ([]*policyView, error) {
-	return locked(ctx, r.s, func() ([]*policyView, error) {
-		out := []*policyView{}
-		for _, p := range sortedValues(r.s.st.Policies) {
-			out = append(out, r.s.policyViewLocked(p))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, policyObjects, r.s.policyViewLocked)
 }
 
 func (r *rootResolver) SearchPolicies(ctx context.Context, args searchArgs) (*connection[*policyView], error) {
-	return locked(ctx, r.s, func() (*connection[*policyView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.Policies), policySearch, r.s.policyViewLocked)
-	})
+	return searchObjects(ctx, r.s, policyObjects, args.Input, policySearch, r.s.policyViewLocked)
 }
 
 func (r *rootResolver) Space(ctx context.Context, args idArg) (*spaceData, error) {
-	return locked(ctx, r.s, func() (*spaceData, error) {
-		if _, ok := r.s.st.Spaces[args.ID]; !ok {
-			return nil, nil
-		}
-		return r.s.spaceLocked(args.ID), nil
-	})
+	return findObject(ctx, r.s, spaceObjects, args.ID, r.s.spaceViewLocked)
 }
 
 func (r *rootResolver) Spaces(ctx context.Context) ([]*spaceData, error) {
-	return locked(ctx, r.s, func() ([]*spaceData, error) {
-		out := []*spaceData{}
-		for _, sp := range sortedValues(r.s.st.Spaces) {
-			out = append(out, r.s.spaceLocked(sp.ID))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, spaceObjects, r.s.spaceViewLocked)
 }
 
 func (r *rootResolver) WorkerPool(ctx context.Context, args idArg) (*workerPoolView, error) {
-	return locked(ctx, r.s, func() (*workerPoolView, error) {
-		if wp, ok := r.s.st.WorkerPools[args.ID]; ok {
-			return r.s.workerPoolViewLocked(wp), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, workerPoolObjects, args.ID, r.s.workerPoolViewLocked)
 }
 
 func (r *rootResolver) WorkerPools(ctx context.Context) ([]*workerPoolView, error) {
-	return locked(ctx, r.s, func() ([]*workerPoolView, error) {
-		out := []*workerPoolView{}
-		for _, wp := range sortedValues(r.s.st.WorkerPools) {
-			out = append(out, r.s.workerPoolViewLocked(wp))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, workerPoolObjects, r.s.workerPoolViewLocked)
 }
 
 func (r *rootResolver) Context(ctx context.Context, args idArg) (*contextView, error) {
-	return locked(ctx, r.s, func() (*contextView, error) {
-		if c, ok := r.s.st.Contexts[args.ID]; ok {
-			return r.s.contextViewLocked(c), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, contextObjects, args.ID, r.s.contextViewLocked)
 }
 
 func (r *rootResolver) Contexts(ctx context.Context) ([]*contextView, error) {
-	return locked(ctx, r.s, func() ([]*contextView, error) {
-		out := []*contextView{}
-		for _, c := range sortedValues(r.s.st.Contexts) {
-			out = append(out, r.s.contextViewLocked(c))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, contextObjects, r.s.contextViewLocked)
 }
 
 func (s *Server) awsViewLocked(in *awsIntegration) *awsIntegrationView {
@@ -490,22 +431,11 @@ func (s *Server) awsViewLocked(in *awsIntegration) *awsIntegrationView {
 }
 
 func (r *rootResolver) AwsIntegration(ctx context.Context, args idArg) (*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
-		if in, ok := r.s.st.AwsIntegrations[args.ID]; ok {
-			return r.s.awsViewLocked(in), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, awsObjects, args.ID, r.s.awsViewLocked)
 }
 
 func (r *rootResolver) AwsIntegrations(ctx context.Context) ([]*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() ([]*awsIntegrationView, error) {
-		out := []*awsIntegrationView{}
-		for _, in := range sortedValues(r.s.st.AwsIntegrations) {
-			out = append(out, r.s.awsViewLocked(in))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, awsObjects, r.s.awsViewLocked)
 }
 
 func (s *Server) roleViewLocked(role *roleData) *roleView {
@@ -515,31 +445,15 @@ func (s *Server) roleViewLocked(role *roleData) *roleView {
 }
 
 func (r *rootResolver) Role(ctx context.Context, args idArg) (*roleView, error) {
-	return locked(ctx, r.s, func() (*roleView, error) {
-		if role, ok := r.s.st.Roles[args.ID]; ok {
-			return r.s.roleViewLocked(role), nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, roleObjects, args.ID, r.s.roleViewLocked)
 }
 
 func (r *rootResolver) Roles(ctx context.Context) ([]*roleView, error) {
-	return locked(ctx, r.s, func() ([]*roleView, error) {
-		out := []*roleView{}
-		for _, role := range sortedValues(r.s.st.Roles) {
-			out = append(out, r.s.roleViewLocked(role))
-		}
-		return out, nil
-	})
+	return listObjects(ctx, r.s, roleObjects, r.s.roleViewLocked)
 }
 
 func (r *rootResolver) StackRoleBinding(ctx context.Context, args idArg) (*roleBindingView, error) {
-	return locked(ctx, r.s, func() (*roleBindingView, error) {
-		if b, ok := r.s.st.RoleBindings[args.ID]; ok {
-			return &roleBindingView{roleBindingData: *b, s: r.s}, nil
-		}
-		return nil, nil
-	})
+	return findObject(ctx, r.s, roleBindingObjects, args.ID, r.s.roleBindingViewLocked)
 }
 
 // sortedValues returns map values ordered by key.

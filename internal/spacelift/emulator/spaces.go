@@ -50,16 +50,15 @@ type spaceCreateArgs struct{ Input spaceInput }
 
 // SpaceCreate makes a space under its parent (root by default).
 func (r *rootResolver) SpaceCreate(ctx context.Context, args spaceCreateArgs) (*spaceData, error) {
-	return locked(ctx, r.s, func() (*spaceData, error) {
-		s := r.s
+	s := r.s
+	return createObject(ctx, s, spaceObjects, func() (*spaceData, graphql.ID, error) {
 		sp := &spaceData{}
 		if err := s.applySpaceInputLocked(ctx, sp, args.Input); err != nil {
-			return nil, fmt.Errorf("could not create space: %w", err)
+			return nil, "", err
 		}
 		sp.ID = graphql.ID(Slug(sp.Name) + "-" + string(s.nextIDLocked()))
-		s.st.Spaces[sp.ID] = sp
-		return s.spaceLocked(sp.ID), nil
-	})
+		return sp, sp.ID, nil
+	}, s.spaceViewLocked)
 }
 
 type spaceUpdateArgs struct {
@@ -69,48 +68,25 @@ type spaceUpdateArgs struct {
 
 // SpaceUpdate replaces a space's settings; root cannot be changed.
 func (r *rootResolver) SpaceUpdate(ctx context.Context, args spaceUpdateArgs) (*spaceData, error) {
-	return locked(ctx, r.s, func() (*spaceData, error) {
-		s := r.s
-		sp, ok := s.st.Spaces[args.Space]
-		if !ok {
-			return nil, fmt.Errorf("space %q not found", args.Space)
-		}
+	return replaceObject(ctx, r.s, spaceObjects, args.Space, func(sp *spaceData) error {
 		if sp.ID == "root" {
-			return nil, errors.New("could not update space: the root space cannot be changed")
+			return errors.New("the root space cannot be changed")
 		}
-		if err := s.requireAdminLocked(ctx, sp.ID); err != nil {
-			return nil, err
-		}
-		updated := *sp
-		if err := s.applySpaceInputLocked(ctx, &updated, args.Input); err != nil {
-			return nil, fmt.Errorf("could not update space: %w", err)
-		}
-		*sp = updated
-		return s.spaceLocked(sp.ID), nil
-	})
+		return r.s.applySpaceInputLocked(ctx, sp, args.Input)
+	}, r.s.spaceViewLocked)
 }
 
 // SpaceDelete removes an empty space; a missing one is null.
 func (r *rootResolver) SpaceDelete(ctx context.Context, args struct{ Space graphql.ID }) (*spaceData, error) {
-	return locked(ctx, r.s, func() (*spaceData, error) {
-		s := r.s
-		sp, ok := s.st.Spaces[args.Space]
-		if !ok {
-			return nil, nil
-		}
+	return deleteObject(ctx, r.s, spaceObjects, args.Space, func(sp *spaceData) error {
 		if sp.ID == "root" {
-			return nil, errors.New("could not delete space: the root space cannot be deleted")
+			return errors.New("could not delete space: the root space cannot be deleted")
 		}
-		if err := s.requireAdminLocked(ctx, sp.ID); err != nil {
-			return nil, err
+		if what := r.s.spaceContentsLocked(sp.ID); len(what) > 0 {
+			return fmt.Errorf("could not delete space %q: it still holds %s; move or delete them first", sp.ID, strings.Join(what, ", "))
 		}
-		if what := s.spaceContentsLocked(sp.ID); len(what) > 0 {
-			return nil, fmt.Errorf("could not delete space %q: it still holds %s; move or delete them first", sp.ID, strings.Join(what, ", "))
-		}
-		v := s.spaceLocked(sp.ID)
-		delete(s.st.Spaces, sp.ID)
-		return v, nil
-	})
+		return nil
+	}, r.s.spaceViewLocked)
 }
 
 // spaceContentsLocked names the kinds of object that live in a space.
@@ -122,7 +98,7 @@ func (s *Server) spaceContentsLocked(id graphql.ID) []string {
 		}
 	}
 	count("spaces", countIn(s.st.Spaces, func(sp *spaceData) bool { return sp.ParentSpace != nil && *sp.ParentSpace == id }))
-	count("stacks", countIn(s.st.Stacks, func(st *stackRecord) bool { return st.Space == id }))
+	count("stacks", inSpace(s.st, stackObjects, id))
 	count("policies", inSpace(s.st, policyObjects, id))
 	count("contexts", inSpace(s.st, contextObjects, id))
 	count("worker pools", inSpace(s.st, workerPoolObjects, id))

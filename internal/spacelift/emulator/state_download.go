@@ -19,9 +19,7 @@ var workerPoolSearch = spacedSearch(func(w *workerPoolData) []string { return []
 
 // SearchWorkerPools pages through private worker pools like searchStacks.
 func (r *rootResolver) SearchWorkerPools(ctx context.Context, args searchArgs) (*connection[*workerPoolView], error) {
-	return locked(ctx, r.s, func() (*connection[*workerPoolView], error) {
-		return searchPage(args.Input, sortedValues(r.s.st.WorkerPools), workerPoolSearch, r.s.workerPoolViewLocked)
-	})
+	return searchObjects(ctx, r.s, workerPoolObjects, args.Input, workerPoolSearch, r.s.workerPoolViewLocked)
 }
 
 type stateDownloadInput struct{ StackID graphql.ID }

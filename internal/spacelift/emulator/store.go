@@ -51,7 +51,49 @@ var (
 	roleBindingObjects = objects[roleBindingData]{kind: "role binding", title: "role binding",
 		rows:  func(st *state) map[graphql.ID]*roleBindingData { return st.RoleBindings },
 		space: func(b *roleBindingData) graphql.ID { return b.SpaceID }}
+	stackObjects = objects[stackRecord]{kind: "stack", title: "stack",
+		rows:  func(st *state) map[graphql.ID]*stackRecord { return st.Stacks },
+		space: func(s *stackRecord) graphql.ID { return s.Space }}
+	// A space is managed by the admins of the space itself.
+	spaceObjects = objects[spaceData]{kind: "space", title: "space",
+		rows:  func(st *state) map[graphql.ID]*spaceData { return st.Spaces },
+		space: func(sp *spaceData) graphql.ID { return sp.ID }}
+	// Roles live in no space; only the reads below use their table.
+	roleObjects = objects[roleData]{kind: "role", title: "role",
+		rows: func(st *state) map[graphql.ID]*roleData { return st.Roles }}
 )
+
+// findObject is the view of the object of the given id, for any
+// authenticated caller; a missing object answers null, as Spacelift does.
+func findObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, view func(*R) V) (V, error) {
+	return locked(ctx, s, func() (V, error) {
+		if rec, ok := t.rows(s.st)[id]; ok {
+			return view(rec), nil
+		}
+		var zero V
+		return zero, nil
+	})
+}
+
+// listObjects is the view of every object of a table, ordered by id, for
+// any authenticated caller.
+func listObjects[R, V any](ctx context.Context, s *Server, t objects[R], view func(*R) V) ([]V, error) {
+	return locked(ctx, s, func() ([]V, error) {
+		rows := sortedValues(t.rows(s.st))
+		out := make([]V, len(rows))
+		for i, rec := range rows {
+			out[i] = view(rec)
+		}
+		return out, nil
+	})
+}
+
+// searchObjects is a page of a search* query over a table.
+func searchObjects[R, V any](ctx context.Context, s *Server, t objects[R], in searchInput, how searchable[*R], view func(*R) V) (*connection[V], error) {
+	return locked(ctx, s, func() (*connection[V], error) {
+		return searchPage(in, sortedValues(t.rows(s.st)), how, view)
+	})
+}
 
 // onObject runs fn under the lock with the object of the given id, for a
 // caller that may manage objects in its space.

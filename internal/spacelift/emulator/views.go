@@ -58,11 +58,18 @@ func (s *Server) stackViewLocked(rec *stackRecord) *stackView {
 	}
 }
 
+// spaceViewLocked is a copy of a space that shares no list with it.
+func (s *Server) spaceViewLocked(sp *spaceData) *spaceData {
+	c := *sp
+	c.Labels = cloneStrings(c.Labels)
+	return &c
+}
+
+// spaceLocked is the view of the space of the given id; a space that is
+// gone is shown by its id.
 func (s *Server) spaceLocked(id graphql.ID) *spaceData {
 	if sp, ok := s.st.Spaces[id]; ok {
-		c := *sp
-		c.Labels = cloneStrings(c.Labels)
-		return &c
+		return s.spaceViewLocked(sp)
 	}
 	return &spaceData{ID: id, Name: string(id), Labels: []string{}}
 }
@@ -904,6 +911,10 @@ func (v *roleView) RoleBindingsCount() int32 {
 type roleBindingView struct {
 	roleBindingData
 	s *Server
+}
+
+func (s *Server) roleBindingViewLocked(b *roleBindingData) *roleBindingView {
+	return &roleBindingView{roleBindingData: *b, s: s}
 }
 
 func (v *roleBindingView) Role() *roleView {
