@@ -48,6 +48,26 @@ func onStackAs[T any](ctx context.Context, s *Server, id graphql.ID, action stri
 	})
 }
 
+// onStackPart runs fn under the lock with something that belongs to a
+// stack (a dependency, one of its references, an attachment), for a caller
+// that may manage objects in the stack's space. find gives the part and its
+// stack; when it finds none the answer is missing, which is nil (null) or
+// the error.
+func onStackPart[P, T any](ctx context.Context, s *Server, find func(*Server, graphql.ID) (P, graphql.ID, bool), id graphql.ID,
+	missing error, fn func(P) (T, error)) (T, error) {
+	return locked(ctx, s, func() (T, error) {
+		var zero T
+		p, stack, ok := find(s, id)
+		if !ok {
+			return zero, missing
+		}
+		if err := s.requireStackAdminLocked(ctx, stack); err != nil {
+			return zero, err
+		}
+		return fn(p)
+	})
+}
+
 // onRun runs fn under the lock with a run of a stack, for a caller allowed
 // to write (run) in the stack's space.
 func onRun[T any](ctx context.Context, s *Server, stack, run graphql.ID, fn func(st *stackRecord, r *runRecord) (T, error)) (T, error) {

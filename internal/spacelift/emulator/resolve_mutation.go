@@ -812,18 +812,9 @@ func (s *Server) dependsLocked(from, to graphql.ID) bool {
 }
 
 func (r *rootResolver) StackDependencyDelete(ctx context.Context, args idArg) (*dependencyView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*dependencyView, error) {
-		if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.ID)); err != nil {
-			return nil, err
-		}
-		d, ok := s.st.Dependencies[args.ID]
-		if !ok {
-			return nil, nil
-		}
-		v := s.dependencyViewLocked(d)
-		delete(s.st.Dependencies, args.ID)
-		return v, nil
+	return onStackPart(ctx, r.s, (*Server).dependencyLocked, args.ID, nil, func(d *dependencyRec) (*dependencyView, error) {
+		delete(r.s.st.Dependencies, d.ID)
+		return r.s.dependencyViewLocked(d), nil
 	})
 }
 
@@ -866,14 +857,8 @@ func newReference(id graphql.ID, in referenceInput) *referenceData {
 
 func (r *rootResolver) StackDependenciesAddReference(ctx context.Context, args addReferenceArgs) (*referenceData, error) {
 	s := r.s
-	return locked(ctx, s, func() (*referenceData, error) {
-		if err := s.requireStackAdminLocked(ctx, s.dependencyStackLocked(args.StackDependencyID)); err != nil {
-			return nil, err
-		}
-		dep, ok := s.st.Dependencies[args.StackDependencyID]
-		if !ok {
-			return nil, fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
-		}
+	missing := fmt.Errorf("stack dependency %q not found", args.StackDependencyID)
+	return onStackPart(ctx, s, (*Server).dependencyLocked, args.StackDependencyID, missing, func(dep *dependencyRec) (*referenceData, error) {
 		if err := s.checkReferenceLocked(dep, "", args.Reference); err != nil {
 			return nil, err
 		}
@@ -894,50 +879,27 @@ type referenceUpdateInput struct {
 
 type updateReferenceArgs struct{ Reference referenceUpdateInput }
 
-func (s *Server) findReferenceLocked(id graphql.ID) (*dependencyRec, int) {
-	for _, d := range s.st.Dependencies {
-		if i := slices.IndexFunc(d.References, func(r *referenceData) bool { return r.ID == id }); i >= 0 {
-			return d, i
-		}
-	}
-	return nil, -1
-}
-
 func (r *rootResolver) StackDependenciesUpdateReference(ctx context.Context, args updateReferenceArgs) (*referenceData, error) {
 	s := r.s
-	return locked(ctx, s, func() (*referenceData, error) {
-		if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.Reference.ID)); err != nil {
-			return nil, err
-		}
-		in := args.Reference
-		dep, i := s.findReferenceLocked(in.ID)
-		if dep == nil {
-			return nil, fmt.Errorf("stack dependency reference %q not found", in.ID)
-		}
+	in := args.Reference
+	missing := fmt.Errorf("stack dependency reference %q not found", in.ID)
+	return onStackPart(ctx, s, (*Server).referenceLocked, in.ID, missing, func(at referenceAt) (*referenceData, error) {
 		ri := referenceInput{OutputName: in.OutputName, InputName: in.InputName, Type: in.Type, TriggerAlways: in.TriggerAlways}
-		if err := s.checkReferenceLocked(dep, in.ID, ri); err != nil {
+		if err := s.checkReferenceLocked(at.dep, in.ID, ri); err != nil {
 			return nil, err
 		}
-		refs := slices.Clone(dep.References)
-		refs[i] = newReference(in.ID, ri)
-		dep.References = refs
-		c := *refs[i]
+		refs := slices.Clone(at.dep.References)
+		refs[at.i] = newReference(in.ID, ri)
+		at.dep.References = refs
+		c := *refs[at.i]
 		return &c, nil
 	})
 }
 
 func (r *rootResolver) StackDependenciesDeleteReference(ctx context.Context, args idArg) (*referenceData, error) {
-	s := r.s
-	return locked(ctx, s, func() (*referenceData, error) {
-		if err := s.requireStackAdminLocked(ctx, s.referenceStackLocked(args.ID)); err != nil {
-			return nil, err
-		}
-		dep, i := s.findReferenceLocked(args.ID)
-		if dep == nil {
-			return nil, nil
-		}
-		c := *dep.References[i]
-		dep.References = slices.Delete(slices.Clone(dep.References), i, i+1)
+	return onStackPart(ctx, r.s, (*Server).referenceLocked, args.ID, nil, func(at referenceAt) (*referenceData, error) {
+		c := *at.dep.References[at.i]
+		at.dep.References = slices.Delete(slices.Clone(at.dep.References), at.i, at.i+1)
 		return &c, nil
 	})
 }
@@ -966,14 +928,8 @@ type awsAttachmentUpdateArgs struct {
 
 func (r *rootResolver) AwsIntegrationAttachmentUpdate(ctx context.Context, args awsAttachmentUpdateArgs) (*awsStackAttachmentView, error) {
 	s := r.s
-	return locked(ctx, s, func() (*awsStackAttachmentView, error) {
-		if err := s.requireStackAdminLocked(ctx, attachedStack(s.st.AwsAttach, args.ID)); err != nil {
-			return nil, err
-		}
-		a, ok := s.st.AwsAttach[args.ID]
-		if !ok {
-			return nil, fmt.Errorf("aws integration attachment %q not found", args.ID)
-		}
+	missing := fmt.Errorf("aws integration attachment %q not found", args.ID)
+	return onStackPart(ctx, s, (*Server).awsAttachmentLocked, args.ID, missing, func(a *attachment) (*awsStackAttachmentView, error) {
 		if !args.Read && !args.Write {
 			return nil, errors.New("at least one of read and write must be set")
 		}

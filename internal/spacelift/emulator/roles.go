@@ -171,18 +171,37 @@ func attachedStack(m map[graphql.ID]*attachment, id graphql.ID) graphql.ID {
 	return ""
 }
 
-// dependencyStackLocked is the dependent stack of a dependency.
-func (s *Server) dependencyStackLocked(id graphql.ID) graphql.ID {
-	if d, ok := s.st.Dependencies[id]; ok {
-		return d.StackID
+// dependencyLocked finds a dependency and its dependent stack.
+func (s *Server) dependencyLocked(id graphql.ID) (*dependencyRec, graphql.ID, bool) {
+	d, ok := s.st.Dependencies[id]
+	if !ok {
+		return nil, "", false
 	}
-	return ""
+	return d, d.StackID, true
 }
 
-// referenceStackLocked is the dependent stack of a dependency reference.
-func (s *Server) referenceStackLocked(id graphql.ID) graphql.ID {
-	if d, _ := s.findReferenceLocked(id); d != nil {
-		return d.StackID
+// referenceAt is a reference of a dependency: the dependency and the
+// reference's index in it.
+type referenceAt struct {
+	dep *dependencyRec
+	i   int
+}
+
+// referenceLocked finds a dependency reference and its dependent stack.
+func (s *Server) referenceLocked(id graphql.ID) (referenceAt, graphql.ID, bool) {
+	for _, d := range s.st.Dependencies {
+		if i := slices.IndexFunc(d.References, func(r *referenceData) bool { return r.ID == id }); i >= 0 {
+			return referenceAt{dep: d, i: i}, d.StackID, true
+		}
 	}
-	return ""
+	return referenceAt{}, "", false
+}
+
+// awsAttachmentLocked finds an AWS integration attachment and its stack.
+func (s *Server) awsAttachmentLocked(id graphql.ID) (*attachment, graphql.ID, bool) {
+	a, ok := s.st.AwsAttach[id]
+	if !ok {
+		return nil, "", false
+	}
+	return a, a.StackID, true
 }
