@@ -66,6 +66,11 @@ type stackScope struct {
 	snapshot *spacelift.StackSnapshot
 	// wrote is set by every phase that changed the stack in Spacelift.
 	wrote bool
+	// confirmed is set once the stack is known to exist and be this
+	// object's: its id then goes to status.spaceliftID.
+	confirmed bool
+	// intendedID is set when this reconcile wrote the id for its create.
+	intendedID bool
 	// resolved holds references turned into Spacelift ids and values.
 	resolved resolvedStackRefs
 
@@ -201,22 +206,18 @@ func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool,
 
 // observe reads the stack with all its parts: from the shared snapshots
 // when they hold it, else with one request. A new object whose stack the
-// snapshots do not have goes straight to create; one whose create may have
-// landed before its id was written (create-pending) is first looked for by
-// its ownership label. It never writes to Spacelift.
+// snapshots do not have goes straight to create. An object whose create may
+// have landed without being confirmed (its id annotation is not yet in
+// status.spaceliftID, or an older operator's create-pending mark is set) is
+// read directly, and looked for by its ownership label when its id finds
+// nothing. It never writes to Spacelift.
 func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, error) {
-	s.id = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
-	pending := s.id == "" && s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != ""
-	if pending {
-		id, err := r.findOwned(ctx, s)
-		if err != nil {
-			return true, err
-		}
-		s.id = id
-	}
+	annotated := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+	s.id = annotated
 	if s.id == "" {
-		s.id = slug(stackName(s.obj))
+		s.id = orDefault(s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending], slug(stackName(s.obj)))
 	}
+	pending := annotated != s.obj.Status.SpaceliftID || s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != ""
 	if s.forced != "" {
 		r.Cache.MarkDirty(s.api, s.id)
 	}
@@ -228,9 +229,17 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 	case state == snapshotFound:
 		s.snapshot, s.observed = &snap, snap.Stack
 		return false, nil
-	case state == snapshotAbsent && !pending && s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] == "":
+	case state == snapshotAbsent && annotated == "" && !pending:
 		return false, nil
 	}
+	if err := r.observeDirectly(ctx, s); err != nil || s.observed != nil || !pending {
+		return err != nil, err
+	}
+	id, err := r.findOwned(ctx, s)
+	if err != nil || id == "" {
+		return err != nil, err
+	}
+	s.id = id
 	return false, r.observeDirectly(ctx, s)
 }
 
@@ -266,19 +275,25 @@ func (r *StackReconciler) findOwned(ctx context.Context, s *stackScope) (string,
 	return "", nil
 }
 
-// createOrAdopt creates the stack when it does not exist, marking the object
-// create-pending first, and takes over an existing stack only when it carries
-// this object's ownership label or adoption was asked for.
+// createOrAdopt creates the stack when it does not exist and takes over an
+// existing stack only when it carries this object's ownership label or
+// adoption was asked for. A stack found or created here is confirmed: its
+// id goes to status.spaceliftID.
 func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (bool, error) {
-	known := s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
+	confirmed := s.obj.Status.SpaceliftID != "" && s.obj.Status.SpaceliftID == s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if s.observed == nil {
-		done, err := r.create(ctx, s, known)
+		done, err := r.create(ctx, s, confirmed)
 		if err == nil || !spacelift.IsInvalidInput(err) {
 			return done, err
 		}
 		// The stack may exist after all: created since the snapshots were
 		// taken, or by a create whose answer was lost.
 		if oerr := r.observeDirectly(ctx, s); oerr != nil || s.observed == nil {
+			if oerr == nil {
+				// Refused, and nothing exists: the id written for it
+				// must not pin the object to it (spec.name may change).
+				oerr = r.forgetIntendedID(ctx, s)
+			}
 			return true, errors.Join(err, oerr)
 		}
 	}
@@ -286,14 +301,13 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 	switch {
 	case c == claimForeign:
 		s.stalled = foreignOwner("Stack", "stack", s.id, owner)
-		return true, nil
+		return true, r.forgetIntendedID(ctx, s)
 	case c == claimUnowned && !s.obj.Spec.AdoptExisting:
 		s.stalled = &condition{spaceliftv1alpha1.ReasonAlreadyExists, fmt.Sprintf(
 			"a Spacelift stack with id %q exists and carries no ownership label (%s<namespace>/<name>), so nothing proves it is this object's: give this object another spec.name", s.id, spaceliftv1alpha1.LabelOwnership)}
-		return true, nil
-	case c == claimOwned && known:
-		return false, nil
+		return true, r.forgetIntendedID(ctx, s)
 	}
+	s.confirmed = true
 	if err := recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "stack", s.id)); err != nil {
 		return true, err
 	}
@@ -303,10 +317,14 @@ func (r *StackReconciler) createOrAdopt(ctx context.Context, s *stackScope) (boo
 	return false, nil
 }
 
-// create creates the stack, with the create-pending mark written first so
-// that a create whose id never got recorded is looked for before another.
-func (r *StackReconciler) create(ctx context.Context, s *stackScope, known bool) (bool, error) {
-	if err := setAnnotation(ctx, r.Client, s.obj, spaceliftv1alpha1.AnnotationCreatePending, s.id); err != nil {
+// create creates the stack with a fixed id. The id (with the finalizer and
+// the external link) is written onto the object first, in the object's one
+// metadata write: until status.spaceliftID confirms it, it marks a create
+// that may have landed, which observe looks for before creating again. The
+// fixed id makes a repeated create fail instead of making a second stack.
+func (r *StackReconciler) create(ctx context.Context, s *stackScope, confirmed bool) (bool, error) {
+	s.intendedID = s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] == ""
+	if err := recordID(ctx, r.Client, s.obj, s.id, webURL(s.endpoint, "stack", s.id)); err != nil {
 		return true, err
 	}
 	manage := s.obj.Spec.ManageState == nil || *s.obj.Spec.ManageState
@@ -317,6 +335,7 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, known bool)
 	}
 	s.observed = st
 	s.id = st.ID
+	s.confirmed = true
 	// A stack this reconcile just created has no config, attachments,
 	// dependencies or runs of the operator's yet: the parts start from
 	// that instead of reading the stack back. What Spacelift attached by
@@ -326,12 +345,23 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, known bool)
 	if err := recordID(ctx, r.Client, s.obj, st.ID, webURL(s.endpoint, "stack", st.ID)); err != nil {
 		return true, err
 	}
-	if known {
+	if confirmed {
 		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "Recreated", "Spacelift stack %s was deleted outside Kubernetes; recreated it", st.ID)
 	} else {
 		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift stack %s", st.ID)
 	}
 	return false, nil
+}
+
+// forgetIntendedID removes the id this reconcile wrote for a create that
+// Spacelift refused, or whose id turned out to be another's stack.
+func (r *StackReconciler) forgetIntendedID(ctx context.Context, s *stackScope) error {
+	if !s.intendedID {
+		return nil
+	}
+	s.intendedID = false
+	delete(s.obj.Annotations, spaceliftv1alpha1.AnnotationSpaceliftID)
+	return updateMeta(ctx, r.Client, s.obj)
 }
 
 // linkStack points Argo CD's external link at the stack's Spacelift page.

@@ -204,9 +204,11 @@ func dependencyStackID(ctx context.Context, c client.Reader, ns, name string) (s
 		}
 		return "", nil, fmt.Errorf("reading Stack %s: %w", name, err)
 	}
+	// The id is written before the create; status.spaceliftID confirms
+	// that the stack exists.
 	id := s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
-	if id == "" {
-		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift id yet", name)}, nil
+	if id == "" || s.Status.SpaceliftID != id {
+		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift stack yet", name)}, nil
 	}
 	return id, nil, nil
 }

@@ -131,10 +131,10 @@ func stackConditions(s *stackScope, conds []metav1.Condition) []metav1.Condition
 // applyStackStatus copies what the reconcile learned into the status fields
 // other than conditions.
 func applyStackStatus(obj *spaceliftv1alpha1.Stack, s *stackScope) {
-	if id := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]; id != "" {
-		obj.Status.SpaceliftID = id
+	if s.confirmed {
+		obj.Status.SpaceliftID = s.id
 		if s.endpoint != "" {
-			obj.Status.URL = webURL(s.endpoint, "stack", id)
+			obj.Status.URL = webURL(s.endpoint, "stack", s.id)
 		}
 	}
 	switch {
