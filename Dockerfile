@@ -6,6 +6,7 @@ WORKDIR /workspace
 COPY go.mod go.sum ./
 RUN go mod download
 COPY api/ api/
+COPY config/crd/ config/crd/
 COPY cmd/ cmd/
 COPY controllers/ controllers/
 COPY internal/ internal/

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -32,8 +33,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/config/crd"
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 	"github.com/stackwright/spacelift-operator/internal/atmos"
+	"github.com/stackwright/spacelift-operator/internal/crdschema"
 	"github.com/stackwright/spacelift-operator/internal/source"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
 	"github.com/stackwright/spacelift-operator/internal/validate"
@@ -73,6 +76,9 @@ type AdminStackReconciler struct {
 	// NewDirectoryAPI turns a client into the API names are looked up with;
 	// tests swap it. Nil means the client itself.
 	NewDirectoryAPI func(*spacelift.Client) DirectoryAPI
+	// Schemas validates the children before any is written;
+	// SetupWithManager provides the operator's CRDs when nil.
+	Schemas *crdschema.Validator
 
 	expansions lastCache[[]atmos.Record]
 	plans      lastCache[*plannedSet]
@@ -154,7 +160,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if obj.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
-	for _, phase := range []adminStackPhase{r.validate, r.fetchSource, r.expand, r.plan, r.dryRun, r.apply, r.prune} {
+	for _, phase := range []adminStackPhase{r.validate, r.fetchSource, r.expand, r.plan, r.validateChildren, r.apply, r.prune} {
 		done, err := phase(ctx, s)
 		if err != nil {
 			if apierrors.IsConflict(err) {
@@ -445,23 +451,33 @@ type plannedSet struct {
 	namesAt  time.Time
 }
 
-// dryRun applies the changed objects with dry-run, so that the API server's
-// validation rejects an invalid child before any child is written. It stops
-// the reconcile when one is rejected (stalled), listing every rejected one.
-func (r *AdminStackReconciler) dryRun(ctx context.Context, s *adminStackScope) (bool, error) {
-	rejected := make([]string, len(s.planned))
-	_, err := r.applyAll(ctx, s.planned, func(i int, err error) error {
-		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
-			rejected[i] = apiErrorCauses(err)
+// validateChildren checks the changed objects against the CRD schemas the
+// API server checks them with (crdschema: the OpenAPI schema, list types and
+// CEL rules, after defaulting), so that one invalid child stops the reconcile
+// before any child is written, without a dry-run request per child. It stops
+// the reconcile when one is invalid (stalled), listing every invalid one.
+func (r *AdminStackReconciler) validateChildren(ctx context.Context, s *adminStackScope) (bool, error) {
+	invalid := make([]string, len(s.planned))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(goruntime.GOMAXPROCS(0)) // CPU only
+	for i, obj := range s.planned {
+		g.Go(func() error {
+			errs, err := r.Schemas.Validate(gctx, obj)
+			if err != nil {
+				return fmt.Errorf("validating %s: %w", childKey(obj), err)
+			}
+			if len(errs) > 0 {
+				// The causes read as the API server's answer would.
+				invalid[i] = apiErrorCauses(apierrors.NewInvalid(obj.GetObjectKind().GroupVersionKind().GroupKind(), obj.GetName(), errs))
+			}
 			return nil
-		}
-		return fmt.Errorf("dry-run applying %s: %w", childKey(s.planned[i]), err)
-	}, client.DryRunAll)
-	if err != nil {
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return true, err
 	}
 	var problems []adminstack.Problem
-	for i, msg := range rejected {
+	for i, msg := range invalid {
 		if msg != "" {
 			problems = append(problems, adminstack.Problem{Object: childKey(s.planned[i]), Message: msg})
 		}
@@ -473,36 +489,55 @@ func (r *AdminStackReconciler) dryRun(ctx context.Context, s *adminStackScope) (
 	return false, nil
 }
 
-// apply writes the changed objects with server-side apply. The ones written
-// before a failure are recorded as applied.
+// apply writes the changed objects with server-side apply, recording the
+// ones written. The API server may still refuse one that validateChildren
+// passed (a CRD installed at another version than the operator's, a rule
+// comparing with the object's previous state): it stops the reconcile then
+// (stalled, every refused one listed).
 func (r *AdminStackReconciler) apply(ctx context.Context, s *adminStackScope) (bool, error) {
+	refused := make([]string, len(s.planned))
 	ok, err := r.applyAll(ctx, s.planned, func(i int, err error) error {
+		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+			refused[i] = apiErrorCauses(err)
+			return nil
+		}
 		return fmt.Errorf("applying %s: %w", childKey(s.planned[i]), err)
 	})
+	var problems []adminstack.Problem
 	for i, obj := range s.planned {
 		if ok[i] {
 			s.applied = append(s.applied, childKey(obj))
 		}
+		if refused[i] != "" {
+			problems = append(problems, adminstack.Problem{Object: childKey(obj), Message: refused[i]})
+		}
 	}
-	return err != nil, err
+	if err != nil {
+		return true, err
+	}
+	if len(problems) > 0 {
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, adminstack.Summarize(problems, adminStackMaxProblems)}
+		return true, nil
+	}
+	return false, nil
 }
 
-// adminStackApplyWorkers is how many objects one reconcile applies (or
-// dry-runs) at a time. The API server answers each in milliseconds; one at
-// a time, 10 000 new children would wait minutes to exist.
+// adminStackApplyWorkers is how many objects one reconcile applies at a
+// time. The API server answers each in milliseconds; one at a time, 10 000
+// new children would wait minutes to exist.
 const adminStackApplyWorkers = 16
 
 // applyAll applies objs, adminStackApplyWorkers at a time, and reports which
 // succeeded. onError decides about each failure: nil lets the others go on
 // (the caller recorded it), an error stops the rest and is returned (the
 // first one, when several are).
-func (r *AdminStackReconciler) applyAll(ctx context.Context, objs []client.Object, onError func(i int, err error) error, opts ...client.ApplyOption) ([]bool, error) {
+func (r *AdminStackReconciler) applyAll(ctx context.Context, objs []client.Object, onError func(i int, err error) error) ([]bool, error) {
 	ok := make([]bool, len(objs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(adminStackApplyWorkers)
 	for i, obj := range objs {
 		g.Go(func() error {
-			if err := r.applyObject(gctx, obj, opts...); err != nil {
+			if err := r.applyObject(gctx, obj); err != nil {
 				return onError(i, err)
 			}
 			ok[i] = true
@@ -637,13 +672,12 @@ func controlledBy(objs map[string]client.Object, uid types.UID) map[string]clien
 // start a second, unstructured cache of every Stack and AdminStack. Nothing
 // needs it: the roll-up counts a desired child it does not see yet as not
 // Ready, and the child watch reconciles again once the cache has it.
-func (r *AdminStackReconciler) applyObject(ctx context.Context, obj client.Object, opts ...client.ApplyOption) error {
+func (r *AdminStackReconciler) applyObject(ctx context.Context, obj client.Object) error {
 	u, err := applyBodyOf(obj)
 	if err != nil {
 		return err
 	}
-	opts = append(opts, client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership, client.DisableReadYourWritesConsistency)
-	return r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), opts...)
+	return r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership, client.DisableReadYourWritesConsistency)
 }
 
 // applyBodyOf is obj as an apply configuration: its JSON without status,
@@ -787,6 +821,13 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Git == nil {
 		r.Git = source.NewGit(adminStackGitCacheEntries)
 	}
+	if r.Schemas == nil {
+		v, err := OperatorSchemas()
+		if err != nil {
+			return err
+		}
+		r.Schemas = v
+	}
 	ctx := context.Background()
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &spaceliftv1alpha1.AdminStack{}, adminStackConfigMapIndex, func(o client.Object) []string {
@@ -807,6 +848,20 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: adminStackReconcileTimeout}).
 		Complete(r)
+}
+
+// OperatorSchemas validates objects against the CRDs the operator was built
+// with (config/crd/bases).
+func OperatorSchemas() (*crdschema.Validator, error) {
+	bases, err := fs.Sub(crd.Bases, "bases")
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded CRDs: %w", err)
+	}
+	v, err := crdschema.FromFS(bases)
+	if err != nil {
+		return nil, fmt.Errorf("compiling the embedded CRDs: %w", err)
+	}
+	return v, nil
 }
 
 // adminStacksIndexed maps an object to the AdminStacks in its namespace whose

@@ -344,7 +344,7 @@ func (r *sampleRepo) commit(files map[string]string) string {
 
 // A child the API server would reject (here a drift-detection time zone that
 // fails the CRD's pattern) stalls the AdminStack before any child is written.
-func TestInvalidChildRejectedByDryRun(t *testing.T) {
+func TestInvalidChildRejectedBeforeAnyWrite(t *testing.T) {
 	ns := newNamespace(t)
 	createSamplePolicy(t, ns)
 	for _, cm := range sampleConfigMaps(t, ns) {
@@ -356,8 +356,8 @@ func TestInvalidChildRejectedByDryRun(t *testing.T) {
 	create(t, sampleAdminStack(t, ns))
 	a := waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonInvalidSpec, "")
 	msg := meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
-	// The operator's own check names the atmos setting before the dry run
-	// would name the child's field.
+	// The operator's own check names the atmos setting before the CRD
+	// schema would name the child's field.
 	if !strings.HasPrefix(msg, `1 problem: component "dns" in stack "plat-ue2-dev": settings.spacelift.drift_detection_timezone: Invalid value: "not a zone"`) {
 		t.Errorf("Stalled message = %q", msg)
 	}
@@ -368,6 +368,35 @@ func TestInvalidChildRejectedByDryRun(t *testing.T) {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "atmos-stacks-orgs-acme-plat-dev"}}
 	update(t, cm, func(cm *corev1.ConfigMap) {
 		cm.Data["us-east-2.yaml"] = strings.Replace(cm.Data["us-east-2.yaml"], "not a zone", "Europe/Berlin", 1)
+	})
+	waitForStacks(t, ns, withAdmin(append(slices.Clone(samplePlatChildren), "plat-ue2-dev-dns"), "plat-admin-admin")...)
+}
+
+// A child that only the CRD schema refuses (a CEL rule: a branch is named
+// without refs/heads/) stalls the AdminStack with the API server's wording
+// before any child is written; fixed, every child is written.
+func TestChildRefusedByCRDSchemaBeforeAnyWrite(t *testing.T) {
+	ns := newNamespace(t)
+	createSamplePolicy(t, ns)
+	for _, cm := range sampleConfigMaps(t, ns) {
+		if cm.Name == "atmos-stacks-orgs-acme-plat-dev" {
+			cm.Data["us-east-2.yaml"] += "\n    dns:\n      settings:\n        spacelift:\n          branch: refs/heads/main\n"
+		}
+		create(t, cm)
+	}
+	create(t, sampleAdminStack(t, ns))
+	a := waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonInvalidSpec, "")
+	msg := meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
+	if !strings.HasPrefix(msg, `1 problem: Stack/plat-ue2-dev-dns: spec.branch: Invalid value: "refs/heads/main": `) {
+		t.Errorf("Stalled message = %q", msg)
+	}
+	if got := stackNames(t, ns); len(got) != 0 {
+		t.Fatalf("stacks written although one was invalid: %v", got)
+	}
+
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "atmos-stacks-orgs-acme-plat-dev"}}
+	update(t, cm, func(cm *corev1.ConfigMap) {
+		cm.Data["us-east-2.yaml"] = strings.Replace(cm.Data["us-east-2.yaml"], "refs/heads/main", "main", 1)
 	})
 	waitForStacks(t, ns, withAdmin(append(slices.Clone(samplePlatChildren), "plat-ue2-dev-dns"), "plat-admin-admin")...)
 }
