@@ -520,10 +520,7 @@ type runDiscardAllView struct {
 
 func (r *rootResolver) RunDiscardAll(ctx context.Context, args struct{ Stack graphql.ID }) (*runDiscardAllView, error) {
 	s := r.s
-	return locked(ctx, s, func() (*runDiscardAllView, error) {
-		if _, ok := s.st.Stacks[args.Stack]; !ok {
-			return nil, fmt.Errorf("stack %q not found", args.Stack)
-		}
+	return onStack(ctx, s, args.Stack, func(*stackRecord) (*runDiscardAllView, error) {
 		out := &runDiscardAllView{DiscardedRuns: []*runView{}, FailedDiscarding: []string{}}
 		for _, run := range s.stackRunsLocked(args.Stack) {
 			if terminalRunStates[run.State] {
