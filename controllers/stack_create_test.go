@@ -1,0 +1,89 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/internal/spacelift"
+)
+
+// stackCreates counts the stackCreate mutations the emulator executed.
+func stackCreates() int {
+	n := 0
+	for _, op := range emu.Operations() {
+		if slices.Contains(op.Fields, "stackCreate") {
+			n++
+		}
+	}
+	return n
+}
+
+// A create that landed before the operator confirmed it (the id is on the
+// object, status.spaceliftID is not) is found, not repeated: by its id, and,
+// for an older operator's create-pending mark whose stack got another id, by
+// its ownership label.
+func TestStackCreateLandedBeforeConfirmation(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, id    string
+		annotations func(id string) map[string]string
+	}{
+		{"id written, status lost", "landed-by-id", func(id string) map[string]string {
+			return map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: id}
+		}},
+		{"older create-pending mark, stack under another id", "landed-elsewhere", func(string) map[string]string {
+			return map[string]string{spaceliftv1alpha1.AnnotationCreatePending: "landed-by-mark"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := newStack(tc.name[:2]+"-"+tc.id, nil)
+			in := desiredStackInput(obj)
+			if _, err := sl.CreateStack(ctx, in, spacelift.CreateStackOptions{ManageState: true, Slug: tc.id}); err != nil {
+				t.Fatal(err)
+			}
+			emu.ClearOperations()
+			obj.Annotations = tc.annotations(tc.id)
+			create(t, obj)
+			defer deleteAndWaitGone(t, obj)
+			waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+			if n := stackCreates(); n != 0 {
+				t.Errorf("%d stackCreate requests; the landed stack must be found instead", n)
+			}
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+				t.Fatal(err)
+			}
+			if obj.Status.SpaceliftID != tc.id || obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != tc.id || obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != "" {
+				t.Errorf("status.spaceliftID %q, annotations %v; want %s confirmed and no create-pending mark", obj.Status.SpaceliftID, obj.Annotations, tc.id)
+			}
+		})
+	}
+}
+
+// A create Spacelift refuses leaves no id on the object, so that fixing the
+// spec (here the space) creates the stack under the name then in force.
+func TestStackRefusedCreateForgetsTheID(t *testing.T) {
+	ctx := context.Background()
+	obj := newStack("refused-create", func(spec *spaceliftv1alpha1.StackSpec) { spec.Space = "no-such-space" })
+	create(t, obj)
+	defer deleteAndWaitGone(t, obj)
+	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionStalled, metav1.ConditionTrue, spaceliftv1alpha1.ReasonRejectedBySpacelift)
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]; ok {
+		t.Errorf("the refused create left the id %q on the object", id)
+	}
+	update(t, obj, func() {
+		obj.Spec.Space = "root"
+		obj.Spec.Name = "refused-create-renamed"
+	})
+	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if _, err := spaceliftStack(t, "refused-create-renamed"); err != nil {
+		t.Errorf("the stack was not created under the new name: %v", err)
+	}
+}
