@@ -123,12 +123,10 @@ type contextConfigDeleteArgs struct {
 // ContextConfigDelete removes a config element; a missing one is null.
 func (r *rootResolver) ContextConfigDelete(ctx context.Context, args contextConfigDeleteArgs) (*configView, error) {
 	return onObject(ctx, r.s, contextObjects, args.Context, func(c *contextRecord) (*configView, error) {
-		el := removeFrom(&c.Config, func(x *configRecord) bool { return x.ID == args.ID })
-		if el == nil {
-			return nil, nil
-		}
-		c.UpdatedAt = unix(r.s.nowLocked())
-		return newConfigView(el), nil
+		return viewOrNull(removeFrom(&c.Config, func(x *configRecord) bool { return x.ID == args.ID }), func(el *configRecord) *configView {
+			c.UpdatedAt = unix(r.s.nowLocked())
+			return newConfigView(el)
+		})
 	})
 }
 

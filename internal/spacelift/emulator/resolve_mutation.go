@@ -537,11 +537,7 @@ type stackConfigDeleteArgs struct {
 
 func (r *rootResolver) StackConfigDelete(ctx context.Context, args stackConfigDeleteArgs) (*configView, error) {
 	return onStackAs(ctx, r.s, args.Stack, actionWrite, func(rec *stackRecord) (*configView, error) {
-		el := removeFrom(&rec.Config, func(c *configRecord) bool { return c.ID == args.ID })
-		if el == nil {
-			return nil, nil
-		}
-		return newConfigView(el), nil
+		return viewOrNull(removeFrom(&rec.Config, func(c *configRecord) bool { return c.ID == args.ID }), newConfigView)
 	})
 }
 
@@ -1014,13 +1010,11 @@ type webhookDeleteArgs struct {
 
 func (r *rootResolver) WebhooksIntegrationDelete(ctx context.Context, args webhookDeleteArgs) (*webhookData, error) {
 	return onStackAs(ctx, r.s, args.Stack, actionAdmin, func(rec *stackRecord) (*webhookData, error) {
-		w := removeFrom(&rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID })
-		if w == nil {
-			return nil, nil
-		}
-		c := *w
-		c.Deleted = true
-		return &c, nil
+		return viewOrNull(removeFrom(&rec.Webhooks, func(w *webhookData) bool { return w.ID == args.ID }), func(w *webhookData) *webhookData {
+			c := *w
+			c.Deleted = true
+			return &c
+		})
 	})
 }
 

@@ -258,6 +258,16 @@ func detach[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.I
 	})
 }
 
+// viewOrNull is the view of el; null (and no call of view) when el is nil,
+// as for the element a delete did not find.
+func viewOrNull[E, V any](el *E, view func(*E) V) (V, error) {
+	if el == nil {
+		var zero V
+		return zero, nil
+	}
+	return view(el), nil
+}
+
 // removeFrom takes the first element that matches out of a record's list,
 // which it replaces (views may still hold the old one); nil when none does.
 func removeFrom[E any](list *[]*E, match func(*E) bool) *E {
