@@ -100,7 +100,9 @@ type adminStackScope struct {
 	desired      *adminstack.Desired
 	// children are the observed objects this AdminStack controls, by kind/name.
 	children map[string]client.Object
-	// planned holds the desired objects that differ from what was last applied.
+	// plan is the planned set; planned holds its objects that differ from
+	// what was last applied.
+	plan    *plannedSet
 	planned []client.Object
 
 	stalled *condition
@@ -359,7 +361,7 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 		}
 		r.plans.put(name, key, p)
 	}
-	s.desired = p.desired
+	s.plan, s.desired = p, p.desired
 	s.planned = changedChildren(p, existing)
 	return false, nil
 }
@@ -449,18 +451,31 @@ type plannedSet struct {
 	// (adminstack.ResolvedIDs), looked up at namesAt.
 	resolved []string
 	namesAt  time.Time
+	// verdicts holds, by childKey, what validateChildren found: "" when
+	// the object is valid, else the causes. An object is validated once.
+	verdicts map[string]string
 }
 
 // validateChildren checks the changed objects against the CRD schemas the
 // API server checks them with (crdschema: the OpenAPI schema, list types and
 // CEL rules, after defaulting), so that one invalid child stops the reconcile
-// before any child is written, without a dry-run request per child. It stops
-// the reconcile when one is invalid (stalled), listing every invalid one.
+// before any child is written, without a dry-run request per child. Each
+// object of a planned set is validated once. It stops the reconcile when one
+// is invalid (stalled), listing every invalid one.
 func (r *AdminStackReconciler) validateChildren(ctx context.Context, s *adminStackScope) (bool, error) {
-	invalid := make([]string, len(s.planned))
+	if s.plan.verdicts == nil {
+		s.plan.verdicts = map[string]string{} // only this AdminStack's reconciles, one at a time, use the plan
+	}
+	var todo []client.Object
+	for _, obj := range s.planned {
+		if _, done := s.plan.verdicts[childKey(obj)]; !done {
+			todo = append(todo, obj)
+		}
+	}
+	verdicts := make([]string, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(goruntime.GOMAXPROCS(0)) // CPU only
-	for i, obj := range s.planned {
+	for i, obj := range todo {
 		g.Go(func() error {
 			errs, err := r.Schemas.Validate(gctx, obj)
 			if err != nil {
@@ -468,7 +483,7 @@ func (r *AdminStackReconciler) validateChildren(ctx context.Context, s *adminSta
 			}
 			if len(errs) > 0 {
 				// The causes read as the API server's answer would.
-				invalid[i] = apiErrorCauses(apierrors.NewInvalid(obj.GetObjectKind().GroupVersionKind().GroupKind(), obj.GetName(), errs))
+				verdicts[i] = apiErrorCauses(apierrors.NewInvalid(obj.GetObjectKind().GroupVersionKind().GroupKind(), obj.GetName(), errs))
 			}
 			return nil
 		})
@@ -476,10 +491,13 @@ func (r *AdminStackReconciler) validateChildren(ctx context.Context, s *adminSta
 	if err := g.Wait(); err != nil {
 		return true, err
 	}
+	for i, obj := range todo {
+		s.plan.verdicts[childKey(obj)] = verdicts[i]
+	}
 	var problems []adminstack.Problem
-	for i, msg := range invalid {
-		if msg != "" {
-			problems = append(problems, adminstack.Problem{Object: childKey(s.planned[i]), Message: msg})
+	for _, obj := range s.planned {
+		if msg := s.plan.verdicts[childKey(obj)]; msg != "" {
+			problems = append(problems, adminstack.Problem{Object: childKey(obj), Message: msg})
 		}
 	}
 	if len(problems) > 0 {
