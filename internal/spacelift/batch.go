@@ -62,31 +62,24 @@ func summarize(descs []string, n int) string {
 	return strings.Join(descs[:n], "; ") + fmt.Sprintf("; and %d more", len(descs)-n)
 }
 
-// Apply sends mutations as documents of aliased fields, at most MaxBatch a
-// request, which GraphQL executes in order. It returns each mutation's answer
-// (its selection as JSON), index by index. A request is repeated after a
-// transient failure only when all its mutations are idempotent; otherwise
-// the caller's next read of the stacks tells what landed. The first failed
-// request ends the call with a *BatchError; answers of earlier requests are
-// returned with it.
+// Apply sends mutations, executed in order, as documents of aliased fields
+// of at most MaxBatch mutations. Mutations that concurrent callers hand over
+// while earlier documents are under way go out together in one document
+// (see coalescer), so that many stacks' changes cost few requests. It
+// returns each mutation's answer (its selection as JSON), index by index. A
+// request is repeated after a transient failure only when all its mutations
+// are idempotent; otherwise the caller's next read of the stacks tells what
+// landed. The first failed request ends the call with a *BatchError;
+// answers of earlier requests are returned with it.
 func (c *Client) Apply(ctx context.Context, name string, muts []Mutation) ([]json.RawMessage, error) {
 	answers := make([]json.RawMessage, len(muts))
 	for start := 0; start < len(muts); start += MaxBatch {
 		batch := muts[start:min(start+MaxBatch, len(muts))]
-		doc, vars, idempotent := batchDocument(name, batch)
-		cl := mutation(name, idempotent)
-		cl.document = doc
-		var data map[string]json.RawMessage
-		if err := c.do(ctx, cl, &data, vars); err != nil {
-			descs := make([]string, len(batch))
-			for i, m := range batch {
-				descs[i] = m.Desc
-			}
-			return answers, &BatchError{Descs: descs, Err: err}
+		got, err := c.batches.submit(ctx, c, name, batch)
+		if err != nil {
+			return answers, err
 		}
-		for i := range batch {
-			answers[start+i] = data[fmt.Sprintf("m%d", i)]
-		}
+		copy(answers[start:], got)
 	}
 	return answers, nil
 }

@@ -1,8 +1,11 @@
 package spacelift
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -93,5 +96,72 @@ func TestEmulatorApplyMixedBatch(t *testing.T) {
 	}
 	if _, err := c.ObserveStack(ctx, "missing"); !IsNotFound(err) {
 		t.Errorf("observing a missing stack: %v, want not found", err)
+	}
+}
+
+// Changes that concurrent callers hand over while the rate limiter holds
+// requests back go out together, and each caller gets its own answers.
+func TestEmulatorApplyCoalesces(t *testing.T) {
+	h, setup := startEmulator(t)
+	ctx := t.Context()
+	const n = 24
+	for i := range n {
+		mustStack(t, setup, fmt.Sprintf("s%d", i))
+	}
+	id, secret := h.APIKey()
+	c := newTestClient(t, h.URL, id, secret, func(o *Options) { o.QPS, o.Burst = 5, 1 })
+	if _, err := c.ObserveStack(ctx, "s0"); err != nil { // logs in
+		t.Fatal(err)
+	}
+	before := len(h.Operations())
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			stack := fmt.Sprintf("s%d", i)
+			answers, err := c.Apply(ctx, "StackChanges", []Mutation{
+				AddConfigMutation(stack, EnvironmentVariable("A", stack, false)),
+				AddConfigMutation(stack, EnvironmentVariable("B", stack, false)),
+			})
+			if err == nil && (len(answers) != 2 || !strings.Contains(string(answers[1]), `"B"`)) {
+				err = fmt.Errorf("answers %s", answers)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	requests := len(h.Operations()) - before
+	if requests > n/4 {
+		t.Errorf("%d requests for %d callers at 5 requests/s; want the changes merged into at most %d", requests, n, n/4)
+	}
+	for i := range n {
+		snap, err := setup.ObserveStack(ctx, fmt.Sprintf("s%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Config) != 2 {
+			t.Errorf("stack s%d has config %+v", i, snap.Config)
+		}
+	}
+	t.Logf("%d callers, %d requests", n, requests)
+}
+
+func TestOwnError(t *testing.T) {
+	doc := &Error{Operation: "StackChanges", Kind: KindInvalidInput, Messages: []string{"policy is already attached", "no such context"}, Aliases: []string{"m1", "m4"}}
+	mine := ownError(doc, 0, 2)
+	var e *Error
+	if !errors.As(mine, &e) || e.Kind != KindInvalidInput || len(e.Messages) != 1 || e.Messages[0] != "policy is already attached" {
+		t.Errorf("the first group's error = %v", mine)
+	}
+	other := ownError(doc, 2, 4)
+	if !IsTransient(other) || !errors.Is(other, errSharedFailure) {
+		t.Errorf("a group whose fields raised nothing: %v, want the transient shared failure", other)
+	}
+	whole := &Error{Operation: "StackChanges", Kind: KindTransient, StatusCode: 503}
+	if got := ownError(whole, 2, 4); got != error(whole) {
+		t.Errorf("an error without paths belongs to every group: %v", got)
 	}
 }

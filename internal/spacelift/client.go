@@ -97,6 +97,8 @@ type Client struct {
 
 	pauseMu    sync.Mutex
 	pauseUntil time.Time
+
+	batches coalescer
 }
 
 // New returns a client for the given credentials. It does not contact the
@@ -433,6 +435,11 @@ func (c *Client) classify(ctx context.Context, op string, err error, rec *record
 			continue
 		}
 		messages = append(messages, ge.Message)
+		alias := ""
+		if len(ge.Path) > 0 {
+			alias, _ = ge.Path[0].(string)
+		}
+		e.Aliases = append(e.Aliases, alias)
 		code, _ := ge.Extensions["code"].(string)
 		codes = append(codes, code)
 	}

@@ -81,6 +81,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Messages are the messages of the GraphQL errors in the response.
 	Messages []string
+	// Aliases name, message by message, the top-level field (its alias in
+	// a batch document) whose path the error carries; "" for none.
+	Aliases []string
 	// Err is the underlying cause, such as a network error, if any.
 	Err error
 }

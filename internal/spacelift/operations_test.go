@@ -302,7 +302,7 @@ func TestMutationVariableTypes(t *testing.T) {
 	_, _ = c.SearchStacksPage(t.Context(), SearchInput{})
 	want := map[string][]string{
 		"ApiKeyUser":                           {"$id:ID!", "$secret:String!"},
-		"StackCreate":                          {"$input:StackInput!", "$manageState:Boolean!", "$slug:String"},
+		"StackCreate":                          {"$m0_input: StackInput!", "$m0_manageState: Boolean!", "$m0_slug: String)"},
 		"RunTrigger":                           {"$stack:ID!", "$commitSha:String", "$runType:RunType"},
 		"PolicyCreateV2":                       {"$input:PolicyCreateInput!"},
 		"StackIntegrationDriftDetectionCreate": {"$stack:ID!", "$input:DriftDetectionIntegrationInput!"},

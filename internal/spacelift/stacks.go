@@ -3,6 +3,9 @@ package spacelift
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	graphql "github.com/hasura/go-graphql-client"
@@ -341,22 +344,40 @@ type CreateStackOptions struct {
 // CreateStack creates a stack. A missing space or worker pool named by the
 // input is reported as invalid input. The mutation is not repeated after a
 // failure that may have reached the API; use a Slug to make the outcome of
-// an interrupted create verifiable with GetStack.
+// an interrupted create verifiable with GetStack. Creates that concurrent
+// callers make go out together in one document (see Apply); each stack is
+// created, or refused, on its own.
 func (c *Client) CreateStack(ctx context.Context, input StackInput, opts CreateStackOptions) (*Stack, error) {
-	var m struct {
-		Stack stackFields `graphql:"stackCreate(input: $input, manageState: $manageState, slug: $slug)"`
+	sel, err := stackSelection()
+	if err != nil {
+		return nil, err
 	}
-	vars := map[string]any{
-		"input":       input,
-		"manageState": opts.ManageState,
-		"slug":        ptrOrNil(opts.Slug),
-	}
-	cl := mutation("StackCreate", false)
-	if err := c.do(ctx, cl, &m, vars); err != nil {
+	m := Mutation{Field: "stackCreate", Select: sel, Desc: "create stack " + input.Name,
+		Args: []Arg{{"input", "StackInput!", input}, {"manageState", "Boolean!", opts.ManageState}, {"slug", "String", ptrOrNil(opts.Slug)}}}
+	answers, err := c.batches.submit(ctx, c, "StackCreate", []Mutation{m})
+	if err != nil {
+		var be *BatchError
+		if errors.As(err, &be) {
+			err = be.Err
+		}
 		return nil, referencedObjectMissing(err)
 	}
-	return m.Stack.stack(), nil
+	var f stackFields
+	if err := graphql.UnmarshalGraphQL(answers[0], &f); err != nil {
+		return nil, &Error{Operation: "StackCreate", Kind: KindUnknown, Err: fmt.Errorf("decoding the created stack: %w", err)}
+	}
+	return f.stack(), nil
 }
+
+// stackSelection is the selection of stackFields as GraphQL text, for
+// documents built at run time.
+var stackSelection = sync.OnceValues(func() (string, error) {
+	q, err := graphql.ConstructQuery(&stackFields{}, nil)
+	if err != nil {
+		return "", fmt.Errorf("building the stack selection: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(q, "{"), "}"), nil
+})
 
 // UpdateStack replaces the configuration of a stack with input.
 func (c *Client) UpdateStack(ctx context.Context, id string, input StackInput) (*Stack, error) {

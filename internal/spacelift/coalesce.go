@@ -1,0 +1,160 @@
+package spacelift
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// coalescer merges the mutation groups that concurrent callers hand to
+// Apply into shared documents. A group is queued under its operation name;
+// up to maxDispatchers requests per name are under way at once, and each
+// takes every group queued when it starts, up to MaxBatch mutations. While
+// requests wait for the rate limiter or for the API, later groups gather,
+// so the request count falls as load rises, and an idle client sends each
+// group at once. Groups never split: a group's mutations stay in order in
+// one document.
+type coalescer struct {
+	mu      sync.Mutex
+	queues  map[string][]*group
+	running map[string]int
+}
+
+// maxDispatchers bounds the requests per operation name under way at once.
+const maxDispatchers = 2
+
+// group is one caller's mutations and their outcome.
+type group struct {
+	muts    []Mutation
+	answers []json.RawMessage
+	err     error
+	done    chan struct{}
+}
+
+// errSharedFailure is the outcome of a group whose own mutations raised no
+// error in a document that failed elsewhere: they ran, but the answer is
+// gone (GraphQL empties it when a non-null field fails).
+var errSharedFailure = errors.New("another change in the same request failed, so this change's answer was lost; it was executed")
+
+// submit queues muts as one group and waits for its outcome. When ctx ends
+// first, the group may still be sent; the caller's next observation tells.
+func (co *coalescer) submit(ctx context.Context, c *Client, name string, muts []Mutation) ([]json.RawMessage, error) {
+	g := &group{muts: muts, done: make(chan struct{})}
+	co.mu.Lock()
+	if co.queues == nil {
+		co.queues, co.running = map[string][]*group{}, map[string]int{}
+	}
+	co.queues[name] = append(co.queues[name], g)
+	start := co.running[name] < maxDispatchers
+	if start {
+		co.running[name]++
+	}
+	co.mu.Unlock()
+	if start {
+		go co.dispatch(c, name)
+	}
+	select {
+	case <-g.done:
+		return g.answers, g.err
+	case <-ctx.Done():
+		return nil, &BatchError{Descs: descs(muts), Err: &Error{Operation: name, Kind: KindTransient, Err: ctx.Err()}}
+	}
+}
+
+// dispatch sends the queued groups of name until none is left.
+func (co *coalescer) dispatch(c *Client, name string) {
+	for {
+		batch := co.take(name)
+		if batch == nil {
+			return
+		}
+		co.send(c, name, batch)
+	}
+}
+
+// take removes the groups the next document carries: the oldest first,
+// while they fit in MaxBatch mutations (always at least one). It returns
+// nil, and counts the dispatcher out, when the queue is empty.
+func (co *coalescer) take(name string) []*group {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	q := co.queues[name]
+	if len(q) == 0 {
+		co.running[name]--
+		return nil
+	}
+	n, size := 1, len(q[0].muts)
+	for n < len(q) && size+len(q[n].muts) <= MaxBatch {
+		size += len(q[n].muts)
+		n++
+	}
+	batch := slices.Clone(q[:n])
+	co.queues[name] = q[n:]
+	return batch
+}
+
+// send makes one request of the groups' mutations and hands each group its
+// answers or the errors of its own fields.
+func (co *coalescer) send(c *Client, name string, batch []*group) {
+	var muts []Mutation
+	for _, g := range batch {
+		muts = append(muts, g.muts...)
+	}
+	doc, vars, idempotent := batchDocument(name, muts)
+	cl := mutation(name, idempotent)
+	cl.document = doc
+	var data map[string]json.RawMessage
+	// The request serves several callers: it runs under its own deadline
+	// (do applies the call timeout), not under any one caller's.
+	err := c.do(context.Background(), cl, &data, vars)
+	i := 0
+	for _, g := range batch {
+		first := i
+		i += len(g.muts)
+		if err != nil {
+			g.err = &BatchError{Descs: descs(g.muts), Err: ownError(err, first, i)}
+		} else {
+			g.answers = make([]json.RawMessage, len(g.muts))
+			for j := range g.muts {
+				g.answers[j] = data[fmt.Sprintf("m%d", first+j)]
+			}
+		}
+		close(g.done)
+	}
+}
+
+// ownError is the part of a failed document's error that belongs to the
+// fields m<first> … m<end-1>: the messages whose path names one of them.
+// When every message names other fields, the group's mutations ran but their
+// answer is lost (a transient error: the caller observes again). Errors
+// without paths (a refused request, a network failure) belong to everyone.
+func ownError(err error, first, end int) error {
+	var e *Error
+	if !errors.As(err, &e) || !slices.ContainsFunc(e.Aliases, func(a string) bool { return a != "" }) {
+		return err
+	}
+	own := *e
+	own.Messages, own.Aliases = nil, nil
+	for k, alias := range e.Aliases {
+		var n int
+		if _, scanErr := fmt.Sscanf(alias, "m%d", &n); scanErr == nil && n >= first && n < end {
+			own.Messages = append(own.Messages, e.Messages[k])
+			own.Aliases = append(own.Aliases, alias)
+		}
+	}
+	if len(own.Messages) == 0 {
+		return &Error{Operation: e.Operation, Kind: KindTransient, StatusCode: e.StatusCode, Err: errSharedFailure}
+	}
+	return &own
+}
+
+func descs(muts []Mutation) []string {
+	out := make([]string, len(muts))
+	for i, m := range muts {
+		out[i] = m.Desc
+	}
+	return out
+}
