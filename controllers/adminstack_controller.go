@@ -416,13 +416,15 @@ func changedChildren(p *plannedSet, existing map[string]client.Object) []client.
 	return out
 }
 
-// planKey identifies what a desired set depends on: the source revision and
-// atmos settings (the expansion's key), the AdminStack's generation, and
-// the namespace's Policies and the other objects' Spacelift names (Build's
-// checks). A child's status change changes none of them.
+// planKey identifies what a desired set depends on: the AdminStack (its UID:
+// the children's owner references name it; an AdminStack deleted and created
+// again under the same name starts at the same generation), the source
+// revision and atmos settings (the expansion's key), the AdminStack's
+// generation, and the namespace's Policies and the other objects' Spacelift
+// names (Build's checks). A child's status change changes none of them.
 func planKey(s *adminStackScope, c *adminstack.Cluster) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00", s.expansionKey, s.obj.Generation)
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", s.obj.UID, s.expansionKey, s.obj.Generation)
 	for _, name := range sortedKeys(c.Policies) {
 		fmt.Fprintf(h, "p:%s\x00", name)
 	}
