@@ -93,7 +93,7 @@ func runManager(args []string) int {
 	fs.BoolVar(&f.leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
 	fs.StringVar(&f.leaderElectionID, "leader-election-id", "spacelift-operator.stackwright.io", "Name of the leader-election Lease.")
 	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch; empty watches all.")
-	fs.IntVar(&f.concurrency, "concurrency", 4, "Parallel reconciles per kind.")
+	fs.IntVar(&f.concurrency, "concurrency", 32, "Parallel reconciles per kind. Their Spacelift requests share --spacelift-qps: concurrent changes go out together in one document.")
 	fs.DurationVar(&f.syncInterval, "sync-interval", 10*time.Minute, "Default interval at which objects are re-checked against Spacelift.")
 	fs.StringVar(&f.credentialsSecret, "credentials-secret", "", "Default Spacelift credentials Secret as namespace/name, for objects without spec.credentialsRef.")
 	fs.Float64Var(&f.spaceliftQPS, "spacelift-qps", spacelift.DefaultQPS, "Sustained Spacelift API request rate shared by all reconciles.")

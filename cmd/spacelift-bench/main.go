@@ -90,7 +90,7 @@ const (
 // cmd/main.go (a literal there; TestDefaultsMatchTheOperator checks that
 // the two agree). The Spacelift client defaults are spacelift.DefaultQPS
 // and spacelift.DefaultBurst, which cmd/main.go uses too.
-const defaultConcurrency = 4
+const defaultConcurrency = 32
 
 // benchConfig are the command-line settings.
 type benchConfig struct {

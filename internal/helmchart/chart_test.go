@@ -198,7 +198,7 @@ func TestDeploymentArgs(t *testing.T) {
 		name: "defaults",
 		want: []string{
 			"--health-probe-bind-address=:8081", "--metrics-bind-address=:8443", "--metrics-secure=true", "--leader-elect",
-			"--concurrency=4", "--sync-interval=10m", "--spacelift-qps=10", "--spacelift-burst=20",
+			"--concurrency=32", "--sync-interval=10m", "--spacelift-qps=10", "--spacelift-burst=20",
 		},
 	}, {
 		name: "everything set",
@@ -228,7 +228,7 @@ extraArgs: [--zap-log-level=debug]
 		values: `{metrics: {secure: false, port: 8080}, credentials: {create: true, endpoint: "https://acme.app.spacelift.io", keyId: K, keySecret: S}}`,
 		want: []string{
 			"--health-probe-bind-address=:8081", "--metrics-bind-address=:8080", "--metrics-secure=false", "--leader-elect",
-			"--concurrency=4", "--sync-interval=10m", "--spacelift-qps=10", "--spacelift-burst=20",
+			"--concurrency=32", "--sync-interval=10m", "--spacelift-qps=10", "--spacelift-burst=20",
 			"--credentials-secret=spacelift-system/" + fullname + "-credentials",
 		},
 	}} {
