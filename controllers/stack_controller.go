@@ -474,8 +474,8 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.
 		For(&spaceliftv1alpha1.Stack{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, runRequestChanged))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing("ConfigMap"))).
-		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy"))).
-		Watches(&spaceliftv1alpha1.Stack{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Stack"))).
+		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Policy")), builder.WithPredicates(idChanged)).
+		Watches(&spaceliftv1alpha1.Stack{}, handler.EnqueueRequestsFromMapFunc(r.referencing("Stack")), builder.WithPredicates(idChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).
 		Complete(r)
 }
@@ -490,6 +490,19 @@ var runRequestChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bo
 		}
 	}
 	return false
+}}
+
+// idChanged passes the updates of a referenced Policy or Stack that change
+// what a referencing Stack reads of it: its Spacelift id (the annotation, or
+// a Stack's confirmed status.spaceliftID). Status churn of a busy upstream
+// stack does not reconcile its dependents.
+var idChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	if e.ObjectOld.GetAnnotations()[spaceliftv1alpha1.AnnotationSpaceliftID] != e.ObjectNew.GetAnnotations()[spaceliftv1alpha1.AnnotationSpaceliftID] {
+		return true
+	}
+	o, ok1 := e.ObjectOld.(*spaceliftv1alpha1.Stack)
+	n, ok2 := e.ObjectNew.(*spaceliftv1alpha1.Stack)
+	return ok1 && ok2 && o.Status.SpaceliftID != n.Status.SpaceliftID
 }}
 
 // referencing maps an object of kind to the Stacks in its namespace that

@@ -11,6 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 	"github.com/stackwright/spacelift-operator/internal/spacelift"
@@ -223,6 +224,30 @@ func TestAppliedAnyway(t *testing.T) {
 		got := r.appliedAnyway(context.Background(), s, fmt.Errorf("stack %q: %w", "app", tc.err))
 		if (tc.want == nil) != (got == nil) || (tc.want != nil && !errors.Is(got, tc.want)) || api.reads != tc.wantReads {
 			t.Errorf("%s: %v after %d reads, want %v after %d", tc.name, got, api.reads, tc.want, tc.wantReads)
+		}
+	}
+}
+
+func TestIDChanged(t *testing.T) {
+	stack := func(annotated, confirmed string, ready bool) *spaceliftv1alpha1.Stack {
+		s := &spaceliftv1alpha1.Stack{ObjectMeta: metav1.ObjectMeta{Name: "net", Annotations: map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: annotated}}}
+		s.Status.SpaceliftID = confirmed
+		if ready {
+			s.Status.ObservedGeneration = 2
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new *spaceliftv1alpha1.Stack
+		want     bool
+	}{
+		{"id written before the create", stack("", "", false), stack("net", "", false), true},
+		{"create confirmed", stack("net", "", false), stack("net", "net", false), true},
+		{"status churn", stack("net", "net", false), stack("net", "net", true), false},
+	} {
+		if got := idChanged.Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
