@@ -210,6 +210,9 @@ type call struct {
 	// such as a batch of aliased mutations) and the answer's data decoded
 	// into v with encoding/json, instead of deriving both from v's struct.
 	document string
+	// admitted is set when the caller took the rate limiter's token for
+	// the first attempt itself (see coalescer.dispatch).
+	admitted bool
 }
 
 func query(name string) call { return call{name: name, idempotent: true} }
@@ -242,6 +245,7 @@ func (c *Client) do(ctx context.Context, cl call, v any, vars map[string]any) er
 			token = t
 		}
 		err := c.send(ctx, cl, cfg.header, token, v, vars)
+		cl.admitted = false
 		if err == nil {
 			return nil
 		}
@@ -279,7 +283,9 @@ func (c *Client) do(ctx context.Context, cl call, v any, vars map[string]any) er
 
 // send makes one HTTP request.
 func (c *Client) send(ctx context.Context, cl call, header http.Header, token string, v any, vars map[string]any) error {
-	if err := c.waitTurn(ctx); err != nil {
+	if cl.admitted {
+		// The caller waited for this request's turn already.
+	} else if err := c.waitTurn(ctx); err != nil {
 		return &Error{Operation: cl.name, Kind: KindTransient, Err: err}
 	}
 	rec := &recorder{}

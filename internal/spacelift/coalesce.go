@@ -12,10 +12,10 @@ import (
 // coalescer merges the mutation groups that concurrent callers hand to
 // Apply into shared documents. A group is queued under its operation name;
 // up to maxDispatchers requests per name are under way at once, and each
-// takes every group queued when it starts, up to MaxBatch mutations. While
-// requests wait for the rate limiter or for the API, later groups gather,
-// so the request count falls as load rises, and an idle client sends each
-// group at once. Groups never split: a group's mutations stay in order in
+// takes every group queued when its turn at the rate limiter comes, up to
+// MaxBatch mutations. While requests wait for the rate limiter or for the
+// API, later groups gather, so the request count falls as load rises, and
+// an idle client sends each group at once. Groups never split: a group's mutations stay in order in
 // one document.
 type coalescer struct {
 	mu      sync.Mutex
@@ -64,15 +64,35 @@ func (co *coalescer) submit(ctx context.Context, c *Client, name string, muts []
 	}
 }
 
-// dispatch sends the queued groups of name until none is left.
+// dispatch sends the queued groups of name until none is left. It waits
+// for the rate limiter's token before it takes the groups, so that a
+// request carries everything queued up to the moment it can go.
 func (co *coalescer) dispatch(c *Client, name string) {
 	for {
+		if !co.pending(name) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), c.callTimeout)
+		err := c.waitTurn(ctx)
+		cancel()
 		batch := co.take(name)
 		if batch == nil {
 			return
 		}
-		co.send(c, name, batch)
+		co.send(c, name, batch, err == nil)
 	}
+}
+
+// pending reports whether groups of name wait; when none does, the
+// dispatcher is counted out.
+func (co *coalescer) pending(name string) bool {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if len(co.queues[name]) == 0 {
+		co.running[name]--
+		return false
+	}
+	return true
 }
 
 // take removes the groups the next document carries: the oldest first,
@@ -83,6 +103,8 @@ func (co *coalescer) take(name string) []*group {
 	defer co.mu.Unlock()
 	q := co.queues[name]
 	if len(q) == 0 {
+		// Another dispatcher took them while this one waited: the
+		// token goes unused.
 		co.running[name]--
 		return nil
 	}
@@ -98,7 +120,7 @@ func (co *coalescer) take(name string) []*group {
 
 // send makes one request of the groups' mutations and hands each group its
 // answers or the errors of its own fields.
-func (co *coalescer) send(c *Client, name string, batch []*group) {
+func (co *coalescer) send(c *Client, name string, batch []*group, admitted bool) {
 	var muts []Mutation
 	for _, g := range batch {
 		muts = append(muts, g.muts...)
@@ -106,6 +128,7 @@ func (co *coalescer) send(c *Client, name string, batch []*group) {
 	doc, vars, idempotent := batchDocument(name, muts)
 	cl := mutation(name, idempotent)
 	cl.document = doc
+	cl.admitted = admitted
 	var data map[string]json.RawMessage
 	// The request serves several callers: it runs under its own deadline
 	// (do applies the call timeout), not under any one caller's.
