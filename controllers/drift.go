@@ -42,6 +42,8 @@ type stackSnapshots struct {
 	dirty map[string]time.Time
 	// refreshing is closed when the refresh under way ends; nil when none is.
 	refreshing chan struct{}
+	// refreshStart is when the refresh under way began.
+	refreshStart time.Time
 	// err is the outcome of the last refresh.
 	err error
 	// mustWait makes the next read wait for fresh snapshots (Expire).
@@ -112,15 +114,17 @@ func (c *StackCache) Drift(ctx context.Context, api StackAPI, id string) (spacel
 
 // ensure makes sure set has snapshots to read. It starts a refresh when they
 // are older than MaxAge (or when refreshing is cheaper than reading the dirty
-// stacks directly) and waits for it only when there are none yet or Expire
-// asked for fresh ones.
+// stacks directly) and waits for it only when there are none yet, Expire
+// asked for fresh ones, or the stack id is dirty and the refresh, begun
+// after its write, is cheaper than reading it directly: the reconciles that
+// do not need it never wait.
 func (c *StackCache) ensure(ctx context.Context, api StackAPI, set *stackSnapshots, id string) error {
 	set.mu.Lock()
 	now := c.now()
 	stale := set.byID == nil || now.Sub(set.at) >= c.MaxAge || set.mustWait
-	if _, dirty := set.dirty[id]; id != "" && dirty && set.refreshIsCheaper(now, c.MaxAge) {
-		stale = true
-	}
+	dirtyAt, dirty := set.dirty[id]
+	cheaper := id != "" && dirty && set.refreshIsCheaper(now, c.MaxAge)
+	stale = stale || cheaper
 	// Stale snapshots serve while a refresh runs, unless refreshes have
 	// been failing for long: then the reconcile waits and reports the error.
 	failing := set.err != nil && now.Sub(set.at) >= 4*c.MaxAge
@@ -128,10 +132,11 @@ func (c *StackCache) ensure(ctx context.Context, api StackAPI, set *stackSnapsho
 	done := set.refreshing
 	if stale && done == nil {
 		done = make(chan struct{})
-		set.refreshing = done
+		set.refreshing, set.refreshStart = done, now
 		set.mustWait = false
-		go c.refresh(api, set, done)
+		go c.refresh(api, set, done, now)
 	}
+	wait = wait || (cheaper && done != nil && dirtyAt.Before(set.refreshStart))
 	set.mu.Unlock()
 	if !wait || done == nil {
 		return nil
@@ -151,10 +156,9 @@ func (c *StackCache) ensure(ctx context.Context, api StackAPI, set *stackSnapsho
 
 // refresh reads every stack of api's account and swaps the snapshots in;
 // the lock is held only for the swap.
-func (c *StackCache) refresh(api StackAPI, set *stackSnapshots, done chan struct{}) {
+func (c *StackCache) refresh(api StackAPI, set *stackSnapshots, done chan struct{}, start time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), snapshotRefreshTimeout)
 	defer cancel()
-	start := c.now()
 	byID := map[string]spacelift.StackSnapshot{}
 	var err error
 	for page, perr := range api.StackSnapshotPages(ctx) {

@@ -118,3 +118,34 @@ func TestStackCacheRefreshesInTheBackground(t *testing.T) {
 		t.Fatal("no error although the snapshots are 5 minutes old and refreshes fail")
 	}
 }
+
+// A stack written since the snapshots were taken waits for the refresh that
+// reading it makes cheaper than direct reads, and is then served from it.
+func TestStackCacheDirtyWaitsForCheaperRefresh(t *testing.T) {
+	var nowNanos atomic.Int64
+	nowNanos.Store(time.Unix(1000, 0).UnixNano())
+	clock := func() time.Time { return time.Unix(0, nowNanos.Load()) }
+	api := &pagesAPI{release: make(chan struct{}, 10)}
+	api.next.Store("v1")
+	c := &StackCache{MaxAge: time.Minute, Now: clock}
+	ctx := context.Background()
+	api.release <- struct{}{}
+	if _, state, err := c.Get(ctx, api, "net"); err != nil || state != snapshotFound {
+		t.Fatalf("first Get: %v, %v", state, err)
+	}
+	c.MarkDirty(api, "net")
+	c.MarkDirty(api, "other")
+	nowNanos.Add(int64(20 * time.Second))
+	api.next.Store("v2")
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		api.release <- struct{}{}
+	}()
+	snap, state, err := c.Get(ctx, api, "net")
+	if err != nil || state != snapshotFound || snap.Stack.Description != "v2" {
+		t.Fatalf("dirty Get = %+v, %v, %v; want the refreshed v2", snap.Stack, state, err)
+	}
+	if n := api.calls.Load(); n != 2 {
+		t.Errorf("%d refreshes, want 2", n)
+	}
+}
