@@ -7,35 +7,44 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 )
 
-// step is a preamble step of a reconcile; stop ends the reconcile after it
-// (the scope says why).
-type step func(ctx context.Context) (stop bool, err error)
-
-// begin runs what every synced kind does before its phases. A suspended
+// prelude runs what every synced kind does before its phases. A suspended
 // object is left alone unless it is being deleted; a live one is admitted
 // (admission problems stall it before anything is read); every one is
-// connected to Spacelift. proceed is false when the reconcile ends here.
-func begin(ctx context.Context, obj client.Object, suspended bool, admit, connect step) (proceed bool, err error) {
+// connected to Spacelift; an object being deleted goes to remove; a live
+// one gets its finalizer (see ensureFinalizer). stalled tells whether admit
+// or connect stalled the object. done is true when the reconcile ends with
+// res and err.
+func prelude(ctx context.Context, c client.Client, obj client.Object, suspended bool, stalled func() bool,
+	admit, connect func(context.Context) error, remove func(context.Context) (ctrl.Result, error)) (done bool, res ctrl.Result, err error) {
 	live := obj.GetDeletionTimestamp().IsZero()
 	if suspended && live {
-		return false, nil
+		return true, ctrl.Result{}, nil
 	}
 	if live {
-		if stop, err := admit(ctx); stop || err != nil {
-			return false, err
+		if err := admit(ctx); err != nil || stalled() {
+			return true, ctrl.Result{}, err
 		}
 	}
-	if stop, err := connect(ctx); stop || err != nil {
-		return false, err
+	if err := connect(ctx); err != nil || stalled() {
+		return true, ctrl.Result{}, err
 	}
-	return true, nil
+	if !live {
+		res, err := remove(ctx)
+		return true, res, err
+	}
+	if err := ensureFinalizer(ctx, c, obj); err != nil {
+		return true, ctrl.Result{}, err
+	}
+	return false, ctrl.Result{}, nil
 }
 
 // ensureFinalizer puts the finalizer on a live object before its first write
@@ -70,4 +79,26 @@ func endReconcile(ctx context.Context, c client.Client, obj, before client.Objec
 	} else if stalled && result.RequeueAfter == 0 {
 		*result = ctrl.Result{RequeueAfter: jitter(interval)}
 	}
+}
+
+// listRequests lists the objects of list matching opts and returns a
+// reconcile request for each: the body of the watch mappers. what names
+// them in the log line of a failed list.
+func listRequests(ctx context.Context, c client.Reader, list client.ObjectList, what string, opts ...client.ListOption) []ctrl.Request {
+	if err := c.List(ctx, list, opts...); err != nil {
+		log.FromContext(ctx).Error(err, "listing "+what)
+		return nil
+	}
+	items, err := apimeta.ExtractList(list)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "reading the list of "+what)
+		return nil
+	}
+	reqs := make([]ctrl.Request, 0, len(items))
+	for _, item := range items {
+		if o, ok := item.(client.Object); ok {
+			reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+		}
+	}
+	return reqs
 }

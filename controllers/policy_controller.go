@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -94,16 +93,12 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 			intervalOr(obj.Spec.Interval, r.Options.SyncInterval), &result, &retErr)
 	}()
 
-	admit := func(ctx context.Context) (bool, error) { err := r.admitPolicy(ctx, s); return s.stalled != nil, err }
-	connect := func(ctx context.Context) (bool, error) { err := r.connect(ctx, s); return s.stalled != nil, err }
-	if proceed, err := begin(ctx, obj, obj.Spec.Suspend, admit, connect); !proceed {
-		return ctrl.Result{}, err
-	}
-	if !obj.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, s)
-	}
-	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
-		return ctrl.Result{}, err
+	stalled := func() bool { return s.stalled != nil }
+	admit := func(ctx context.Context) error { return r.admitPolicy(ctx, s) }
+	connect := func(ctx context.Context) error { return r.connect(ctx, s) }
+	remove := func(ctx context.Context) (ctrl.Result, error) { return r.reconcileDelete(ctx, s) }
+	if done, res, err := prelude(ctx, r.Client, obj, obj.Spec.Suspend, stalled, admit, connect, remove); done {
+		return res, err
 	}
 	for _, phase := range []policyPhase{r.resolveBody, r.observe, r.createOrAdopt, r.link, r.update} {
 		done, err := phase(ctx, s)
@@ -311,16 +306,8 @@ func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.
 		For(&spaceliftv1alpha1.Policy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
-			var list spaceliftv1alpha1.PolicyList
-			if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{policyBodyIndex: o.GetName()}); err != nil {
-				log.FromContext(ctx).Error(err, "listing policies that use a ConfigMap", "configMap", o.GetName())
-				return nil
-			}
-			reqs := make([]ctrl.Request, 0, len(list.Items))
-			for _, p := range list.Items {
-				reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
-			}
-			return reqs
+			return listRequests(ctx, r.Client, &spaceliftv1alpha1.PolicyList{}, "Policies that use ConfigMap "+o.GetName(),
+				client.InNamespace(o.GetNamespace()), client.MatchingFields{policyBodyIndex: o.GetName()})
 		})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).
 		Complete(r)

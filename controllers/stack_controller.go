@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -126,16 +125,12 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		endReconcile(ctx, r.Client, obj, before, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil, r.interval(obj.Spec.Interval), &result, &retErr)
 	}()
 
-	admit := func(ctx context.Context) (bool, error) { err := r.admitStack(ctx, s); return s.stalled != nil, err }
-	connect := func(ctx context.Context) (bool, error) { err := r.connect(ctx, s); return s.stalled != nil, err }
-	if proceed, err := begin(ctx, obj, obj.Spec.Suspend, admit, connect); !proceed {
-		return ctrl.Result{}, err
-	}
-	if !obj.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, s)
-	}
-	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
-		return ctrl.Result{}, err
+	stalled := func() bool { return s.stalled != nil }
+	admit := func(ctx context.Context) error { return r.admitStack(ctx, s) }
+	connect := func(ctx context.Context) error { return r.connect(ctx, s) }
+	remove := func(ctx context.Context) (ctrl.Result, error) { return r.reconcileDelete(ctx, s) }
+	if done, res, err := prelude(ctx, r.Client, obj, obj.Spec.Suspend, stalled, admit, connect, remove); done {
+		return res, err
 	}
 	// Role bindings come before the settings, so that a stack that still
 	// carries the administrative flag gets its Space Admin binding before the
@@ -509,16 +504,7 @@ var idChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 // reference it.
 func (r *StackReconciler) referencing(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []ctrl.Request {
-		var list spaceliftv1alpha1.StackList
-		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
-			client.MatchingFields{stackRefIndex: refKey(kind, o.GetName())}); err != nil {
-			log.FromContext(ctx).Error(err, "listing stacks that reference an object", "kind", kind, "name", o.GetName())
-			return nil
-		}
-		reqs := make([]ctrl.Request, 0, len(list.Items))
-		for _, s := range list.Items {
-			reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.Name}})
-		}
-		return reqs
+		return listRequests(ctx, r.Client, &spaceliftv1alpha1.StackList{}, "Stacks that reference "+kind+" "+o.GetName(),
+			client.InNamespace(o.GetNamespace()), client.MatchingFields{stackRefIndex: refKey(kind, o.GetName())})
 	}
 }

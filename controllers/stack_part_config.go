@@ -18,14 +18,9 @@ func (configPart) name() string { return "config" }
 
 func (configPart) changes(in *partInput) []partChange {
 	ch := configDiff(in.resolved.config, in.observed.Config)
-	out := make([]partChange, 0, len(ch.Add)+len(ch.Delete))
-	for _, c := range ch.Add {
-		out = append(out, partChange{mutation: spacelift.AddConfigMutation(in.id, c)})
-	}
-	for _, id := range ch.Delete {
-		out = append(out, partChange{mutation: spacelift.DeleteConfigMutation(in.id, id)})
-	}
-	return out
+	return changesOf(
+		each(ch.Add, func(c spacelift.ConfigInput) spacelift.Mutation { return spacelift.AddConfigMutation(in.id, c) }),
+		each(ch.Delete, func(id string) spacelift.Mutation { return spacelift.DeleteConfigMutation(in.id, id) }))
 }
 
 // configChange is what to do to a stack's config to match the spec.

@@ -14,14 +14,11 @@ func (contextsPart) name() string { return "contexts" }
 
 func (contextsPart) changes(in *partInput) []partChange {
 	ch := contextDiff(in.obj.Spec.Contexts, in.observed.Contexts)
-	out := make([]partChange, 0, len(ch.Attach)+len(ch.Detach))
-	for _, id := range ch.Detach {
-		out = append(out, partChange{mutation: spacelift.DetachContextMutation(id)})
-	}
-	for _, c := range ch.Attach {
-		out = append(out, partChange{mutation: spacelift.AttachContextMutation(c.ID, in.id, int(c.Priority))})
-	}
-	return out
+	return changesOf(
+		each(ch.Detach, spacelift.DetachContextMutation),
+		each(ch.Attach, func(c spaceliftv1alpha1.ContextAttachment) spacelift.Mutation {
+			return spacelift.AttachContextMutation(c.ID, in.id, int(c.Priority))
+		}))
 }
 
 // contextChange is what to do to a stack's context attachments.

@@ -15,14 +15,9 @@ func (policiesPart) name() string { return "policies" }
 
 func (policiesPart) changes(in *partInput) []partChange {
 	ch := policyDiff(in.resolved.policyIDs, in.observed.Policies)
-	out := make([]partChange, 0, len(ch.Attach)+len(ch.Detach))
-	for _, id := range ch.Detach {
-		out = append(out, partChange{mutation: spacelift.DetachPolicyMutation(id)})
-	}
-	for _, id := range ch.Attach {
-		out = append(out, partChange{mutation: spacelift.AttachPolicyMutation(id, in.id)})
-	}
-	return out
+	return changesOf(
+		each(ch.Detach, spacelift.DetachPolicyMutation),
+		each(ch.Attach, func(id string) spacelift.Mutation { return spacelift.AttachPolicyMutation(id, in.id) }))
 }
 
 // policyChange is what to do to a stack's policy attachments.

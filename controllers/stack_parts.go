@@ -46,6 +46,26 @@ type partChange struct {
 	then func(answer json.RawMessage) ([]partChange, error)
 }
 
+// changesOf turns lists of mutations into changes that need no answer.
+func changesOf(lists ...[]spacelift.Mutation) []partChange {
+	var out []partChange
+	for _, l := range lists {
+		for _, m := range l {
+			out = append(out, partChange{mutation: m})
+		}
+	}
+	return out
+}
+
+// each builds one mutation per item.
+func each[T any](items []T, mutation func(T) spacelift.Mutation) []spacelift.Mutation {
+	out := make([]spacelift.Mutation, len(items))
+	for i, item := range items {
+		out[i] = mutation(item)
+	}
+	return out
+}
+
 // stackParts in the order their mutations are applied: the settings first,
 // so that the space and labels the others rely on are in place.
 var stackParts = []stackPart{settingsPart{}, configPart{}, policiesPart{}, contextsPart{}, driftDetectionPart{},

@@ -22,17 +22,25 @@ type syncOutcome struct {
 	what string
 }
 
+// The condition statuses, short for the tables of conditions below.
+const (
+	yes = metav1.ConditionTrue
+	no  = metav1.ConditionFalse
+	unk = metav1.ConditionUnknown
+)
+
+// conditionSetter returns a function that sets one condition of generation
+// gen on conds.
+func conditionSetter(conds *[]metav1.Condition, gen int64) func(t string, st metav1.ConditionStatus, reason, msg string) {
+	return func(t string, st metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(conds, metav1.Condition{Type: t, Status: st, Reason: reason, Message: msg, ObservedGeneration: gen})
+	}
+}
+
 // kstatusConditions sets Ready, Reconciling, Stalled and Synced on conds
 // from the outcome of a reconcile. Messages are stable so status does not flap.
 func kstatusConditions(o syncOutcome, conds []metav1.Condition, gen int64) []metav1.Condition {
-	set := func(t string, st metav1.ConditionStatus, reason, msg string) {
-		meta.SetStatusCondition(&conds, metav1.Condition{Type: t, Status: st, Reason: reason, Message: msg, ObservedGeneration: gen})
-	}
-	const (
-		yes = metav1.ConditionTrue
-		no  = metav1.ConditionFalse
-		unk = metav1.ConditionUnknown
-	)
+	set := conditionSetter(&conds, gen)
 	switch {
 	case o.deleting != nil && o.deleting.reason == spaceliftv1alpha1.ReasonDeletionProtected:
 		set(spaceliftv1alpha1.ConditionReady, no, o.deleting.reason, o.deleting.message)
