@@ -892,16 +892,7 @@ func (r *AdminStackReconciler) adminStacksIndexed(field string) handler.MapFunc 
 		if field != "" {
 			opts = append(opts, client.MatchingFields{field: o.GetName()})
 		}
-		var list spaceliftv1alpha1.AdminStackList
-		if err := r.List(ctx, &list, opts...); err != nil {
-			log.FromContext(ctx).Error(err, "listing AdminStacks that reference an object", "name", o.GetName())
-			return nil
-		}
-		reqs := make([]ctrl.Request, 0, len(list.Items))
-		for _, a := range list.Items {
-			reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
-		}
-		return reqs
+		return listRequests(ctx, r.Client, &spaceliftv1alpha1.AdminStackList{}, "AdminStacks that reference "+o.GetName(), opts...)
 	}
 }
 

@@ -171,14 +171,7 @@ type adminStackOutcome struct {
 // outcome. Ready is True only when the children were applied and every
 // selected child and the admin stack are Ready. Messages are stable.
 func adminStackConditions(o adminStackOutcome, conds []metav1.Condition, gen int64) []metav1.Condition {
-	set := func(t string, st metav1.ConditionStatus, reason, msg string) {
-		meta.SetStatusCondition(&conds, metav1.Condition{Type: t, Status: st, Reason: reason, Message: msg, ObservedGeneration: gen})
-	}
-	const (
-		yes = metav1.ConditionTrue
-		no  = metav1.ConditionFalse
-		unk = metav1.ConditionUnknown
-	)
+	set := conditionSetter(&conds, gen)
 	r := o.rollup
 	switch {
 	case o.suspended:
