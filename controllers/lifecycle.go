@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -101,4 +103,20 @@ func listRequests(ctx context.Context, c client.Reader, list client.ObjectList, 
 		}
 	}
 	return reqs
+}
+
+// recordCreated records the id of a Spacelift object (kind "stack" or
+// "policy") that this reconcile created, with its external link, and tells
+// the user; recreated says that the object had existed and was deleted
+// outside Kubernetes.
+func recordCreated(ctx context.Context, c client.Client, rec record.EventRecorder, obj client.Object, kind, endpoint, id string, recreated bool) error {
+	if err := recordID(ctx, c, obj, id, webURL(endpoint, kind, id)); err != nil {
+		return err
+	}
+	if recreated {
+		rec.Eventf(obj, corev1.EventTypeWarning, "Recreated", "Spacelift %s %s was deleted outside Kubernetes; recreated it", kind, id)
+	} else {
+		rec.Eventf(obj, corev1.EventTypeNormal, "Created", "Created Spacelift %s %s", kind, id)
+	}
+	return nil
 }

@@ -188,15 +188,7 @@ func (r *PolicyReconciler) createOrAdopt(ctx context.Context, s *policyScope) (b
 		return true, fmt.Errorf("creating policy %q: %w", s.id, err)
 	}
 	s.observed, s.id = p, p.ID
-	if err := recordID(ctx, r.Client, s.obj, p.ID, webURL(s.endpoint, "policy", p.ID)); err != nil {
-		return true, err
-	}
-	if known {
-		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "Recreated", "Spacelift policy %s was deleted outside Kubernetes; recreated it", p.ID)
-	} else {
-		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift policy %s", p.ID)
-	}
-	return false, nil
+	return false, recordCreated(ctx, r.Client, r.Recorder, s.obj, "policy", s.endpoint, p.ID, known)
 }
 
 // link points Argo CD's external link at the policy's Spacelift page.

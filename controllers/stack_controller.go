@@ -337,15 +337,7 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, confirmed b
 	// itself (autoattach labels) shows up as a refusal that appliedAnyway
 	// checks, and in the next observation.
 	s.snapshot = &spacelift.StackSnapshot{Stack: st}
-	if err := recordID(ctx, r.Client, s.obj, st.ID, webURL(s.endpoint, "stack", st.ID)); err != nil {
-		return true, err
-	}
-	if confirmed {
-		r.Recorder.Eventf(s.obj, corev1.EventTypeWarning, "Recreated", "Spacelift stack %s was deleted outside Kubernetes; recreated it", st.ID)
-	} else {
-		r.Recorder.Eventf(s.obj, corev1.EventTypeNormal, "Created", "Created Spacelift stack %s", st.ID)
-	}
-	return false, nil
+	return false, recordCreated(ctx, r.Client, r.Recorder, s.obj, "stack", s.endpoint, st.ID, confirmed)
 }
 
 // forgetIntendedID removes the id this reconcile wrote for a create that
