@@ -319,12 +319,7 @@ func TestStackPlanSummaries(t *testing.T) {
 }
 
 func TestStackDriftAddresses(t *testing.T) {
-	s := newStack("drifty", func(spec *spaceliftv1alpha1.StackSpec) {
-		spec.DriftDetection = &spaceliftv1alpha1.DriftDetection{Enabled: true, Schedule: []spaceliftv1alpha1.CronSchedule{"0 */4 * * *"}}
-	})
-	create(t, s)
-	defer deleteAndWaitGone(t, s)
-	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	s := readyDriftDetectedStack(t, "drifty")
 	if _, err := emu.SeedDrift(emulator.DriftSeed{Stack: "drifty", Drifted: 2, RunDriftDetection: true,
 		Entities: []emulator.SeedEntity{{Address: "aws_vpc.main"}, {Address: "aws_subnet.a"}, {Address: "aws_subnet.b"}}}); err != nil {
 		t.Fatal(err)

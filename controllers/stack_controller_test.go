@@ -215,13 +215,21 @@ func TestStackLifecycle(t *testing.T) {
 	})
 }
 
-func TestStackDrift(t *testing.T) {
-	s := newStack("app", func(spec *spaceliftv1alpha1.StackSpec) {
+// readyDriftDetectedStack creates a Stack with drift detection every four
+// hours and waits for it to be Ready; the test deletes it at its end.
+func readyDriftDetectedStack(t *testing.T, name string) *spaceliftv1alpha1.Stack {
+	t.Helper()
+	s := newStack(name, func(spec *spaceliftv1alpha1.StackSpec) {
 		spec.DriftDetection = &spaceliftv1alpha1.DriftDetection{Enabled: true, Schedule: []spaceliftv1alpha1.CronSchedule{"0 */4 * * *"}}
 	})
 	create(t, s)
-	defer deleteAndWaitGone(t, s)
+	t.Cleanup(func() { deleteAndWaitGone(t, s) })
 	waitStackCondition(t, s, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	return s
+}
+
+func TestStackDrift(t *testing.T) {
+	s := readyDriftDetectedStack(t, "app")
 	waitStackCondition(t, s, spaceliftv1alpha1.ConditionDrifted, metav1.ConditionUnknown, spaceliftv1alpha1.ReasonNotYetChecked)
 
 	runID, err := emu.SeedDrift(emulator.DriftSeed{Stack: "app", Drifted: 3, RunDriftDetection: true,
