@@ -82,6 +82,8 @@ type AdminStackReconciler struct {
 
 	expansions lastCache[[]atmos.Record]
 	plans      lastCache[*plannedSet]
+	// childDelays is how long each AdminStack's child events wait.
+	childDelays childEventDelays
 }
 
 // adminStackScope is what one reconcile of an AdminStack learns and decides.
@@ -135,6 +137,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if apierrors.IsNotFound(err) {
 			r.expansions.forget(req.NamespacedName)
 			r.plans.forget(req.NamespacedName)
+			r.childDelays.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -147,6 +150,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if err := r.observeChildren(ctx, s); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
+		r.childDelays.set(req.NamespacedName, len(s.children))
 		r.recordEvents(before, s)
 		applyAdminStackStatus(obj, s)
 		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
@@ -862,8 +866,8 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	createOrDelete := predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&spaceliftv1alpha1.AdminStack{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&spaceliftv1alpha1.Stack{}, childEvents()).
-		Watches(&spaceliftv1alpha1.AdminStack{}, childEvents()).
+		Watches(&spaceliftv1alpha1.Stack{}, childEvents(&r.childDelays)).
+		Watches(&spaceliftv1alpha1.AdminStack{}, childEvents(&r.childDelays)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed(adminStackConfigMapIndex))).
 		Watches(&spaceliftv1alpha1.Policy{}, handler.EnqueueRequestsFromMapFunc(r.adminStacksIndexed("")), builder.WithPredicates(createOrDelete)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, ReconciliationTimeout: adminStackReconcileTimeout}).

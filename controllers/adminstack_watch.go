@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,23 +18,55 @@ import (
 	"github.com/stackwright/spacelift-operator/internal/adminstack"
 )
 
-// childEventDelay is how long a child's event waits before its AdminStack is
-// reconciled. The work queue keeps one entry per AdminStack, so every child
-// event of that window ends in the same reconcile: while 1000 children turn
-// Ready one after the other, the AdminStack rolls them up and patches its
-// status once per window instead of once per child.
-const childEventDelay = 2 * time.Second
+// Child events wait before their AdminStack is reconciled. The work queue
+// keeps one entry per AdminStack, so every child event of that window ends in
+// the same reconcile: while 1000 children turn Ready one after the other, the
+// AdminStack rolls them up and patches its status once per window instead of
+// once per child. A roll-up reads every child, so the window grows with the
+// children (childEventDelayPerChild each, from 1000 children on, between
+// minChildEventDelay and maxChildEventDelay): the roll-up work of a burst of
+// events then grows linearly with the children, not with their square.
+const (
+	minChildEventDelay      = 2 * time.Second
+	childEventDelayPerChild = 2 * time.Millisecond
+	maxChildEventDelay      = 30 * time.Second
+)
+
+// childEventDelay is the window of an AdminStack with n children.
+func childEventDelay(n int) time.Duration {
+	return min(max(minChildEventDelay, time.Duration(n)*childEventDelayPerChild), maxChildEventDelay)
+}
+
+// childEventDelays holds the window of each AdminStack, from the number of
+// children its last reconcile saw; an AdminStack not reconciled yet has the
+// shortest.
+type childEventDelays struct {
+	m sync.Map // types.NamespacedName → time.Duration
+}
+
+func (d *childEventDelays) set(name types.NamespacedName, children int) {
+	d.m.Store(name, childEventDelay(children))
+}
+
+func (d *childEventDelays) get(name types.NamespacedName) time.Duration {
+	if v, ok := d.m.Load(name); ok {
+		return v.(time.Duration)
+	}
+	return minChildEventDelay
+}
+
+func (d *childEventDelays) forget(name types.NamespacedName) { d.m.Delete(name) }
 
 // childEvents enqueues the controlling AdminStack of a child Stack or
-// AdminStack, childEventDelay later, when the child appears, disappears, or
+// AdminStack, its window later, when the child appears, disappears, or
 // changes in a way the AdminStack acts on (see childChangeMatters). Changes
 // that matter to nobody but the child's own controller (its finalizer, its
 // external-link annotation, a status field the roll-up does not read) are
 // dropped here and cost the AdminStack nothing.
-func childEvents() handler.EventHandler {
+func childEvents(delays *childEventDelays) handler.EventHandler {
 	enqueue := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 		if owner, ok := controllingAdminStack(obj); ok {
-			q.AddAfter(ctrl.Request{NamespacedName: owner}, childEventDelay)
+			q.AddAfter(ctrl.Request{NamespacedName: owner}, delays.get(owner))
 		}
 	}
 	return handler.Funcs{

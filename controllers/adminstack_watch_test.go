@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -77,5 +78,35 @@ func TestControllingAdminStack(t *testing.T) {
 				t.Errorf("controllingAdminStack = %v, %v; want ns/plat: %v", got, ok, tc.want)
 			}
 		})
+	}
+}
+
+func TestChildEventDelay(t *testing.T) {
+	for _, tc := range []struct {
+		children int
+		want     time.Duration
+	}{
+		{0, 2 * time.Second},
+		{1000, 2 * time.Second},
+		{5000, 10 * time.Second},
+		{10000, 20 * time.Second},
+		{100000, 30 * time.Second},
+	} {
+		if got := childEventDelay(tc.children); got != tc.want {
+			t.Errorf("childEventDelay(%d) = %s, want %s", tc.children, got, tc.want)
+		}
+	}
+	var d childEventDelays
+	name := types.NamespacedName{Namespace: "ns", Name: "plat"}
+	if got := d.get(name); got != minChildEventDelay {
+		t.Errorf("an AdminStack not reconciled yet waits %s, want %s", got, minChildEventDelay)
+	}
+	d.set(name, 5000)
+	if got := d.get(name); got != 10*time.Second {
+		t.Errorf("after a reconcile that saw 5000 children: %s, want 10s", got)
+	}
+	d.forget(name)
+	if got := d.get(name); got != minChildEventDelay {
+		t.Errorf("after forget: %s, want %s", got, minChildEventDelay)
 	}
 }
