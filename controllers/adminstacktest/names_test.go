@@ -1,6 +1,7 @@
 package adminstacktest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,7 +28,8 @@ func namedTree(ns, pool string) *corev1.ConfigMap {
 
 // An AdminStack whose tree names a worker pool and a space creates children
 // with their ids; its admin stack gets a Space Admin binding, not the flag; a
-// name Spacelift does not know stalls it with the list, and nothing changes.
+// name that comes to stand for another id is applied with it; a name
+// Spacelift does not know stalls it with the list, and nothing changes.
 func TestNamesResolvedToIDs(t *testing.T) {
 	if err := emu.Seed(emulator.Seed{
 		Spaces:      []emulator.SeedSpace{{ID: "platform-01HX", Name: "Platform"}},
@@ -63,13 +65,28 @@ func TestNamesResolvedToIDs(t *testing.T) {
 		t.Errorf("admin stack space %q, want platform-01HX", admin.Spec.Space)
 	}
 
+	// The worker pool is replaced by another of the same name. The children
+	// are kept as planned between lookups; the next lookup (one interval
+	// later) finds the new id and the child is applied with it.
+	if err := emu.Seed(emulator.Seed{WorkerPools: []emulator.SeedWorkerPool{
+		{ID: "01HWPACME", Name: "acme-workers-retired"}, {ID: "01HWPNEXT", Name: "acme-workers"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() error {
+		if got := getStack(t, ns, "dev-vpc").Spec.WorkerPool; got != "01HWPNEXT" {
+			return fmt.Errorf("child worker pool %q, want the new id 01HWPNEXT", got)
+		}
+		return nil
+	})
+
 	update(t, cm, func(cm *corev1.ConfigMap) { cm.Data["dev.yaml"] = namedTree(ns, "acme-wrokers").Data["dev.yaml"] })
 	got := waitForCondition(t, ns, "named", spaceliftv1alpha1.ConditionStalled, metav1.ConditionTrue, spaceliftv1alpha1.ReasonUnknownName, "")
 	msg := meta.FindStatusCondition(got.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
 	if !strings.Contains(msg, `worker pool "acme-wrokers": no worker pool has this name; set in dev.yaml: settings.spacelift.worker_pool_name`) {
 		t.Errorf("Stalled message = %q; want the unknown name and where it was set", msg)
 	}
-	if child := getStack(t, ns, "dev-vpc"); child.Spec.WorkerPool != "01HWPACME" {
+	if child := getStack(t, ns, "dev-vpc"); child.Spec.WorkerPool != "01HWPNEXT" {
 		t.Errorf("the child changed to worker pool %q although a name was unknown", child.Spec.WorkerPool)
 	}
 }
