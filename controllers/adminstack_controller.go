@@ -846,7 +846,7 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Git = source.NewGit(adminStackGitCacheEntries)
 	}
 	if r.Schemas == nil {
-		v, err := OperatorSchemas()
+		v, err := operatorSchemas()
 		if err != nil {
 			return err
 		}
@@ -874,9 +874,9 @@ func (r *AdminStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// OperatorSchemas validates objects against the CRDs the operator was built
+// operatorSchemas validates objects against the CRDs the operator was built
 // with (config/crd/bases).
-func OperatorSchemas() (*crdschema.Validator, error) {
+func operatorSchemas() (*crdschema.Validator, error) {
 	bases, err := fs.Sub(crd.Bases, "bases")
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded CRDs: %w", err)
