@@ -2,8 +2,11 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,12 +70,17 @@ func released(obj client.Object) bool {
 }
 
 // endReconcile is the one status write of a reconcile: obj's status is
-// patched against before when changed. A failed reconcile returns no
-// requeue (the error backs off); a stalled one is looked at again after
-// interval, because Secrets are not watched and a fixed one must be noticed.
-func endReconcile(ctx context.Context, c client.Client, obj, before client.Object, changed, stalled bool, interval time.Duration, result *ctrl.Result, retErr *error) {
-	if changed {
+// patched against before when it differs from it and from the status this
+// operator last wrote for the object (memo): a reconcile that read the
+// object before its own last status write reached the cache would otherwise
+// write the same status again. A failed reconcile returns no requeue (the
+// error backs off); a stalled one is looked at again after interval,
+// because Secrets are not watched and a fixed one must be noticed.
+func endReconcile(ctx context.Context, c client.Client, memo *statusMemo, obj, before client.Object, status any, changed, stalled bool,
+	interval time.Duration, result *ctrl.Result, retErr *error) {
+	if changed && memo.changed(obj, status) {
 		if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			memo.forget(obj)
 			*retErr = errors.Join(*retErr, fmt.Errorf("patching status: %w", err))
 		}
 	}
@@ -82,6 +90,27 @@ func endReconcile(ctx context.Context, c client.Client, obj, before client.Objec
 		*result = ctrl.Result{RequeueAfter: jitter(interval)}
 	}
 }
+
+// statusMemo remembers, per object, a digest of the status last written.
+type statusMemo struct {
+	last sync.Map // types.UID -> [32]byte
+}
+
+// changed reports whether status differs from the one last written for
+// obj, and remembers it as written.
+func (m *statusMemo) changed(obj client.Object, status any) bool {
+	b, err := json.Marshal(status)
+	if err != nil {
+		return true
+	}
+	sum := sha256.Sum256(b)
+	prev, loaded := m.last.Swap(obj.GetUID(), sum)
+	return !loaded || prev.([32]byte) != sum
+}
+
+// forget drops what is remembered of obj: after a failed write, or when the
+// object goes away.
+func (m *statusMemo) forget(obj client.Object) { m.last.Delete(obj.GetUID()) }
 
 // listRequests lists the objects of list matching opts and returns a
 // reconcile request for each: the body of the watch mappers. what names

@@ -2,7 +2,10 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -10,11 +13,30 @@ import (
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
 )
 
-// updateMeta writes obj's metadata (annotations, finalizers) with an
-// optimistic lock. The in-memory status is kept for the final status patch.
+// updateMeta writes obj's annotations and finalizers, and nothing else,
+// with an optimistic lock: a JSON patch that replaces the two and tests the
+// resourceVersion. Unlike an update it cannot rewrite the spec (a list the
+// server stored as [] and Go encodes as absent would bump the generation).
+// The in-memory status is kept for the final status patch.
 func updateMeta(ctx context.Context, c client.Client, obj client.Object) error {
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	finalizers := obj.GetFinalizers()
+	if finalizers == nil {
+		finalizers = []string{}
+	}
+	patch, err := json.Marshal([]map[string]any{
+		{"op": "test", "path": "/metadata/resourceVersion", "value": obj.GetResourceVersion()},
+		{"op": "add", "path": "/metadata/annotations", "value": annotations},
+		{"op": "add", "path": "/metadata/finalizers", "value": finalizers},
+	})
+	if err != nil {
+		return fmt.Errorf("encoding the metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+	}
 	cp := obj.DeepCopyObject().(client.Object)
-	if err := c.Update(ctx, cp); err != nil {
+	if err := c.Patch(ctx, cp, client.RawPatch(types.JSONPatchType, patch)); err != nil {
 		return fmt.Errorf("updating metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
 	obj.SetResourceVersion(cp.GetResourceVersion())

@@ -33,6 +33,8 @@ type PolicyReconciler struct {
 	Recorder    record.EventRecorder
 	// NewAPI turns a client into the API the reconciler uses; tests swap it.
 	NewAPI func(*spacelift.Client) PolicyAPI
+
+	statuses statusMemo
 }
 
 // policyScope is what one reconcile of a Policy learns and decides.
@@ -69,6 +71,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	before := obj.DeepCopy()
 	defer func() {
 		if released(obj) {
+			r.statuses.forget(obj)
 			return
 		}
 		if s.stalled != nil && !isStalledWith(before.Status.Conditions, s.stalled.reason) {
@@ -89,7 +92,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		if v := reconcileRequest(obj, before.Status.LastHandledReconcileAt); v != "" && retErr == nil {
 			obj.Status.LastHandledReconcileAt = v
 		}
-		endReconcile(ctx, r.Client, obj, before, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil,
+		endReconcile(ctx, r.Client, &r.statuses, obj, before, obj.Status, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil,
 			intervalOr(obj.Spec.Interval, r.Options.SyncInterval), &result, &retErr)
 	}()
 

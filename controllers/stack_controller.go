@@ -45,6 +45,8 @@ type StackReconciler struct {
 	// NewAPI turns a client into the API the reconciler uses; tests swap it.
 	// Nil means the client itself.
 	NewAPI func(*spacelift.Client) StackAPI
+
+	statuses statusMemo
 }
 
 // runPollInterval is how often a stack whose last run is still going is
@@ -113,6 +115,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	before := obj.DeepCopy()
 	defer func() {
 		if released(obj) {
+			r.statuses.forget(obj)
 			return
 		}
 		r.recordTransitions(before, s)
@@ -122,7 +125,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		if s.forced != "" && retErr == nil {
 			obj.Status.LastHandledReconcileAt = s.forced
 		}
-		endReconcile(ctx, r.Client, obj, before, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil, r.interval(obj.Spec.Interval), &result, &retErr)
+		endReconcile(ctx, r.Client, &r.statuses, obj, before, obj.Status, !equality.Semantic.DeepEqual(before.Status, obj.Status), s.stalled != nil, r.interval(obj.Spec.Interval), &result, &retErr)
 	}()
 
 	stalled := func() bool { return s.stalled != nil }

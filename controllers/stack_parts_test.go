@@ -251,3 +251,23 @@ func TestIDChanged(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusMemo(t *testing.T) {
+	var m statusMemo
+	a := &spaceliftv1alpha1.Stack{ObjectMeta: metav1.ObjectMeta{UID: "a"}}
+	b := &spaceliftv1alpha1.Stack{ObjectMeta: metav1.ObjectMeta{UID: "b"}}
+	ready := spaceliftv1alpha1.StackStatus{CommonStatus: spaceliftv1alpha1.CommonStatus{SpaceliftID: "net"}}
+	if !m.changed(a, ready) || !m.changed(b, ready) {
+		t.Fatal("a first status must be written")
+	}
+	if m.changed(a, ready) {
+		t.Error("the status just written was written again (a reconcile that read a stale copy)")
+	}
+	if !m.changed(a, spaceliftv1alpha1.StackStatus{CommonStatus: spaceliftv1alpha1.CommonStatus{SpaceliftID: "other"}}) {
+		t.Error("a new status was not written")
+	}
+	m.forget(b)
+	if !m.changed(b, ready) {
+		t.Error("after a failed write the status must be written again")
+	}
+}
