@@ -151,9 +151,13 @@ const AnnotationReconcileRequestedAt = "reconcile.spacelift.stackwright.io/reque
 // object itself, so that losing status cannot lose the identity.
 const AnnotationSpaceliftID = "spacelift.stackwright.io/id"
 
-// AnnotationCreatePending is set, with the intended Spacelift id as its value,
-// right before a create call; it is cleared once the id is recorded. Seeing it
-// after a crash means "look the object up before creating it again".
+// AnnotationCreatePending is set on a Policy, with the intended Spacelift id
+// as its value, right before a create call; it is cleared once the id is
+// recorded. Seeing it after a crash means "look the object up before
+// creating it again". A Stack instead gets its id annotation before the
+// create and status.spaceliftID after it: an id not yet confirmed there
+// means the same; a Stack still carrying this mark from an older operator is
+// looked for by its ownership label.
 const AnnotationCreatePending = "spacelift.stackwright.io/create-pending"
 
 // LabelOwnership is the Spacelift label prefix that marks a Spacelift object as
