@@ -162,6 +162,20 @@ func TestOwnError(t *testing.T) {
 	}
 	whole := &Error{Operation: "StackChanges", Kind: KindTransient, StatusCode: 503}
 	if got := ownError(whole, 2, 4); got != error(whole) {
-		t.Errorf("an error without paths belongs to every group: %v", got)
+		t.Errorf("an error without messages belongs to every group: %v", got)
+	}
+	limited := &Error{Operation: "StackChanges", Kind: KindRateLimited, Messages: []string{"Too Many Requests"}, Aliases: []string{""}}
+	if got := ownError(limited, 2, 4); got != error(limited) {
+		t.Errorf("a message that names no field belongs to every group: %v", got)
+	}
+	// A validation error names a variable: another caller's value in it
+	// must not reach this caller.
+	invalid := &Error{Operation: "StackChanges", Kind: KindInvalidInput, Aliases: []string{""},
+		Messages: []string{`Variable "$m3_config" got invalid value {"id": "team-a-secret-name"}`}}
+	if got := ownError(invalid, 0, 2); strings.Contains(got.Error(), "team-a") || !IsTransient(got) {
+		t.Errorf("another group's validation error reached this one: %v", got)
+	}
+	if got := ownError(invalid, 2, 4); !IsInvalidInput(got) || !strings.Contains(got.Error(), "m3_config") {
+		t.Errorf("the group's own validation error: %v", got)
 	}
 }

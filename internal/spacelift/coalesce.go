@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -150,28 +152,57 @@ func (co *coalescer) send(c *Client, name string, batch []*group, admitted bool)
 }
 
 // ownError is the part of a failed document's error that belongs to the
-// fields m<first> … m<end-1>: the messages whose path names one of them.
-// When every message names other fields, the group's mutations ran but their
-// answer is lost (a transient error: the caller observes again). Errors
-// without paths (a refused request, a network failure) belong to everyone.
+// fields m<first> … m<end-1>: the messages whose path names one of them, or
+// that name one of their variables ($m<i>_…, as validation errors do).
+// Messages that name other fields never reach this group, so one caller's
+// values never show up in another caller's errors. When every message names
+// other fields, the group's mutations ran but their answer is lost (a
+// transient error: the caller observes again). Messages that name no field
+// (a refused token, a rate limit, a failed request) belong to everyone.
 func ownError(err error, first, end int) error {
 	var e *Error
-	if !errors.As(err, &e) || !slices.ContainsFunc(e.Aliases, func(a string) bool { return a != "" }) {
+	if !errors.As(err, &e) || len(e.Messages) == 0 {
 		return err
 	}
 	own := *e
 	own.Messages, own.Aliases = nil, nil
-	for k, alias := range e.Aliases {
-		var n int
-		if _, scanErr := fmt.Sscanf(alias, "m%d", &n); scanErr == nil && n >= first && n < end {
-			own.Messages = append(own.Messages, e.Messages[k])
+	attributed := false
+	for k, msg := range e.Messages {
+		alias := ""
+		if k < len(e.Aliases) {
+			alias = e.Aliases[k]
+		}
+		n, ok := fieldIndex(alias, msg)
+		attributed = attributed || ok
+		if !ok || (n >= first && n < end) {
+			own.Messages = append(own.Messages, msg)
 			own.Aliases = append(own.Aliases, alias)
 		}
+	}
+	if !attributed {
+		return err
 	}
 	if len(own.Messages) == 0 {
 		return &Error{Operation: e.Operation, Kind: KindTransient, StatusCode: e.StatusCode, Err: errSharedFailure}
 	}
 	return &own
+}
+
+// fieldVariable finds a batch document's variable, $m<i>_<argument>.
+var fieldVariable = regexp.MustCompile(`\$m(\d+)_`)
+
+// fieldIndex tells which field of a batch document a message is about: the
+// alias of its path, else a variable it names.
+func fieldIndex(alias, msg string) (int, bool) {
+	var n int
+	if _, err := fmt.Sscanf(alias, "m%d", &n); err == nil {
+		return n, true
+	}
+	if m := fieldVariable.FindStringSubmatch(msg); m != nil {
+		n, err := strconv.Atoi(m[1])
+		return n, err == nil
+	}
+	return 0, false
 }
 
 func descs(muts []Mutation) []string {
