@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -72,8 +71,8 @@ func (r *rootResolver) ContextCreateV2(ctx context.Context, args contextCreateAr
 		if id == "" {
 			return nil, "", errors.New("name can't be empty")
 		}
-		if _, exists := s.st.Contexts[id]; exists {
-			return nil, "", fmt.Errorf("context with slug %q already exists", id)
+		if err := contextObjects.slugFreeLocked(s.st, id); err != nil {
+			return nil, "", err
 		}
 		rec := &contextRecord{described: described{spaced: spaced{ID: id, CreatedAt: unix(s.nowLocked())}}, Config: []*configRecord{}}
 		return rec, id, s.applyContextInputLocked(ctx, rec, args.Input)

@@ -185,12 +185,12 @@ func (r *rootResolver) AwsIntegrationDelete(ctx context.Context, args idArg) (*a
 
 // AwsIntegrationByName finds an integration by its name.
 func (r *rootResolver) AwsIntegrationByName(ctx context.Context, args struct{ Name string }) (*awsIntegrationView, error) {
-	return locked(ctx, r.s, func() (*awsIntegrationView, error) {
-		for _, in := range sortedValues(r.s.st.AwsIntegrations) {
+	return findBy(ctx, r.s, func(st *state) (*awsIntegration, bool) {
+		for _, in := range sortedValues(st.AwsIntegrations) {
 			if in.Name == args.Name {
-				return r.s.awsViewLocked(in), nil
+				return in, true
 			}
 		}
-		return nil, nil
-	})
+		return nil, false
+	}, nil, r.s.awsViewLocked)
 }

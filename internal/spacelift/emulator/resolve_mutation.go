@@ -251,39 +251,11 @@ type stackCreateArgs struct {
 	Slug          *string
 }
 
+// StackCreate makes a stack whose id is the slug given or that of its name.
 func (r *rootResolver) StackCreate(ctx context.Context, args stackCreateArgs) (*stackView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*stackView, error) {
-		id := Slug(args.Input.Name)
-		if args.Slug != nil && *args.Slug != "" {
-			id = *args.Slug
-			if Slug(id) != id {
-				return nil, fmt.Errorf("slug %q is not valid: use lower case letters, digits and dashes", id)
-			}
-		}
-		if id == "" {
-			return nil, errors.New("name can't be empty")
-		}
-		if _, exists := s.st.Stacks[graphql.ID(id)]; exists {
-			return nil, fmt.Errorf("stack with slug %q already exists", id)
-		}
-		now := s.nowLocked()
-		rec := &stackRecord{Config: []*configRecord{}, Webhooks: []*webhookData{}, Entities: []*entityRecord{}, Outputs: []outputData{}}
-		if err := s.applyStackInputLocked(rec, args.Input); err != nil {
-			return nil, fmt.Errorf("could not create stack: %w", err)
-		}
-		if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
-			return nil, err
-		}
-		rec.ID = graphql.ID(id)
-		rec.ManagesStateFile = args.ManageState
-		rec.CanWrite = true
-		rec.CreatedAt = unix(now)
-		rec.State = "NONE"
-		rec.TrackedCommit = fakeCommit(rec.Repository, rec.Branch, now)
-		s.st.Stacks[rec.ID] = rec
-		return s.stackViewLocked(rec), nil
-	})
+	return createObject(ctx, r.s, stackObjects, func() (*stackRecord, graphql.ID, error) {
+		return r.s.newStackLocked(ctx, args)
+	}, r.s.stackViewLocked)
 }
 
 // fakeCommit is the head commit the emulator pretends the tracked branch has.
@@ -328,80 +300,13 @@ type stackDeleteArgs struct {
 	DestroyResources *bool
 }
 
-// StackDelete answers null for a stack that does not exist. It refuses
-// protected stacks, stacks others depend on and stacks with an active
-// tracked run. With destroyResources the stack is marked
-// deleting and a destroy run starts; the stack disappears when that run
-// finishes, as Spacelift does. Without it the stack goes at once.
+// StackDelete deletes a stack as deleteStackLocked does. A missing stack is
+// null, as Spacelift answers and as the Terraform provider relies on when a
+// spacelift_stack_destructor has already destroyed the stack.
 func (r *rootResolver) StackDelete(ctx context.Context, args stackDeleteArgs) (*stackView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*stackView, error) {
-		rec, ok := s.st.Stacks[args.ID]
-		if !ok {
-			// As Spacelift answers, and as the Terraform provider relies on when
-			// a spacelift_stack_destructor has already destroyed the stack.
-			return nil, nil
-		}
-		if err := s.requireAdminLocked(ctx, rec.Space); err != nil {
-			return nil, err
-		}
-		if rec.ProtectFromDeletion {
-			return nil, fmt.Errorf("stack %q is protected from deletion", args.ID)
-		}
-		if rec.Deleting {
-			return s.stackViewLocked(rec), nil
-		}
-		var dependents []string
-		for _, d := range s.st.Dependencies {
-			if d.DependsOnStackID == args.ID {
-				dependents = append(dependents, string(d.StackID))
-			}
-		}
-		if len(dependents) > 0 {
-			slices.Sort(dependents)
-			return nil, fmt.Errorf("stack %q cannot be deleted: stacks %s depend on it", args.ID, strings.Join(dependents, ", "))
-		}
-		if b := s.blockerLocked(args.ID); b != nil {
-			return nil, fmt.Errorf("stack %q is blocked by run %s in state %s", args.ID, b.ID, b.State)
-		}
-		if orFalse(args.DestroyResources) {
-			rec.Deleting = true
-			rec.DestroyResources = true
-			s.newRunLocked(rec, "DESTROY", s.nowLocked(), runOptions{triggeredBy: "stack deletion"})
-			return s.stackViewLocked(rec), nil
-		}
-		v := s.stackViewLocked(rec)
-		v.Deleted = true
-		s.removeStackLocked(args.ID)
-		return v, nil
+	return onFound(ctx, r.s, stackObjects, args.ID, func(rec *stackRecord) (*stackView, error) {
+		return r.s.deleteStackLocked(rec, orFalse(args.DestroyResources))
 	})
-}
-
-// removeStackLocked drops a stack and everything that only exists for it.
-func (s *Server) removeStackLocked(id graphql.ID) {
-	delete(s.st.Stacks, id)
-	for k, r := range s.st.Runs {
-		if r.StackID == id {
-			delete(s.st.Runs, k)
-		}
-	}
-	for _, m := range []map[graphql.ID]*attachment{s.st.PolicyAttach, s.st.ContextAttach, s.st.AwsAttach} {
-		for k, a := range m {
-			if a.StackID == id {
-				delete(m, k)
-			}
-		}
-	}
-	for k, d := range s.st.Dependencies {
-		if d.StackID == id || d.DependsOnStackID == id {
-			delete(s.st.Dependencies, k)
-		}
-	}
-	for k, b := range s.st.RoleBindings {
-		if b.StackID == id {
-			delete(s.st.RoleBindings, k)
-		}
-	}
 }
 
 func (r *rootResolver) StackEnable(ctx context.Context, args idArg) (*stackView, error) {
@@ -596,14 +501,11 @@ func (s *Server) awsStackAttachmentLocked(a *attachment) *awsStackAttachmentView
 	return s.awsStackAttachmentViewLocked(resolvedAttachment{attachment: *a})
 }
 
+// policyCreateInput is policyCreatev2's input: policyCreate's arguments
+// and the engine.
 type policyCreateInput struct {
-	Name        string
-	Body        string
-	Type        string
-	Labels      *[]string
-	Space       *graphql.ID
-	Description *string
-	EngineType  *string
+	policyCreateV1Args
+	EngineType *string
 }
 
 // deprecatedPolicyTypes maps the old type names Spacelift still accepts to
@@ -626,37 +528,42 @@ func (s *Server) validatePolicyLocked(name, body string, space *graphql.ID) (gra
 
 type policyCreateArgs struct{ Input policyCreateInput }
 
+// PolicyCreatev2 makes a policy whose id is the slug of its name.
 func (r *rootResolver) PolicyCreatev2(ctx context.Context, args policyCreateArgs) (*policyView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*policyView, error) {
-		in := args.Input
-		space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
-		if err != nil {
-			return nil, fmt.Errorf("could not create policy: %w", err)
-		}
-		if err := s.requireAdminLocked(ctx, space); err != nil {
-			return nil, err
-		}
-		id := graphql.ID(Slug(in.Name))
-		if _, exists := s.st.Policies[id]; exists {
-			return nil, fmt.Errorf("policy with slug %q already exists", id)
-		}
-		typ := in.Type
-		if newer, ok := deprecatedPolicyTypes[typ]; ok {
-			typ = newer
-		}
-		engine := "REGO_V0"
-		if in.EngineType != nil {
-			engine = *in.EngineType
-		}
-		now := unix(s.nowLocked())
-		p := &policyData{spaced: spaced{ID: id, Name: in.Name, Labels: list(in.Labels), Space: space, CreatedAt: now, UpdatedAt: now},
-			Body: in.Body, Type: typ, Description: deref(in.Description), EngineType: engine}
-		s.st.Policies[id] = p
-		return s.policyViewLocked(p), nil
-	})
+	return createObject(ctx, r.s, policyObjects, func() (*policyData, graphql.ID, error) {
+		return r.s.newPolicyLocked(ctx, args.Input)
+	}, r.s.policyViewLocked)
 }
 
+// newPolicyLocked builds the policy policyCreatev2 asks for. Errors about
+// the input are "could not create policy" errors; a caller that may not
+// manage the space and a taken slug are refused as they are.
+func (s *Server) newPolicyLocked(ctx context.Context, in policyCreateInput) (*policyData, graphql.ID, error) {
+	space, err := s.validatePolicyLocked(in.Name, in.Body, in.Space)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.requireAdminLocked(ctx, space); err != nil {
+		return nil, "", refused{err}
+	}
+	id := graphql.ID(Slug(in.Name))
+	if err := policyObjects.slugFreeLocked(s.st, id); err != nil {
+		return nil, "", refused{err}
+	}
+	typ := in.Type
+	if newer, ok := deprecatedPolicyTypes[typ]; ok {
+		typ = newer
+	}
+	engine := "REGO_V0"
+	if in.EngineType != nil {
+		engine = *in.EngineType
+	}
+	now := unix(s.nowLocked())
+	return &policyData{spaced: spaced{ID: id, Name: in.Name, Labels: list(in.Labels), Space: space, CreatedAt: now, UpdatedAt: now},
+		Body: in.Body, Type: typ, Description: deref(in.Description), EngineType: engine}, id, nil
+}
+
+// policyCreateV1Args are policyCreate's arguments.
 type policyCreateV1Args struct {
 	Name        string
 	Body        string
@@ -668,8 +575,7 @@ type policyCreateV1Args struct {
 
 // PolicyCreate is policyCreatev2 with the input spread over arguments.
 func (r *rootResolver) PolicyCreate(ctx context.Context, args policyCreateV1Args) (*policyView, error) {
-	return r.PolicyCreatev2(ctx, policyCreateArgs{Input: policyCreateInput{Name: args.Name, Body: args.Body, Type: args.Type,
-		Labels: args.Labels, Space: args.Space, Description: args.Description}})
+	return r.PolicyCreatev2(ctx, policyCreateArgs{Input: policyCreateInput{policyCreateV1Args: args}})
 }
 
 type policyUpdateV1Args struct {
@@ -752,36 +658,40 @@ type stackDependencyInput struct {
 	DependsOnStackID graphql.ID
 }
 
-type stackDependencyCreateArgs struct{ Input stackDependencyInput }
-
 // StackDependencyCreate rejects self-dependencies, duplicates and cycles.
-func (r *rootResolver) StackDependencyCreate(ctx context.Context, args stackDependencyCreateArgs) (*dependencyView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*dependencyView, error) {
-		if err := s.requireStackAdminLocked(ctx, args.Input.StackID); err != nil {
-			return nil, err
+func (r *rootResolver) StackDependencyCreate(ctx context.Context, args struct{ Input stackDependencyInput }) (*dependencyView, error) {
+	return link(ctx, r.s, dependencyObjects, args.Input, r.s.checkDependencyLocked, r.s.dependencyViewLocked)
+}
+
+// checkDependencyLocked refuses a dependency the caller may not manage, of
+// or on a missing stack, of a stack on itself, one that exists and one that
+// closes a cycle.
+func (s *Server) checkDependencyLocked(ctx context.Context, in stackDependencyInput) error {
+	if err := s.requireStackAdminLocked(ctx, in.StackID); err != nil {
+		return err
+	}
+	for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
+		if _, ok := s.st.Stacks[id]; !ok {
+			return fmt.Errorf("stack %q not found", id)
 		}
-		in := args.Input
-		for _, id := range []graphql.ID{in.StackID, in.DependsOnStackID} {
-			if _, ok := s.st.Stacks[id]; !ok {
-				return nil, fmt.Errorf("stack %q not found", id)
-			}
+	}
+	if in.StackID == in.DependsOnStackID {
+		return errors.New("stack cannot depend on itself")
+	}
+	for _, d := range s.st.Dependencies {
+		if d.StackID == in.StackID && d.DependsOnStackID == in.DependsOnStackID {
+			return fmt.Errorf("stack %q already depends on stack %q", in.StackID, in.DependsOnStackID)
 		}
-		if in.StackID == in.DependsOnStackID {
-			return nil, errors.New("stack cannot depend on itself")
-		}
-		for _, d := range s.st.Dependencies {
-			if d.StackID == in.StackID && d.DependsOnStackID == in.DependsOnStackID {
-				return nil, fmt.Errorf("stack %q already depends on stack %q", in.StackID, in.DependsOnStackID)
-			}
-		}
-		if s.dependsLocked(in.DependsOnStackID, in.StackID) {
-			return nil, fmt.Errorf("dependency cycle detected: stack %q already depends on stack %q", in.DependsOnStackID, in.StackID)
-		}
-		d := &dependencyRec{ID: s.nextIDLocked(), StackID: in.StackID, DependsOnStackID: in.DependsOnStackID, References: []*referenceData{}}
-		s.st.Dependencies[d.ID] = d
-		return s.dependencyViewLocked(d), nil
-	})
+	}
+	if s.dependsLocked(in.DependsOnStackID, in.StackID) {
+		return fmt.Errorf("dependency cycle detected: stack %q already depends on stack %q", in.DependsOnStackID, in.StackID)
+	}
+	return nil
+}
+
+// record is the dependency the input asks for, under the given id.
+func (in stackDependencyInput) record(id graphql.ID) *dependencyRec {
+	return &dependencyRec{ID: id, StackID: in.StackID, DependsOnStackID: in.DependsOnStackID, References: []*referenceData{}}
 }
 
 // dependsLocked reports whether from depends on to, directly or not.
@@ -1024,39 +934,45 @@ type roleBindingInput struct {
 	SpaceID graphql.ID
 }
 
-type roleBindingCreateArgs struct{ Input roleBindingInput }
+// StackRoleBindingCreate gives a stack a role in a space, once.
+func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args struct{ Input roleBindingInput }) (*roleBindingView, error) {
+	return link(ctx, r.s, roleBindingObjects, args.Input, r.s.checkRoleBindingLocked, r.s.roleBindingViewLocked)
+}
 
-func (r *rootResolver) StackRoleBindingCreate(ctx context.Context, args roleBindingCreateArgs) (*roleBindingView, error) {
-	s := r.s
-	return locked(ctx, s, func() (*roleBindingView, error) {
-		in := args.Input
-		if _, ok := s.st.Roles[in.RoleID]; !ok {
-			return nil, fmt.Errorf("role %q not found", in.RoleID)
+// checkRoleBindingLocked refuses a binding of a missing role, stack or
+// space, a role in the root space for a stack outside it, a binding the
+// caller may not manage in the stack's space and the binding's, and one
+// that exists.
+func (s *Server) checkRoleBindingLocked(ctx context.Context, in roleBindingInput) error {
+	if _, ok := s.st.Roles[in.RoleID]; !ok {
+		return fmt.Errorf("role %q not found", in.RoleID)
+	}
+	st, ok := s.st.Stacks[in.StackID]
+	if !ok {
+		return fmt.Errorf("stack %q not found", in.StackID)
+	}
+	if _, ok := s.st.Spaces[in.SpaceID]; !ok {
+		return fmt.Errorf("space %q not found", in.SpaceID)
+	}
+	if in.SpaceID == "root" && st.Space != "root" {
+		return fmt.Errorf("stack %q is in space %q: only stacks in the root space can get a role in the root space; bind the role in a child space instead", in.StackID, st.Space)
+	}
+	for _, space := range []graphql.ID{st.Space, in.SpaceID} {
+		if err := s.requireAdminLocked(ctx, space); err != nil {
+			return err
 		}
-		st, ok := s.st.Stacks[in.StackID]
-		if !ok {
-			return nil, fmt.Errorf("stack %q not found", in.StackID)
+	}
+	for _, b := range s.st.RoleBindings {
+		if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
+			return fmt.Errorf("stack %q already has role %q in space %q", in.StackID, in.RoleID, in.SpaceID)
 		}
-		if _, ok := s.st.Spaces[in.SpaceID]; !ok {
-			return nil, fmt.Errorf("space %q not found", in.SpaceID)
-		}
-		if in.SpaceID == "root" && st.Space != "root" {
-			return nil, fmt.Errorf("stack %q is in space %q: only stacks in the root space can get a role in the root space; bind the role in a child space instead", in.StackID, st.Space)
-		}
-		for _, space := range []graphql.ID{st.Space, in.SpaceID} {
-			if err := s.requireAdminLocked(ctx, space); err != nil {
-				return nil, err
-			}
-		}
-		for _, b := range s.st.RoleBindings {
-			if b.RoleID == in.RoleID && b.StackID == in.StackID && b.SpaceID == in.SpaceID {
-				return nil, fmt.Errorf("stack %q already has role %q in space %q", in.StackID, in.RoleID, in.SpaceID)
-			}
-		}
-		b := &roleBindingData{ID: s.nextIDLocked(), RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
-		s.st.RoleBindings[b.ID] = b
-		return s.roleBindingViewLocked(b), nil
-	})
+	}
+	return nil
+}
+
+// record is the role binding the input asks for, under the given id.
+func (in roleBindingInput) record(id graphql.ID) *roleBindingData {
+	return &roleBindingData{ID: id, RoleID: in.RoleID, StackID: in.StackID, SpaceID: in.SpaceID}
 }
 
 func (r *rootResolver) StackRoleBindingDelete(ctx context.Context, args idArg) (*roleBindingView, error) {

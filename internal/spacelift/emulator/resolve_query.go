@@ -62,17 +62,14 @@ var errRunNotFound = errors.New("not found")
 
 // RunStack finds the stack a run belongs to.
 func (r *rootResolver) RunStack(ctx context.Context, args runStackArgs) (*stackView, error) {
-	return locked(ctx, r.s, func() (*stackView, error) {
-		run, ok := r.s.st.Runs[args.RunID]
+	return findBy(ctx, r.s, func(st *state) (*stackRecord, bool) {
+		run, ok := st.Runs[args.RunID]
 		if !ok {
-			return nil, errRunNotFound
+			return nil, false
 		}
-		st, ok := r.s.st.Stacks[run.StackID]
-		if !ok {
-			return nil, errRunNotFound
-		}
-		return r.s.stackViewLocked(st), nil
-	})
+		rec, ok := st.Stacks[run.StackID]
+		return rec, ok
+	}, errRunNotFound, r.s.stackViewLocked)
 }
 
 type searchArgs struct{ Input searchInput }

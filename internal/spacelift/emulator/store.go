@@ -10,11 +10,11 @@ import (
 	"github.com/graph-gophers/graphql-go"
 )
 
-// The store's typed operations on objects that live in a space (contexts,
-// policies, worker pools, AWS integrations). Each one checks the caller,
-// takes the lock, finds the object and changes it through the helpers of
-// locking.go, so a resolver only decodes its arguments and calls one of
-// them with the change that is its own.
+// The store's typed operations on its tables (stacks, contexts, policies,
+// worker pools, AWS integrations, spaces, and the links between them). Each
+// one checks the caller, takes the lock, finds the object and changes it
+// through the helpers of locking.go, so a resolver only decodes its
+// arguments and calls one of them with the change that is its own.
 
 // objects is one table of the state whose objects live in a space.
 type objects[R any] struct {
@@ -51,6 +51,10 @@ var (
 	roleBindingObjects = objects[roleBindingData]{kind: "role binding", title: "role binding",
 		rows:  func(st *state) map[graphql.ID]*roleBindingData { return st.RoleBindings },
 		space: func(b *roleBindingData) graphql.ID { return b.SpaceID }}
+	// A dependency is changed through its stack (onStackPart); only link
+	// uses its table, so it has no space.
+	dependencyObjects = objects[dependencyRec]{kind: "stack dependency", title: "stack dependency",
+		rows: func(st *state) map[graphql.ID]*dependencyRec { return st.Dependencies }}
 	stackObjects = objects[stackRecord]{kind: "stack", title: "stack",
 		rows:  func(st *state) map[graphql.ID]*stackRecord { return st.Stacks },
 		space: func(s *stackRecord) graphql.ID { return s.Space }}
@@ -66,12 +70,21 @@ var (
 // findObject is the view of the object of the given id, for any
 // authenticated caller; a missing object answers null, as Spacelift does.
 func findObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, view func(*R) V) (V, error) {
+	return findBy(ctx, s, func(st *state) (*R, bool) {
+		rec, ok := t.rows(st)[id]
+		return rec, ok
+	}, nil, view)
+}
+
+// findBy is the view of the object find finds, for any authenticated
+// caller. When it finds none the answer is missing: nil (null) or the error.
+func findBy[R, V any](ctx context.Context, s *Server, find func(*state) (*R, bool), missing error, view func(*R) V) (V, error) {
 	return locked(ctx, s, func() (V, error) {
-		if rec, ok := t.rows(s.st)[id]; ok {
+		if rec, ok := find(s.st); ok {
 			return view(rec), nil
 		}
 		var zero V
-		return zero, nil
+		return zero, missing
 	})
 }
 
@@ -98,11 +111,23 @@ func searchObjects[R, V any](ctx context.Context, s *Server, t objects[R], in se
 // onObject runs fn under the lock with the object of the given id, for a
 // caller that may manage objects in its space.
 func onObject[R, T any](ctx context.Context, s *Server, t objects[R], id graphql.ID, fn func(*R) (T, error)) (T, error) {
+	return withObject(ctx, s, t, id, fmt.Errorf("%s %q not found", t.kind, id), fn)
+}
+
+// onFound is onObject for a change that answers null, and does not call fn,
+// when the object does not exist, as Spacelift's deletes do.
+func onFound[R, T any](ctx context.Context, s *Server, t objects[R], id graphql.ID, fn func(*R) (T, error)) (T, error) {
+	return withObject(ctx, s, t, id, nil, fn)
+}
+
+// withObject is onObject with missing as the answer (nil for null) when the
+// object does not exist.
+func withObject[R, T any](ctx context.Context, s *Server, t objects[R], id graphql.ID, missing error, fn func(*R) (T, error)) (T, error) {
 	return locked(ctx, s, func() (T, error) {
 		var zero T
 		rec, ok := t.rows(s.st)[id]
 		if !ok {
-			return zero, fmt.Errorf("%s %q not found", t.kind, id)
+			return zero, missing
 		}
 		if err := s.requireAdminLocked(ctx, t.space(rec)); err != nil {
 			return zero, err
@@ -111,18 +136,57 @@ func onObject[R, T any](ctx context.Context, s *Server, t objects[R], id graphql
 	})
 }
 
+// refused is an error of a create that Spacelift returns as it is, without
+// "could not create …" in front: the caller may not manage the space, the
+// id is taken, the objects to link do not exist or refuse the link.
+type refused struct{ error }
+
+// Unwrap gives the refusal's reason.
+func (r refused) Unwrap() error { return r.error }
+
 // createObject adds the object that build makes from the input, under the
-// id it returns.
+// id it returns. Errors of build are "could not create <title>" errors
+// unless build marks them refused.
 func createObject[R, V any](ctx context.Context, s *Server, t objects[R], build func() (*R, graphql.ID, error), view func(*R) V) (V, error) {
 	return locked(ctx, s, func() (V, error) {
 		rec, id, err := build()
 		if err != nil {
 			var zero V
+			if errors.As(err, new(refused)) {
+				return zero, err
+			}
 			return zero, fmt.Errorf("could not create %s: %w", t.title, err)
 		}
 		t.rows(s.st)[id] = rec
 		return view(rec), nil
 	})
+}
+
+// linkInput is the input of a record that ties existing objects together
+// (a stack dependency, a role binding): it makes the record of a given id.
+type linkInput[R any] interface {
+	record(id graphql.ID) *R
+}
+
+// link adds the record of an input under a fresh id, once check accepts the
+// input. Spacelift returns check's errors as they are.
+func link[I linkInput[R], R, V any](ctx context.Context, s *Server, t objects[R], in I, check func(context.Context, I) error, view func(*R) V) (V, error) {
+	return createObject(ctx, s, t, func() (*R, graphql.ID, error) {
+		if err := check(ctx, in); err != nil {
+			return nil, "", refused{err}
+		}
+		id := s.nextIDLocked()
+		return in.record(id), id, nil
+	}, view)
+}
+
+// slugFreeLocked refuses an object whose id, the slug of its name, another
+// object of the table has.
+func (t objects[R]) slugFreeLocked(st *state, id graphql.ID) error {
+	if _, exists := t.rows(st)[id]; exists {
+		return fmt.Errorf("%s with slug %q already exists", t.kind, id)
+	}
+	return nil
 }
 
 // replaceObject updates an object: apply writes the input over a copy, which
@@ -142,23 +206,15 @@ func replaceObject[R, V any](ctx context.Context, s *Server, t objects[R], id gr
 // deleteObject removes an object and the attachments that point at it,
 // unless check refuses. A missing object answers null, as Spacelift does.
 func deleteObject[R, V any](ctx context.Context, s *Server, t objects[R], id graphql.ID, check func(*R) error, view func(*R) V) (V, error) {
-	return locked(ctx, s, func() (V, error) {
-		var zero V
-		rows := t.rows(s.st)
-		rec, ok := rows[id]
-		if !ok {
-			return zero, nil
-		}
-		if err := s.requireAdminLocked(ctx, t.space(rec)); err != nil {
-			return zero, err
-		}
+	return onFound(ctx, s, t, id, func(rec *R) (V, error) {
 		if check != nil {
 			if err := check(rec); err != nil {
+				var zero V
 				return zero, err
 			}
 		}
 		v := view(rec)
-		delete(rows, id)
+		delete(t.rows(s.st), id)
 		if t.attached != nil {
 			attached := t.attached(s.st)
 			for k, a := range attached {
