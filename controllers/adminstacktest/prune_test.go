@@ -18,13 +18,8 @@ import (
 // nothing; the confirmation for exactly that change lets exactly the listed
 // children go.
 func TestPruneGuardBlocksUntilConfirmed(t *testing.T) {
-	ns := newNamespace(t)
-	createSampleSource(t, ns)
-	createSamplePolicy(t, ns)
-	a := sampleAdminStack(t, ns)
-	create(t, a)
+	ns, a := sampleChildrenWritten(t, nil)
 	all := withAdmin(samplePlatChildren, "plat-admin-admin")
-	waitForStacks(t, ns, all...)
 
 	update(t, a, func(a *spaceliftv1alpha1.AdminStack) { a.Spec.ContextFilters.Tenants = []string{"platx"} })
 	a = waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonPruneBlocked, "")
@@ -86,11 +81,7 @@ func TestNamePatternTypoIsNamed(t *testing.T) {
 // A Stalled child makes the AdminStack Stalled (kstatus: Failed, Argo CD:
 // Degraded) instead of an endless Progressing; the READY column counts.
 func TestStalledChildrenStallTheParent(t *testing.T) {
-	ns := newNamespace(t)
-	createSampleSource(t, ns)
-	createSamplePolicy(t, ns)
-	create(t, sampleAdminStack(t, ns))
-	waitForStacks(t, ns, withAdmin(samplePlatChildren, "plat-admin-admin")...)
+	ns, _ := sampleChildrenWritten(t, nil)
 	for _, name := range withAdmin(samplePlatChildren, "plat-admin-admin") {
 		setChildStatus(t, ns, name, childState{ready: true, id: name})
 	}

@@ -116,12 +116,7 @@ func TestSampleOverConfigMaps(t *testing.T) {
 
 // Changing the filters prunes the children that are no longer selected.
 func TestFilterChangePrunes(t *testing.T) {
-	ns := newNamespace(t)
-	createSampleSource(t, ns)
-	createSamplePolicy(t, ns)
-	a := sampleAdminStack(t, ns)
-	create(t, a)
-	waitForStacks(t, ns, withAdmin(samplePlatChildren, "plat-admin-admin")...)
+	ns, a := sampleChildrenWritten(t, nil)
 
 	update(t, a, func(a *spaceliftv1alpha1.AdminStack) { a.Spec.ContextFilters.Stages = []string{"prod"} })
 	prod := []string{"plat-ue2-prod-aurora-postgres", "plat-ue2-prod-eks-cluster", "plat-ue2-prod-vpc", "plat-uw2-prod-vpc"}
@@ -134,13 +129,7 @@ func TestFilterChangePrunes(t *testing.T) {
 
 // With prune false, children no longer selected stay and are reported.
 func TestPruneFalseKeepsAndReports(t *testing.T) {
-	ns := newNamespace(t)
-	createSampleSource(t, ns)
-	createSamplePolicy(t, ns)
-	a := sampleAdminStack(t, ns)
-	a.Spec.Prune = false
-	create(t, a)
-	waitForStacks(t, ns, withAdmin(samplePlatChildren, "plat-admin-admin")...)
+	ns, a := sampleChildrenWritten(t, func(a *spaceliftv1alpha1.AdminStack) { a.Spec.Prune = false })
 
 	update(t, a, func(a *spaceliftv1alpha1.AdminStack) { a.Spec.ContextFilters.Stages = []string{"prod"} })
 	want := []string{
@@ -342,61 +331,69 @@ func (r *sampleRepo) commit(files map[string]string) string {
 	return h.String()
 }
 
-// A child the API server would reject (here a drift-detection time zone that
-// fails the CRD's pattern) stalls the AdminStack before any child is written.
-func TestInvalidChildRejectedBeforeAnyWrite(t *testing.T) {
+// sampleChildrenWritten creates the sample source, policy and AdminStack
+// (changed by mutate, when set) in a new namespace and waits for the sample
+// children and the admin stack to be written.
+func sampleChildrenWritten(t *testing.T, mutate func(*spaceliftv1alpha1.AdminStack)) (string, *spaceliftv1alpha1.AdminStack) {
+	t.Helper()
 	ns := newNamespace(t)
+	createSampleSource(t, ns)
 	createSamplePolicy(t, ns)
-	for _, cm := range sampleConfigMaps(t, ns) {
-		if cm.Name == "atmos-stacks-orgs-acme-plat-dev" {
-			cm.Data["us-east-2.yaml"] += "\n    dns:\n      settings:\n        spacelift:\n          drift_detection_timezone: not a zone\n"
-		}
-		create(t, cm)
+	a := sampleAdminStack(t, ns)
+	if mutate != nil {
+		mutate(a)
 	}
-	create(t, sampleAdminStack(t, ns))
-	a := waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonInvalidSpec, "")
-	msg := meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
-	// The operator's own check names the atmos setting before the CRD
-	// schema would name the child's field.
-	if !strings.HasPrefix(msg, `1 problem: component "dns" in stack "plat-ue2-dev": settings.spacelift.drift_detection_timezone: Invalid value: "not a zone"`) {
-		t.Errorf("Stalled message = %q", msg)
-	}
-	if got := stackNames(t, ns); len(got) != 0 {
-		t.Fatalf("stacks written although one was invalid: %v", got)
-	}
-
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "atmos-stacks-orgs-acme-plat-dev"}}
-	update(t, cm, func(cm *corev1.ConfigMap) {
-		cm.Data["us-east-2.yaml"] = strings.Replace(cm.Data["us-east-2.yaml"], "not a zone", "Europe/Berlin", 1)
-	})
-	waitForStacks(t, ns, withAdmin(append(slices.Clone(samplePlatChildren), "plat-ue2-dev-dns"), "plat-admin-admin")...)
+	create(t, a)
+	waitForStacks(t, ns, withAdmin(samplePlatChildren, "plat-admin-admin")...)
+	return ns, a
 }
 
-// A child that only the CRD schema refuses (a CEL rule: a branch is named
-// without refs/heads/) stalls the AdminStack with the API server's wording
-// before any child is written; fixed, every child is written.
-func TestChildRefusedByCRDSchemaBeforeAnyWrite(t *testing.T) {
+// stalledByInvalidChild writes the sample source with extra appended to
+// the plat dev us-east-2 manifest, applies the sample AdminStack and waits
+// for it to stall with InvalidSpec; it returns the namespace and the
+// Stalled message.
+func stalledByInvalidChild(t *testing.T, extra string) (string, string) {
+	t.Helper()
 	ns := newNamespace(t)
 	createSamplePolicy(t, ns)
 	for _, cm := range sampleConfigMaps(t, ns) {
 		if cm.Name == "atmos-stacks-orgs-acme-plat-dev" {
-			cm.Data["us-east-2.yaml"] += "\n    dns:\n      settings:\n        spacelift:\n          branch: refs/heads/main\n"
+			cm.Data["us-east-2.yaml"] += extra
 		}
 		create(t, cm)
 	}
 	create(t, sampleAdminStack(t, ns))
 	a := waitForCondition(t, ns, "plat-admin", spaceliftv1alpha1.ConditionStalled, yes, spaceliftv1alpha1.ReasonInvalidSpec, "")
-	msg := meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
-	if !strings.HasPrefix(msg, `1 problem: Stack/plat-ue2-dev-dns: spec.branch: Invalid value: "refs/heads/main": `) {
-		t.Errorf("Stalled message = %q", msg)
-	}
-	if got := stackNames(t, ns); len(got) != 0 {
-		t.Fatalf("stacks written although one was invalid: %v", got)
-	}
+	return ns, meta.FindStatusCondition(a.Status.Conditions, spaceliftv1alpha1.ConditionStalled).Message
+}
 
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "atmos-stacks-orgs-acme-plat-dev"}}
-	update(t, cm, func(cm *corev1.ConfigMap) {
-		cm.Data["us-east-2.yaml"] = strings.Replace(cm.Data["us-east-2.yaml"], "refs/heads/main", "main", 1)
-	})
-	waitForStacks(t, ns, withAdmin(append(slices.Clone(samplePlatChildren), "plat-ue2-dev-dns"), "plat-admin-admin")...)
+// A child the API server would reject stalls the AdminStack before any
+// child is written, and fixed, every child is written: a drift-detection
+// time zone the operator's own check names by its atmos setting, and a
+// branch named with refs/heads/ that only the CRD schema's CEL rule refuses,
+// named with the API server's wording.
+func TestInvalidChildRejectedBeforeAnyWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name, setting, bad, good, wantPrefix string
+	}{
+		{"the operator's check", "drift_detection_timezone", "not a zone", "Europe/Berlin",
+			`1 problem: component "dns" in stack "plat-ue2-dev": settings.spacelift.drift_detection_timezone: Invalid value: "not a zone"`},
+		{"the CRD schema", "branch", "refs/heads/main", "main",
+			`1 problem: Stack/plat-ue2-dev-dns: spec.branch: Invalid value: "refs/heads/main": `},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, msg := stalledByInvalidChild(t, "\n    dns:\n      settings:\n        spacelift:\n          "+tc.setting+": "+tc.bad+"\n")
+			if !strings.HasPrefix(msg, tc.wantPrefix) {
+				t.Errorf("Stalled message = %q", msg)
+			}
+			if got := stackNames(t, ns); len(got) != 0 {
+				t.Fatalf("stacks written although one was invalid: %v", got)
+			}
+			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "atmos-stacks-orgs-acme-plat-dev"}}
+			update(t, cm, func(cm *corev1.ConfigMap) {
+				cm.Data["us-east-2.yaml"] = strings.Replace(cm.Data["us-east-2.yaml"], tc.setting+": "+tc.bad, tc.setting+": "+tc.good, 1)
+			})
+			waitForStacks(t, ns, withAdmin(append(slices.Clone(samplePlatChildren), "plat-ue2-dev-dns"), "plat-admin-admin")...)
+		})
+	}
 }
