@@ -205,6 +205,9 @@ func managerOptions(f managerFlags) ctrl.Options {
 			o.Cache.DefaultNamespaces[n] = cache.Config{}
 		}
 	}
+	// managedFields are the largest part of a cached Stack (the AdminStack
+	// applies its children server-side) and nothing here reads them.
+	o.Cache.DefaultTransform = cache.TransformStripManagedFields()
 	return o
 }
 
