@@ -3,6 +3,7 @@ package spacelift
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -177,5 +178,79 @@ func TestOwnError(t *testing.T) {
 	}
 	if got := ownError(invalid, 2, 4); !IsInvalidInput(got) || !strings.Contains(got.Error(), "m3_config") {
 		t.Errorf("the group's own validation error: %v", got)
+	}
+}
+
+// Snapshot pages are decoded with encoding/json; the GraphQL client's own
+// decoder must read the same answer into the same snapshots, for every
+// vendor and every sub-resource.
+func TestSnapshotDecodersAgree(t *testing.T) {
+	_, c := startEmulator(t)
+	ctx := t.Context()
+	vendors := map[string]*VendorConfigInput{
+		"tf":    {Terraform: &TerraformInput{Version: ptr("1.9.8"), WorkflowTool: ptr(WorkflowToolOpenTofu), Workspace: ptr("w")}},
+		"tofu":  {OpenTofu: &OpenTofuInput{Version: ptr("1.8.0"), Workspace: ptr("t")}},
+		"tg":    {Terragrunt: &TerragruntInput{TerraformVersion: ptr("1.5.7"), TerragruntVersion: ptr("0.55.0"), UseRunAll: true}},
+		"pul":   {Pulumi: &PulumiInput{LoginURL: "s3://b", StackName: "dev"}},
+		"cf":    {CloudFormation: &CloudFormationInput{EntryTemplateFile: "t.yml", Region: "eu-west-1", StackName: "s", TemplateBucket: "b"}},
+		"k8s":   {Kubernetes: &KubernetesInput{Namespace: "ns", KubectlVersion: ptr("1.30")}},
+		"ansib": {Ansible: &AnsibleInput{Playbook: "site.yml"}},
+	}
+	for name, v := range vendors {
+		if _, err := c.CreateStack(ctx, StackInput{Name: name, Repository: "infra", Branch: "main", Labels: []string{"team:x"}, VendorConfig: v},
+			CreateStackOptions{ManageState: true, Slug: name}); err != nil {
+			t.Fatalf("creating %s: %v", name, err)
+		}
+	}
+	pol, err := c.CreatePolicy(ctx, PolicyCreateInput{Name: "plan", Type: PolicyTypePlan, Body: "package spacelift"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := c.Apply(ctx, "StackChanges", []Mutation{
+		AddConfigMutation("tf", EnvironmentVariable("REGION", "eu-west-1", false)),
+		AddConfigMutation("tf", EnvironmentVariable("TOKEN", "s", true)),
+		AttachPolicyMutation(pol.ID, "tf"),
+		CreateDriftDetectionMutation("tf", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}),
+		CreateDependencyMutation("tf", "tofu"),
+		CreateWebhookMutation("tf", WebhooksIntegrationInput{Enabled: true, Endpoint: "https://example.com/h", Secret: "x"}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep, err := AnswerID(answers[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(ctx, "StackChanges", []Mutation{AddDependencyReferenceMutation(dep, StackDependencyReferenceInput{OutputName: "vpc", InputName: "TF_VAR_vpc"})}); err != nil {
+		t.Fatal(err)
+	}
+
+	page, err := c.SearchStackSnapshotPage(ctx, SearchInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaClient snapshotPageQuery
+	if err := c.do(ctx, query("SearchStackSnapshot"), &viaClient, map[string]any{"input": withPageSize(SearchInput{})}); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != len(vendors) || len(viaClient.Search.Edges) != len(vendors) {
+		t.Fatalf("%d and %d snapshots, want %d", len(page.Items), len(viaClient.Search.Edges), len(vendors))
+	}
+	for i, got := range page.Items {
+		want := viaClient.Search.Edges[i].Node.snapshot()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("stack %s decodes differently:\nencoding/json %+v\nclient        %+v", got.Stack.ID, *got.Stack, *want.Stack)
+		}
+		if got.Stack.VendorConfig == (VendorConfigInput{}) {
+			t.Errorf("stack %s: no vendor decoded", got.Stack.ID)
+		}
+	}
+	one, err := c.ObserveStack(ctx, "tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Config) != 2 || len(one.Policies) != 1 || len(one.Dependencies) != 1 || len(one.Dependencies[0].References) != 1 ||
+		len(one.Stack.Webhooks) != 1 || one.Stack.DriftDetection == nil || one.Stack.VendorConfig.Terraform == nil {
+		t.Errorf("ObserveStack(tf) = %+v, stack %+v", one, *one.Stack)
 	}
 }

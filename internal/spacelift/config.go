@@ -21,12 +21,12 @@ type ConfigElement struct {
 }
 
 type configFields struct {
-	ID          string  `graphql:"id"`
-	Type        string  `graphql:"type"`
-	Value       *string `graphql:"value"`
-	Checksum    string  `graphql:"checksum"`
-	WriteOnly   bool    `graphql:"writeOnly"`
-	Description *string `graphql:"description"`
+	ID          string  `graphql:"id" json:"id"`
+	Type        string  `graphql:"type" json:"type"`
+	Value       *string `graphql:"value" json:"value"`
+	Checksum    string  `graphql:"checksum" json:"checksum"`
+	WriteOnly   bool    `graphql:"writeOnly" json:"writeOnly"`
+	Description *string `graphql:"description" json:"description"`
 }
 
 func (f *configFields) element() ConfigElement {
@@ -40,7 +40,7 @@ func (f *configFields) element() ConfigElement {
 // replacing an element with the same ID.
 func (c *Client) AddStackConfig(ctx context.Context, stackID string, input ConfigInput) (*ConfigElement, error) {
 	var m struct {
-		Element configFields `graphql:"stackConfigAdd(stack: $stack, config: $config)"`
+		Element configFields `graphql:"stackConfigAdd(stack: $stack, config: $config)" json:"stackConfigAdd"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "config": input}
 	if err := c.do(ctx, mutation("StackConfigAdd", true), &m, vars); err != nil {
@@ -69,8 +69,8 @@ func (c *Client) AddStackConfigs(ctx context.Context, stackID string, inputs []C
 func (c *Client) DeleteStackConfig(ctx context.Context, stackID, id string) error {
 	var m struct {
 		Element *struct {
-			ID string `graphql:"id"`
-		} `graphql:"stackConfigDelete(stack: $stack, id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"stackConfigDelete(stack: $stack, id: $id)" json:"stackConfigDelete"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "id": graphql.ID(id)}
 	return c.do(ctx, mutation("StackConfigDelete", true), &m, vars)
@@ -81,8 +81,8 @@ func (c *Client) DeleteStackConfig(ctx context.Context, stackID, id string) erro
 func (c *Client) ListStackConfig(ctx context.Context, stackID string) ([]ConfigElement, error) {
 	var q struct {
 		Stack *struct {
-			Config []configFields `graphql:"config"`
-		} `graphql:"stack(id: $stack)"`
+			Config []configFields `graphql:"config" json:"config"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackConfig")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -112,11 +112,11 @@ type ContextAttachment struct {
 func (c *Client) AttachContext(ctx context.Context, contextID, stackID string, priority int) (*ContextAttachment, error) {
 	var m struct {
 		Attachment struct {
-			ID             string `graphql:"id"`
-			StackID        string `graphql:"stackId"`
-			Priority       int    `graphql:"priority"`
-			IsAutoattached bool   `graphql:"isAutoattached"`
-		} `graphql:"contextAttach(id: $id, stack: $stack, priority: $priority)"`
+			ID             string `graphql:"id" json:"id"`
+			StackID        string `graphql:"stackId" json:"stackId"`
+			Priority       int    `graphql:"priority" json:"priority"`
+			IsAutoattached bool   `graphql:"isAutoattached" json:"isAutoattached"`
+		} `graphql:"contextAttach(id: $id, stack: $stack, priority: $priority)" json:"contextAttach"`
 	}
 	vars := map[string]any{"id": graphql.ID(contextID), "stack": graphql.ID(stackID), "priority": int32(priority)} //nolint:gosec // priorities are small
 	if err := c.do(ctx, mutation("ContextAttach", false), &m, vars); err != nil {
@@ -132,8 +132,8 @@ func (c *Client) AttachContext(ctx context.Context, contextID, stackID string, p
 func (c *Client) DetachContext(ctx context.Context, attachmentID string) error {
 	var m struct {
 		Attachment *struct {
-			ID string `graphql:"id"`
-		} `graphql:"contextDetach(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"contextDetach(id: $id)" json:"contextDetach"`
 	}
 	return c.do(ctx, mutation("ContextDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
 }
@@ -143,8 +143,8 @@ func (c *Client) DetachContext(ctx context.Context, attachmentID string) error {
 func (c *Client) ListStackContexts(ctx context.Context, stackID string) ([]ContextAttachment, error) {
 	var q struct {
 		Stack *struct {
-			AttachedContexts []contextAttachmentFields `graphql:"attachedContexts"`
-		} `graphql:"stack(id: $stack)"`
+			AttachedContexts []contextAttachmentFields `graphql:"attachedContexts" json:"attachedContexts"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackContexts")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -158,10 +158,10 @@ func (c *Client) ListStackContexts(ctx context.Context, stackID string) ([]Conte
 
 // contextAttachmentFields is the selection set of a stack's context attachment.
 type contextAttachmentFields struct {
-	ID             string `graphql:"id"`
-	ContextID      string `graphql:"contextId"`
-	Priority       int    `graphql:"priority"`
-	IsAutoattached bool   `graphql:"isAutoattached"`
+	ID             string `graphql:"id" json:"id"`
+	ContextID      string `graphql:"contextId" json:"contextId"`
+	Priority       int    `graphql:"priority" json:"priority"`
+	IsAutoattached bool   `graphql:"isAutoattached" json:"isAutoattached"`
 }
 
 func contextAttachments(stackID string, in []contextAttachmentFields) []ContextAttachment {

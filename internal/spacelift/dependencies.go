@@ -28,11 +28,11 @@ type StackDependencyReference struct {
 }
 
 type dependencyReferenceFields struct {
-	ID            string `graphql:"id"`
-	OutputName    string `graphql:"outputName"`
-	InputName     string `graphql:"inputName"`
-	Type          string `graphql:"type"`
-	TriggerAlways bool   `graphql:"triggerAlways"`
+	ID            string `graphql:"id" json:"id"`
+	OutputName    string `graphql:"outputName" json:"outputName"`
+	InputName     string `graphql:"inputName" json:"inputName"`
+	Type          string `graphql:"type" json:"type"`
+	TriggerAlways bool   `graphql:"triggerAlways" json:"triggerAlways"`
 }
 
 func (f *dependencyReferenceFields) reference() StackDependencyReference {
@@ -46,10 +46,10 @@ func (f *dependencyReferenceFields) reference() StackDependencyReference {
 func (c *Client) CreateStackDependency(ctx context.Context, stackID, dependsOnStackID string) (*StackDependency, error) {
 	var m struct {
 		Dependency struct {
-			ID             string  `graphql:"id"`
-			Stack          idField `graphql:"stack"`
-			DependsOnStack idField `graphql:"dependsOnStack"`
-		} `graphql:"stackDependencyCreate(input: $input)"`
+			ID             string  `graphql:"id" json:"id"`
+			Stack          idField `graphql:"stack" json:"stack"`
+			DependsOnStack idField `graphql:"dependsOnStack" json:"dependsOnStack"`
+		} `graphql:"stackDependencyCreate(input: $input)" json:"stackDependencyCreate"`
 	}
 	input := StackDependencyInput{StackID: stackID, DependsOnStackID: dependsOnStackID}
 	if err := c.do(ctx, mutation("StackDependencyCreate", false), &m, map[string]any{"input": input}); err != nil {
@@ -63,8 +63,8 @@ func (c *Client) CreateStackDependency(ctx context.Context, stackID, dependsOnSt
 func (c *Client) DeleteStackDependency(ctx context.Context, id string) error {
 	var m struct {
 		Dependency *struct {
-			ID string `graphql:"id"`
-		} `graphql:"stackDependencyDelete(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"stackDependencyDelete(id: $id)" json:"stackDependencyDelete"`
 	}
 	return c.do(ctx, mutation("StackDependencyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
 }
@@ -73,7 +73,7 @@ func (c *Client) DeleteStackDependency(ctx context.Context, id string) error {
 // mutation is not repeated after a failure that may have reached the API.
 func (c *Client) AddStackDependencyReference(ctx context.Context, dependencyID string, input StackDependencyReferenceInput) (*StackDependencyReference, error) {
 	var m struct {
-		Reference dependencyReferenceFields `graphql:"stackDependenciesAddReference(stackDependencyID: $stackDependencyID, reference: $reference)"`
+		Reference dependencyReferenceFields `graphql:"stackDependenciesAddReference(stackDependencyID: $stackDependencyID, reference: $reference)" json:"stackDependenciesAddReference"`
 	}
 	vars := map[string]any{"stackDependencyID": graphql.ID(dependencyID), "reference": input}
 	if err := c.do(ctx, mutation("StackDependenciesAddReference", false), &m, vars); err != nil {
@@ -87,8 +87,8 @@ func (c *Client) AddStackDependencyReference(ctx context.Context, dependencyID s
 func (c *Client) DeleteStackDependencyReference(ctx context.Context, id string) error {
 	var m struct {
 		Reference *struct {
-			ID string `graphql:"id"`
-		} `graphql:"stackDependenciesDeleteReference(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"stackDependenciesDeleteReference(id: $id)" json:"stackDependenciesDeleteReference"`
 	}
 	return c.do(ctx, mutation("StackDependenciesDeleteReference", true), &m, map[string]any{"id": graphql.ID(id)})
 }
@@ -98,8 +98,8 @@ func (c *Client) DeleteStackDependencyReference(ctx context.Context, id string) 
 func (c *Client) ListStackDependencies(ctx context.Context, stackID string) ([]StackDependency, error) {
 	var q struct {
 		Stack *struct {
-			DependsOn []dependencyFields `graphql:"dependsOn"`
-		} `graphql:"stack(id: $stack)"`
+			DependsOn []dependencyFields `graphql:"dependsOn" json:"dependsOn"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackDependencies")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -113,9 +113,9 @@ func (c *Client) ListStackDependencies(ctx context.Context, stackID string) ([]S
 
 // dependencyFields is the selection set of one of a stack's dependencies.
 type dependencyFields struct {
-	ID             string                      `graphql:"id"`
-	DependsOnStack idField                     `graphql:"dependsOnStack"`
-	References     []dependencyReferenceFields `graphql:"references"`
+	ID             string                      `graphql:"id" json:"id"`
+	DependsOnStack idField                     `graphql:"dependsOnStack" json:"dependsOnStack"`
+	References     []dependencyReferenceFields `graphql:"references" json:"references"`
 }
 
 func dependencies(stackID string, in []dependencyFields) []StackDependency {
@@ -142,10 +142,10 @@ type StackRoleBinding struct {
 // roleBindingFields reads the role and space as objects, as the Terraform
 // provider does.
 type roleBindingFields struct {
-	ID      string  `graphql:"id"`
-	Role    idField `graphql:"role"`
-	StackID string  `graphql:"stackID"`
-	Space   idField `graphql:"space"`
+	ID      string  `graphql:"id" json:"id"`
+	Role    idField `graphql:"role" json:"role"`
+	StackID string  `graphql:"stackID" json:"stackID"`
+	Space   idField `graphql:"space" json:"space"`
 }
 
 func (f *roleBindingFields) binding() *StackRoleBinding {
@@ -156,7 +156,7 @@ func (f *roleBindingFields) binding() *StackRoleBinding {
 // not repeated after a failure that may have reached the API.
 func (c *Client) CreateStackRoleBinding(ctx context.Context, input StackRoleBindingInput) (*StackRoleBinding, error) {
 	var m struct {
-		Binding roleBindingFields `graphql:"stackRoleBindingCreate(input: $input)"`
+		Binding roleBindingFields `graphql:"stackRoleBindingCreate(input: $input)" json:"stackRoleBindingCreate"`
 	}
 	if err := c.do(ctx, mutation("StackRoleBindingCreate", false), &m, map[string]any{"input": input}); err != nil {
 		return nil, referencedObjectMissing(err)
@@ -168,7 +168,7 @@ func (c *Client) CreateStackRoleBinding(ctx context.Context, input StackRoleBind
 // error for which IsNotFound is true.
 func (c *Client) GetStackRoleBinding(ctx context.Context, id string) (*StackRoleBinding, error) {
 	var q struct {
-		Binding *roleBindingFields `graphql:"stackRoleBinding(id: $id)"`
+		Binding *roleBindingFields `graphql:"stackRoleBinding(id: $id)" json:"stackRoleBinding"`
 	}
 	cl := query("StackRoleBindingRead")
 	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
@@ -184,8 +184,8 @@ func (c *Client) GetStackRoleBinding(ctx context.Context, id string) (*StackRole
 func (c *Client) DeleteStackRoleBinding(ctx context.Context, id string) error {
 	var m struct {
 		Binding *struct {
-			ID string `graphql:"id"`
-		} `graphql:"stackRoleBindingDelete(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"stackRoleBindingDelete(id: $id)" json:"stackRoleBindingDelete"`
 	}
 	return c.do(ctx, mutation("StackRoleBindingDelete", true), &m, map[string]any{"id": graphql.ID(id)})
 }

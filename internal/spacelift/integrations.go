@@ -21,11 +21,11 @@ type DriftDetectionIntegration struct {
 }
 
 type driftDetectionFields struct {
-	Reconcile    bool     `graphql:"reconcile"`
-	IgnoreState  bool     `graphql:"ignoreState"`
-	Schedule     []string `graphql:"schedule"`
-	Timezone     string   `graphql:"timezone"`
-	NextSchedule *int64   `graphql:"nextSchedule"`
+	Reconcile    bool     `graphql:"reconcile" json:"reconcile"`
+	IgnoreState  bool     `graphql:"ignoreState" json:"ignoreState"`
+	Schedule     []string `graphql:"schedule" json:"schedule"`
+	Timezone     string   `graphql:"timezone" json:"timezone"`
+	NextSchedule *int64   `graphql:"nextSchedule" json:"nextSchedule"`
 }
 
 func (f *driftDetectionFields) integration() *DriftDetectionIntegration {
@@ -44,7 +44,7 @@ func (f *driftDetectionFields) integration() *DriftDetectionIntegration {
 // CreateDriftDetection sets up drift detection on a stack that has none.
 func (c *Client) CreateDriftDetection(ctx context.Context, stackID string, input DriftDetectionIntegrationInput) (*DriftDetectionIntegration, error) {
 	var m struct {
-		Integration driftDetectionFields `graphql:"stackIntegrationDriftDetectionCreate(stack: $stack, input: $input)"`
+		Integration driftDetectionFields `graphql:"stackIntegrationDriftDetectionCreate(stack: $stack, input: $input)" json:"stackIntegrationDriftDetectionCreate"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "input": input}
 	if err := c.do(ctx, mutation("StackIntegrationDriftDetectionCreate", false), &m, vars); err != nil {
@@ -56,7 +56,7 @@ func (c *Client) CreateDriftDetection(ctx context.Context, stackID string, input
 // UpdateDriftDetection replaces the drift detection settings of a stack.
 func (c *Client) UpdateDriftDetection(ctx context.Context, stackID string, input DriftDetectionIntegrationInput) (*DriftDetectionIntegration, error) {
 	var m struct {
-		Integration driftDetectionFields `graphql:"stackIntegrationDriftDetectionUpdate(stack: $stack, input: $input)"`
+		Integration driftDetectionFields `graphql:"stackIntegrationDriftDetectionUpdate(stack: $stack, input: $input)" json:"stackIntegrationDriftDetectionUpdate"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "input": input}
 	if err := c.do(ctx, mutation("StackIntegrationDriftDetectionUpdate", true), &m, vars); err != nil {
@@ -69,8 +69,8 @@ func (c *Client) UpdateDriftDetection(ctx context.Context, stackID string, input
 func (c *Client) DeleteDriftDetection(ctx context.Context, stackID string) error {
 	var m struct {
 		Integration *struct {
-			Deleted bool `graphql:"deleted"`
-		} `graphql:"stackIntegrationDriftDetectionDelete(stack: $stack)"`
+			Deleted bool `graphql:"deleted" json:"deleted"`
+		} `graphql:"stackIntegrationDriftDetectionDelete(stack: $stack)" json:"stackIntegrationDriftDetectionDelete"`
 	}
 	return c.do(ctx, mutation("StackIntegrationDriftDetectionDelete", true), &m, map[string]any{"stack": graphql.ID(stackID)})
 }
@@ -81,9 +81,9 @@ func (c *Client) GetDriftDetection(ctx context.Context, stackID string) (*DriftD
 	var q struct {
 		Stack *struct {
 			Integrations *struct {
-				DriftDetection *driftDetectionFields `graphql:"driftDetection"`
-			} `graphql:"integrations"`
-		} `graphql:"stack(id: $stack)"`
+				DriftDetection *driftDetectionFields `graphql:"driftDetection" json:"driftDetection"`
+			} `graphql:"integrations" json:"integrations"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackDriftDetection")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -110,10 +110,10 @@ type AWSIntegrationAttachment struct {
 }
 
 type awsAttachmentFields struct {
-	ID      string `graphql:"id"`
-	StackID string `graphql:"stackId"`
-	Read    bool   `graphql:"read"`
-	Write   bool   `graphql:"write"`
+	ID      string `graphql:"id" json:"id"`
+	StackID string `graphql:"stackId" json:"stackId"`
+	Read    bool   `graphql:"read" json:"read"`
+	Write   bool   `graphql:"write" json:"write"`
 }
 
 // AttachAWSIntegration attaches an AWS integration to a stack for reads
@@ -121,7 +121,7 @@ type awsAttachmentFields struct {
 // failure that may have reached the API.
 func (c *Client) AttachAWSIntegration(ctx context.Context, integrationID, stackID string, read, write bool) (*AWSIntegrationAttachment, error) {
 	var m struct {
-		Attachment awsAttachmentFields `graphql:"awsIntegrationAttach(id: $id, stack: $stack, read: $read, write: $write)"`
+		Attachment awsAttachmentFields `graphql:"awsIntegrationAttach(id: $id, stack: $stack, read: $read, write: $write)" json:"awsIntegrationAttach"`
 	}
 	vars := map[string]any{"id": graphql.ID(integrationID), "stack": graphql.ID(stackID), "read": read, "write": write}
 	if err := c.do(ctx, mutation("AwsIntegrationAttach", false), &m, vars); err != nil {
@@ -135,7 +135,7 @@ func (c *Client) AttachAWSIntegration(ctx context.Context, integrationID, stackI
 // attachment.
 func (c *Client) UpdateAWSIntegrationAttachment(ctx context.Context, attachmentID string, read, write bool) (*AWSIntegrationAttachment, error) {
 	var m struct {
-		Attachment awsAttachmentFields `graphql:"awsIntegrationAttachmentUpdate(id: $id, read: $read, write: $write)"`
+		Attachment awsAttachmentFields `graphql:"awsIntegrationAttachmentUpdate(id: $id, read: $read, write: $write)" json:"awsIntegrationAttachmentUpdate"`
 	}
 	vars := map[string]any{"id": graphql.ID(attachmentID), "read": read, "write": write}
 	if err := c.do(ctx, mutation("AwsIntegrationAttachmentUpdate", true), &m, vars); err != nil {
@@ -149,8 +149,8 @@ func (c *Client) UpdateAWSIntegrationAttachment(ctx context.Context, attachmentI
 func (c *Client) DetachAWSIntegration(ctx context.Context, attachmentID string) error {
 	var m struct {
 		Attachment *struct {
-			ID string `graphql:"id"`
-		} `graphql:"awsIntegrationDetach(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"awsIntegrationDetach(id: $id)" json:"awsIntegrationDetach"`
 	}
 	return c.do(ctx, mutation("AwsIntegrationDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
 }
@@ -159,8 +159,8 @@ func (c *Client) DetachAWSIntegration(ctx context.Context, attachmentID string) 
 func (c *Client) ListStackAWSIntegrations(ctx context.Context, stackID string) ([]AWSIntegrationAttachment, error) {
 	var q struct {
 		Stack *struct {
-			Attached []attachedAWSFields `graphql:"attachedAwsIntegrations"`
-		} `graphql:"stack(id: $stack)"`
+			Attached []attachedAWSFields `graphql:"attachedAwsIntegrations" json:"attachedAwsIntegrations"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackAwsIntegrations")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -174,10 +174,10 @@ func (c *Client) ListStackAWSIntegrations(ctx context.Context, stackID string) (
 
 // attachedAWSFields is the selection set of an AWS integration attached to a stack.
 type attachedAWSFields struct {
-	ID            string `graphql:"id"`
-	IntegrationID string `graphql:"integrationId"`
-	Read          bool   `graphql:"read"`
-	Write         bool   `graphql:"write"`
+	ID            string `graphql:"id" json:"id"`
+	IntegrationID string `graphql:"integrationId" json:"integrationId"`
+	Read          bool   `graphql:"read" json:"read"`
+	Write         bool   `graphql:"write" json:"write"`
 }
 
 func awsAttachments(stackID string, in []attachedAWSFields) []AWSIntegrationAttachment {
@@ -197,10 +197,10 @@ type Webhook struct {
 }
 
 type webhookFields struct {
-	ID             string `graphql:"id"`
-	Enabled        bool   `graphql:"enabled"`
-	Endpoint       string `graphql:"endpoint"`
-	RetryOnFailure *bool  `graphql:"retryOnFailure"`
+	ID             string `graphql:"id" json:"id"`
+	Enabled        bool   `graphql:"enabled" json:"enabled"`
+	Endpoint       string `graphql:"endpoint" json:"endpoint"`
+	RetryOnFailure *bool  `graphql:"retryOnFailure" json:"retryOnFailure"`
 }
 
 func (f *webhookFields) webhook() Webhook {
@@ -211,7 +211,7 @@ func (f *webhookFields) webhook() Webhook {
 // after a failure that may have reached the API.
 func (c *Client) CreateWebhook(ctx context.Context, stackID string, input WebhooksIntegrationInput) (*Webhook, error) {
 	var m struct {
-		Webhook webhookFields `graphql:"webhooksIntegrationCreate(stack: $stack, input: $input)"`
+		Webhook webhookFields `graphql:"webhooksIntegrationCreate(stack: $stack, input: $input)" json:"webhooksIntegrationCreate"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "input": input}
 	if err := c.do(ctx, mutation("WebhooksIntegrationCreate", false), &m, vars); err != nil {
@@ -224,7 +224,7 @@ func (c *Client) CreateWebhook(ctx context.Context, stackID string, input Webhoo
 // UpdateWebhook replaces the settings of a stack's webhook.
 func (c *Client) UpdateWebhook(ctx context.Context, stackID, webhookID string, input WebhooksIntegrationInput) (*Webhook, error) {
 	var m struct {
-		Webhook webhookFields `graphql:"webhooksIntegrationUpdate(stack: $stack, id: $id, input: $input)"`
+		Webhook webhookFields `graphql:"webhooksIntegrationUpdate(stack: $stack, id: $id, input: $input)" json:"webhooksIntegrationUpdate"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "id": graphql.ID(webhookID), "input": input}
 	if err := c.do(ctx, mutation("WebhooksIntegrationUpdate", true), &m, vars); err != nil {
@@ -238,8 +238,8 @@ func (c *Client) UpdateWebhook(ctx context.Context, stackID, webhookID string, i
 func (c *Client) DeleteWebhook(ctx context.Context, stackID, webhookID string) error {
 	var m struct {
 		Webhook *struct {
-			ID string `graphql:"id"`
-		} `graphql:"webhooksIntegrationDelete(stack: $stack, id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"webhooksIntegrationDelete(stack: $stack, id: $id)" json:"webhooksIntegrationDelete"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "id": graphql.ID(webhookID)}
 	return c.do(ctx, mutation("WebhooksIntegrationDelete", true), &m, vars)
@@ -250,9 +250,9 @@ func (c *Client) ListWebhooks(ctx context.Context, stackID string) ([]Webhook, e
 	var q struct {
 		Stack *struct {
 			Integrations *struct {
-				Webhooks []webhookFields `graphql:"webhooks"`
-			} `graphql:"integrations"`
-		} `graphql:"stack(id: $stack)"`
+				Webhooks []webhookFields `graphql:"webhooks" json:"webhooks"`
+			} `graphql:"integrations" json:"integrations"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackWebhooks")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {

@@ -22,16 +22,16 @@ type Policy struct {
 }
 
 type policyFields struct {
-	ID          string   `graphql:"id"`
-	Name        string   `graphql:"name"`
-	Body        string   `graphql:"body"`
-	Type        string   `graphql:"type"`
-	Labels      []string `graphql:"labels"`
-	Space       string   `graphql:"space"`
-	Description string   `graphql:"description"`
-	EngineType  string   `graphql:"engineType"`
-	CreatedAt   int64    `graphql:"createdAt"`
-	UpdatedAt   int64    `graphql:"updatedAt"`
+	ID          string   `graphql:"id" json:"id"`
+	Name        string   `graphql:"name" json:"name"`
+	Body        string   `graphql:"body" json:"body"`
+	Type        string   `graphql:"type" json:"type"`
+	Labels      []string `graphql:"labels" json:"labels"`
+	Space       string   `graphql:"space" json:"space"`
+	Description string   `graphql:"description" json:"description"`
+	EngineType  string   `graphql:"engineType" json:"engineType"`
+	CreatedAt   int64    `graphql:"createdAt" json:"createdAt"`
+	UpdatedAt   int64    `graphql:"updatedAt" json:"updatedAt"`
 }
 
 func (f *policyFields) policy() *Policy {
@@ -46,7 +46,7 @@ func (f *policyFields) policy() *Policy {
 // IsNotFound is true.
 func (c *Client) GetPolicy(ctx context.Context, id string) (*Policy, error) {
 	var q struct {
-		Policy *policyFields `graphql:"policy(id: $id)"`
+		Policy *policyFields `graphql:"policy(id: $id)" json:"policy"`
 	}
 	cl := query("PolicyRead")
 	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
@@ -63,7 +63,7 @@ func (c *Client) GetPolicy(ctx context.Context, id string) (*Policy, error) {
 // after a failure that may have reached the API.
 func (c *Client) CreatePolicy(ctx context.Context, input PolicyCreateInput) (*Policy, error) {
 	var m struct {
-		Policy policyFields `graphql:"policyCreatev2(input: $input)"`
+		Policy policyFields `graphql:"policyCreatev2(input: $input)" json:"policyCreatev2"`
 	}
 	if err := c.do(ctx, mutation("PolicyCreateV2", false), &m, map[string]any{"input": input}); err != nil {
 		return nil, referencedObjectMissing(err)
@@ -74,7 +74,7 @@ func (c *Client) CreatePolicy(ctx context.Context, input PolicyCreateInput) (*Po
 // UpdatePolicy replaces the settings of a policy with policyUpdatev2.
 func (c *Client) UpdatePolicy(ctx context.Context, id string, input PolicyUpdateInput) (*Policy, error) {
 	var m struct {
-		Policy policyFields `graphql:"policyUpdatev2(id: $id, input: $input)"`
+		Policy policyFields `graphql:"policyUpdatev2(id: $id, input: $input)" json:"policyUpdatev2"`
 	}
 	vars := map[string]any{"id": graphql.ID(id), "input": input}
 	if err := c.do(ctx, mutation("PolicyUpdateV2", true), &m, vars); err != nil {
@@ -87,8 +87,8 @@ func (c *Client) UpdatePolicy(ctx context.Context, id string, input PolicyUpdate
 func (c *Client) DeletePolicy(ctx context.Context, id string) error {
 	var m struct {
 		Policy *struct {
-			ID string `graphql:"id"`
-		} `graphql:"policyDelete(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"policyDelete(id: $id)" json:"policyDelete"`
 	}
 	return c.do(ctx, mutation("PolicyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
 }
@@ -109,10 +109,10 @@ type PolicyAttachment struct {
 func (c *Client) AttachPolicy(ctx context.Context, policyID, stackID string) (*PolicyAttachment, error) {
 	var m struct {
 		Attachment struct {
-			ID             string `graphql:"id"`
-			StackID        string `graphql:"stackId"`
-			IsAutoattached bool   `graphql:"isAutoattached"`
-		} `graphql:"policyAttach(id: $id, stack: $stack)"`
+			ID             string `graphql:"id" json:"id"`
+			StackID        string `graphql:"stackId" json:"stackId"`
+			IsAutoattached bool   `graphql:"isAutoattached" json:"isAutoattached"`
+		} `graphql:"policyAttach(id: $id, stack: $stack)" json:"policyAttach"`
 	}
 	vars := map[string]any{"id": graphql.ID(policyID), "stack": graphql.ID(stackID)}
 	if err := c.do(ctx, mutation("PolicyAttach", false), &m, vars); err != nil {
@@ -128,8 +128,8 @@ func (c *Client) AttachPolicy(ctx context.Context, policyID, stackID string) (*P
 func (c *Client) DetachPolicy(ctx context.Context, attachmentID string) error {
 	var m struct {
 		Attachment *struct {
-			ID string `graphql:"id"`
-		} `graphql:"policyDetach(id: $id)"`
+			ID string `graphql:"id" json:"id"`
+		} `graphql:"policyDetach(id: $id)" json:"policyDetach"`
 	}
 	return c.do(ctx, mutation("PolicyDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
 }
@@ -152,8 +152,8 @@ type StackPolicyAttachment struct {
 func (c *Client) ListStackPolicies(ctx context.Context, stackID string) ([]StackPolicyAttachment, error) {
 	var q struct {
 		Stack *struct {
-			AttachedPolicies []policyAttachmentFields `graphql:"attachedPolicies"`
-		} `graphql:"stack(id: $stack)"`
+			AttachedPolicies []policyAttachmentFields `graphql:"attachedPolicies" json:"attachedPolicies"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackPolicies")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {
@@ -167,12 +167,12 @@ func (c *Client) ListStackPolicies(ctx context.Context, stackID string) ([]Stack
 
 // policyAttachmentFields is the selection set of a stack's policy attachment.
 type policyAttachmentFields struct {
-	ID             string   `graphql:"id"`
-	PolicyID       string   `graphql:"policyId"`
-	PolicyName     string   `graphql:"policyName"`
-	PolicyType     string   `graphql:"policyType"`
-	PolicyLabels   []string `graphql:"policyLabels"`
-	IsAutoattached bool     `graphql:"isAutoattached"`
+	ID             string   `graphql:"id" json:"id"`
+	PolicyID       string   `graphql:"policyId" json:"policyId"`
+	PolicyName     string   `graphql:"policyName" json:"policyName"`
+	PolicyType     string   `graphql:"policyType" json:"policyType"`
+	PolicyLabels   []string `graphql:"policyLabels" json:"policyLabels"`
+	IsAutoattached bool     `graphql:"isAutoattached" json:"isAutoattached"`
 }
 
 func policyAttachments(in []policyAttachmentFields) []StackPolicyAttachment {

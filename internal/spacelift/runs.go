@@ -71,21 +71,21 @@ func (d *RunDelta) Changes() bool {
 }
 
 type runFields struct {
-	ID             string  `graphql:"id"`
-	Type           string  `graphql:"type"`
-	State          string  `graphql:"state"`
-	DriftDetection bool    `graphql:"driftDetection"`
-	CreatedAt      int64   `graphql:"createdAt"`
-	TriggeredBy    *string `graphql:"triggeredBy"`
+	ID             string  `graphql:"id" json:"id"`
+	Type           string  `graphql:"type" json:"type"`
+	State          string  `graphql:"state" json:"state"`
+	DriftDetection bool    `graphql:"driftDetection" json:"driftDetection"`
+	CreatedAt      int64   `graphql:"createdAt" json:"createdAt"`
+	TriggeredBy    *string `graphql:"triggeredBy" json:"triggeredBy"`
 	Commit         *struct {
-		Hash string `graphql:"hash"`
-	} `graphql:"commit"`
+		Hash string `graphql:"hash" json:"hash"`
+	} `graphql:"commit" json:"commit"`
 	Delta *struct {
-		AddCount    int `graphql:"addCount"`
-		ChangeCount int `graphql:"changeCount"`
-		DeleteCount int `graphql:"deleteCount"`
-		Resources   int `graphql:"resources"`
-	} `graphql:"delta"`
+		AddCount    int `graphql:"addCount" json:"addCount"`
+		ChangeCount int `graphql:"changeCount" json:"changeCount"`
+		DeleteCount int `graphql:"deleteCount" json:"deleteCount"`
+		Resources   int `graphql:"resources" json:"resources"`
+	} `graphql:"delta" json:"delta"`
 }
 
 func (f *runFields) run() *Run {
@@ -145,7 +145,7 @@ func newestDriftDetectionRun(fs []runFields) *Run {
 // repeated after a failure that may have reached the API.
 func (c *Client) TriggerRun(ctx context.Context, stackID string, runType RunType, commitSHA string, opts ...CallOption) (*Run, error) {
 	var m struct {
-		Run runFields `graphql:"runTrigger(stack: $stack, commitSha: $commitSha, runType: $runType)"`
+		Run runFields `graphql:"runTrigger(stack: $stack, commitSha: $commitSha, runType: $runType)" json:"runTrigger"`
 	}
 	vars := map[string]any{
 		"stack":     graphql.ID(stackID),
@@ -162,7 +162,7 @@ func (c *Client) TriggerRun(ctx context.Context, stackID string, runType RunType
 // WithRunMetadata to attach metadata to the run.
 func (c *Client) ConfirmRun(ctx context.Context, stackID, runID string, opts ...CallOption) (*Run, error) {
 	var m struct {
-		Run runFields `graphql:"runConfirm(stack: $stack, run: $run)"`
+		Run runFields `graphql:"runConfirm(stack: $stack, run: $run)" json:"runConfirm"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "run": graphql.ID(runID)}
 	if err := c.do(ctx, mutation("RunConfirm", false, opts...), &m, vars); err != nil {
@@ -175,7 +175,7 @@ func (c *Client) ConfirmRun(ctx context.Context, stackID, runID string, opts ...
 // attach metadata to the request.
 func (c *Client) DiscardRun(ctx context.Context, stackID, runID string, opts ...CallOption) (*Run, error) {
 	var m struct {
-		Run runFields `graphql:"runDiscard(stack: $stack, run: $run)"`
+		Run runFields `graphql:"runDiscard(stack: $stack, run: $run)" json:"runDiscard"`
 	}
 	vars := map[string]any{"stack": graphql.ID(stackID), "run": graphql.ID(runID)}
 	if err := c.do(ctx, mutation("RunDiscard", false, opts...), &m, vars); err != nil {
@@ -189,8 +189,8 @@ func (c *Client) DiscardRun(ctx context.Context, stackID, runID string, opts ...
 func (c *Client) GetRun(ctx context.Context, stackID, runID string) (*Run, error) {
 	var q struct {
 		Stack *struct {
-			Run *runFields `graphql:"run(id: $run)"`
-		} `graphql:"stack(id: $stack)"`
+			Run *runFields `graphql:"run(id: $run)" json:"run"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("RunRead")
 	vars := map[string]any{"stack": graphql.ID(stackID), "run": graphql.ID(runID)}
@@ -212,8 +212,8 @@ func (c *Client) GetRun(ctx context.Context, stackID, runID string) (*Run, error
 func (c *Client) ListRuns(ctx context.Context, stackID, before string) ([]Run, error) {
 	var q struct {
 		Stack *struct {
-			Runs []runFields `graphql:"runs(before: $before)"`
-		} `graphql:"stack(id: $stack)"`
+			Runs []runFields `graphql:"runs(before: $before)" json:"runs"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackRuns")
 	if err := c.do(ctx, cl, &q, runListVars(stackID, before)); err != nil {
@@ -230,8 +230,8 @@ func (c *Client) ListRuns(ctx context.Context, stackID, before string) ([]Run, e
 func (c *Client) ListProposedRuns(ctx context.Context, stackID, before string) ([]Run, error) {
 	var q struct {
 		Stack *struct {
-			Runs []runFields `graphql:"proposedRuns(before: $before)"`
-		} `graphql:"stack(id: $stack)"`
+			Runs []runFields `graphql:"proposedRuns(before: $before)" json:"proposedRuns"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackProposedRuns")
 	if err := c.do(ctx, cl, &q, runListVars(stackID, before)); err != nil {
@@ -297,13 +297,13 @@ func (c *Client) ListManagedEntities(ctx context.Context, stackID string) ([]Man
 	var q struct {
 		Stack *struct {
 			Entities []struct {
-				ID      string `graphql:"id"`
-				Address string `graphql:"address"`
-				Name    string `graphql:"name"`
-				Type    string `graphql:"type"`
-				Drifted *int64 `graphql:"drifted"`
-			} `graphql:"entities"`
-		} `graphql:"stack(id: $stack)"`
+				ID      string `graphql:"id" json:"id"`
+				Address string `graphql:"address" json:"address"`
+				Name    string `graphql:"name" json:"name"`
+				Type    string `graphql:"type" json:"type"`
+				Drifted *int64 `graphql:"drifted" json:"drifted"`
+			} `graphql:"entities" json:"entities"`
+		} `graphql:"stack(id: $stack)" json:"stack"`
 	}
 	cl := query("StackEntities")
 	if err := c.do(ctx, cl, &q, map[string]any{"stack": graphql.ID(stackID)}); err != nil {

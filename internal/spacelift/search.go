@@ -19,8 +19,8 @@ type Page[T any] struct {
 }
 
 type pageInfoFields struct {
-	EndCursor   *string `graphql:"endCursor"`
-	HasNextPage bool    `graphql:"hasNextPage"`
+	EndCursor   *string `graphql:"endCursor" json:"endCursor"`
+	HasNextPage bool    `graphql:"hasNextPage" json:"hasNextPage"`
 }
 
 // SearchStacksPage reads one page of the stacks matching input. A nil
@@ -29,10 +29,10 @@ func (c *Client) SearchStacksPage(ctx context.Context, input SearchInput) (*Page
 	var q struct {
 		Search struct {
 			Edges []struct {
-				Node stackFields `graphql:"node"`
-			} `graphql:"edges"`
-			PageInfo pageInfoFields `graphql:"pageInfo"`
-		} `graphql:"searchStacks(input: $input)"`
+				Node stackFields `graphql:"node" json:"node"`
+			} `graphql:"edges" json:"edges"`
+			PageInfo pageInfoFields `graphql:"pageInfo" json:"pageInfo"`
+		} `graphql:"searchStacks(input: $input)" json:"searchStacks"`
 	}
 	if err := c.do(ctx, query("SearchStacks"), &q, map[string]any{"input": withPageSize(input)}); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package spacelift
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,111 +92,166 @@ type Stack struct {
 
 // stackFields is the selection set of a stack.
 type stackFields struct {
-	ID                           string            `graphql:"id"`
-	Name                         string            `graphql:"name"`
-	Description                  *string           `graphql:"description"`
-	Space                        string            `graphql:"space"`
-	Labels                       []string          `graphql:"labels"`
-	Repository                   string            `graphql:"repository"`
-	Branch                       string            `graphql:"branch"`
-	Namespace                    string            `graphql:"namespace"`
-	Provider                     string            `graphql:"provider"`
-	RepositoryURL                *string           `graphql:"repositoryURL"`
-	ProjectRoot                  *string           `graphql:"projectRoot"`
-	AdditionalProjectGlobs       []string          `graphql:"additionalProjectGlobs"`
-	VCSIntegration               *idField          `graphql:"vcsIntegration"`
-	RunnerImage                  *string           `graphql:"runnerImage"`
-	WorkerPool                   *idField          `graphql:"workerPool"`
-	VendorConfig                 *vendorConfigWire `graphql:"vendorConfig"`
-	Administrative               bool              `graphql:"administrative"`
-	Autodeploy                   bool              `graphql:"autodeploy"`
-	Autoretry                    bool              `graphql:"autoretry"`
-	GitHubActionDeploy           bool              `graphql:"githubActionDeploy"`
-	LocalPreviewEnabled          bool              `graphql:"localPreviewEnabled"`
-	EnableWellKnownSecretMasking bool              `graphql:"enableWellKnownSecretMasking"`
-	EnableSensitiveOutputUpload  bool              `graphql:"enableSensitiveOutputUpload"`
-	ProtectFromDeletion          bool              `graphql:"protectFromDeletion"`
-	ManagesStateFile             bool              `graphql:"managesStateFile"`
-	AfterApply                   []string          `graphql:"afterApply"`
-	AfterDestroy                 []string          `graphql:"afterDestroy"`
-	AfterInit                    []string          `graphql:"afterInit"`
-	AfterPerform                 []string          `graphql:"afterPerform"`
-	AfterPlan                    []string          `graphql:"afterPlan"`
-	AfterRun                     []string          `graphql:"afterRun"`
-	BeforeApply                  []string          `graphql:"beforeApply"`
-	BeforeDestroy                []string          `graphql:"beforeDestroy"`
-	BeforeInit                   []string          `graphql:"beforeInit"`
-	BeforePerform                []string          `graphql:"beforePerform"`
-	BeforePlan                   []string          `graphql:"beforePlan"`
+	ID                     string            `graphql:"id" json:"id"`
+	Name                   string            `graphql:"name" json:"name"`
+	Description            *string           `graphql:"description" json:"description"`
+	Space                  string            `graphql:"space" json:"space"`
+	Labels                 []string          `graphql:"labels" json:"labels"`
+	Repository             string            `graphql:"repository" json:"repository"`
+	Branch                 string            `graphql:"branch" json:"branch"`
+	Namespace              string            `graphql:"namespace" json:"namespace"`
+	Provider               string            `graphql:"provider" json:"provider"`
+	RepositoryURL          *string           `graphql:"repositoryURL" json:"repositoryURL"`
+	ProjectRoot            *string           `graphql:"projectRoot" json:"projectRoot"`
+	AdditionalProjectGlobs []string          `graphql:"additionalProjectGlobs" json:"additionalProjectGlobs"`
+	VCSIntegration         *idField          `graphql:"vcsIntegration" json:"vcsIntegration"`
+	RunnerImage            *string           `graphql:"runnerImage" json:"runnerImage"`
+	WorkerPool             *idField          `graphql:"workerPool" json:"workerPool"`
+	VendorConfig           *vendorConfigWire `graphql:"vendorConfig" json:"-"`
+	// VendorJSON receives vendorConfig when encoding/json decodes the
+	// answer (the GraphQL client's decoder fills VendorConfig).
+	VendorJSON                   vendorConfigJSON `graphql:"-" json:"vendorConfig"`
+	Administrative               bool             `graphql:"administrative" json:"administrative"`
+	Autodeploy                   bool             `graphql:"autodeploy" json:"autodeploy"`
+	Autoretry                    bool             `graphql:"autoretry" json:"autoretry"`
+	GitHubActionDeploy           bool             `graphql:"githubActionDeploy" json:"githubActionDeploy"`
+	LocalPreviewEnabled          bool             `graphql:"localPreviewEnabled" json:"localPreviewEnabled"`
+	EnableWellKnownSecretMasking bool             `graphql:"enableWellKnownSecretMasking" json:"enableWellKnownSecretMasking"`
+	EnableSensitiveOutputUpload  bool             `graphql:"enableSensitiveOutputUpload" json:"enableSensitiveOutputUpload"`
+	ProtectFromDeletion          bool             `graphql:"protectFromDeletion" json:"protectFromDeletion"`
+	ManagesStateFile             bool             `graphql:"managesStateFile" json:"managesStateFile"`
+	AfterApply                   []string         `graphql:"afterApply" json:"afterApply"`
+	AfterDestroy                 []string         `graphql:"afterDestroy" json:"afterDestroy"`
+	AfterInit                    []string         `graphql:"afterInit" json:"afterInit"`
+	AfterPerform                 []string         `graphql:"afterPerform" json:"afterPerform"`
+	AfterPlan                    []string         `graphql:"afterPlan" json:"afterPlan"`
+	AfterRun                     []string         `graphql:"afterRun" json:"afterRun"`
+	BeforeApply                  []string         `graphql:"beforeApply" json:"beforeApply"`
+	BeforeDestroy                []string         `graphql:"beforeDestroy" json:"beforeDestroy"`
+	BeforeInit                   []string         `graphql:"beforeInit" json:"beforeInit"`
+	BeforePerform                []string         `graphql:"beforePerform" json:"beforePerform"`
+	BeforePlan                   []string         `graphql:"beforePlan" json:"beforePlan"`
 	Integrations                 *struct {
-		DriftDetection *driftDetectionFields `graphql:"driftDetection"`
-		Webhooks       []webhookFields       `graphql:"webhooks"`
-	} `graphql:"integrations"`
-	IsDisabled    bool   `graphql:"isDisabled"`
-	Deleting      bool   `graphql:"deleting"`
-	State         string `graphql:"state"`
-	StateSetAt    *int64 `graphql:"stateSetAt"`
-	CreatedAt     int64  `graphql:"createdAt"`
+		DriftDetection *driftDetectionFields `graphql:"driftDetection" json:"driftDetection"`
+		Webhooks       []webhookFields       `graphql:"webhooks" json:"webhooks"`
+	} `graphql:"integrations" json:"integrations"`
+	IsDisabled    bool   `graphql:"isDisabled" json:"isDisabled"`
+	Deleting      bool   `graphql:"deleting" json:"deleting"`
+	State         string `graphql:"state" json:"state"`
+	StateSetAt    *int64 `graphql:"stateSetAt" json:"stateSetAt"`
+	CreatedAt     int64  `graphql:"createdAt" json:"createdAt"`
 	TrackedCommit *struct {
-		Hash string `graphql:"hash"`
-	} `graphql:"trackedCommit"`
-	LockedBy *string `graphql:"lockedBy"`
+		Hash string `graphql:"hash" json:"hash"`
+	} `graphql:"trackedCommit" json:"trackedCommit"`
+	LockedBy *string `graphql:"lockedBy" json:"lockedBy"`
 	Blocker  *struct {
-		ID    string `graphql:"id"`
-		Type  string `graphql:"type"`
-		State string `graphql:"state"`
-	} `graphql:"blocker"`
+		ID    string `graphql:"id" json:"id"`
+		Type  string `graphql:"type" json:"type"`
+		State string `graphql:"state" json:"state"`
+	} `graphql:"blocker" json:"blocker"`
 }
 
 type idField struct {
-	ID string `graphql:"id"`
+	ID string `graphql:"id" json:"id"`
 }
 
 // vendorConfigWire reads the StackConfigVendor union. workflowTool is
 // aliased per member, as the Terraform provider does, because the real API
 // types it differently in different members.
 type vendorConfigWire struct {
-	Typename string `graphql:"__typename"`
+	Typename string `graphql:"__typename" json:"__typename"`
 	Ansible  struct {
-		Playbook string `graphql:"playbook"`
-	} `graphql:"... on StackConfigVendorAnsible"`
+		Playbook string `graphql:"playbook" json:"playbook"`
+	} `graphql:"... on StackConfigVendorAnsible" json:"-"`
 	CloudFormation struct {
-		EntryTemplateFile string `graphql:"entryTemplateFile"`
-		Region            string `graphql:"region"`
-		StackName         string `graphql:"stackName"`
-		TemplateBucket    string `graphql:"templateBucket"`
-	} `graphql:"... on StackConfigVendorCloudFormation"`
+		EntryTemplateFile string `graphql:"entryTemplateFile" json:"entryTemplateFile"`
+		Region            string `graphql:"region" json:"region"`
+		StackName         string `graphql:"stackName" json:"stackName"`
+		TemplateBucket    string `graphql:"templateBucket" json:"templateBucket"`
+	} `graphql:"... on StackConfigVendorCloudFormation" json:"-"`
 	Kubernetes struct {
-		Namespace              string  `graphql:"namespace"`
-		KubectlVersion         *string `graphql:"kubectlVersion"`
-		KubernetesWorkflowTool *string `graphql:"kubernetesWorkflowTool"`
-	} `graphql:"... on StackConfigVendorKubernetes"`
+		Namespace              string  `graphql:"namespace" json:"namespace"`
+		KubectlVersion         *string `graphql:"kubectlVersion" json:"kubectlVersion"`
+		KubernetesWorkflowTool *string `graphql:"kubernetesWorkflowTool" json:"kubernetesWorkflowTool"`
+	} `graphql:"... on StackConfigVendorKubernetes" json:"-"`
 	OpenTofu struct {
-		Concise                    bool    `graphql:"concise"`
-		ExternalStateAccessEnabled bool    `graphql:"externalStateAccessEnabled"`
-		UseSmartSanitization       bool    `graphql:"useSmartSanitization"`
-		Version                    *string `graphql:"version"`
-		WorkflowTool               *string `graphql:"openTofuWorkflowTool: workflowTool"`
-		Workspace                  *string `graphql:"workspace"`
-	} `graphql:"... on StackConfigVendorOpenTofu"`
+		Concise                    bool    `graphql:"concise" json:"concise"`
+		ExternalStateAccessEnabled bool    `graphql:"externalStateAccessEnabled" json:"externalStateAccessEnabled"`
+		UseSmartSanitization       bool    `graphql:"useSmartSanitization" json:"useSmartSanitization"`
+		Version                    *string `graphql:"version" json:"version"`
+		WorkflowTool               *string `graphql:"openTofuWorkflowTool: workflowTool" json:"openTofuWorkflowTool"`
+		Workspace                  *string `graphql:"workspace" json:"workspace"`
+	} `graphql:"... on StackConfigVendorOpenTofu" json:"-"`
 	Pulumi struct {
-		LoginURL  string `graphql:"loginURL"`
-		StackName string `graphql:"stackName"`
-	} `graphql:"... on StackConfigVendorPulumi"`
+		LoginURL  string `graphql:"loginURL" json:"loginURL"`
+		StackName string `graphql:"stackName" json:"stackName"`
+	} `graphql:"... on StackConfigVendorPulumi" json:"-"`
 	Terraform struct {
-		ExternalStateAccessEnabled bool    `graphql:"externalStateAccessEnabled"`
-		UseSmartSanitization       bool    `graphql:"useSmartSanitization"`
-		Version                    *string `graphql:"version"`
-		WorkflowTool               *string `graphql:"terraformWorkflowTool: workflowTool"`
-		Workspace                  *string `graphql:"workspace"`
-	} `graphql:"... on StackConfigVendorTerraform"`
+		ExternalStateAccessEnabled bool    `graphql:"externalStateAccessEnabled" json:"externalStateAccessEnabled"`
+		UseSmartSanitization       bool    `graphql:"useSmartSanitization" json:"useSmartSanitization"`
+		Version                    *string `graphql:"version" json:"version"`
+		WorkflowTool               *string `graphql:"terraformWorkflowTool: workflowTool" json:"terraformWorkflowTool"`
+		Workspace                  *string `graphql:"workspace" json:"workspace"`
+	} `graphql:"... on StackConfigVendorTerraform" json:"-"`
 	Terragrunt struct {
-		TerraformVersion     *string `graphql:"terraformVersion"`
-		TerragruntVersion    *string `graphql:"terragruntVersion"`
-		UseRunAll            bool    `graphql:"useRunAll"`
-		UseSmartSanitization bool    `graphql:"useSmartSanitization"`
-		Tool                 string  `graphql:"tool"`
-	} `graphql:"... on StackConfigVendorTerragrunt"`
+		TerraformVersion     *string `graphql:"terraformVersion" json:"terraformVersion"`
+		TerragruntVersion    *string `graphql:"terragruntVersion" json:"terragruntVersion"`
+		UseRunAll            bool    `graphql:"useRunAll" json:"useRunAll"`
+		UseSmartSanitization bool    `graphql:"useSmartSanitization" json:"useSmartSanitization"`
+		Tool                 string  `graphql:"tool" json:"tool"`
+	} `graphql:"... on StackConfigVendorTerragrunt" json:"-"`
+}
+
+// vendor is the decoded vendorConfig, from whichever decoder read it.
+func (f *stackFields) vendor() *vendorConfigWire {
+	if f.VendorConfig != nil {
+		return f.VendorConfig
+	}
+	return f.VendorJSON.wire
+}
+
+// vendorConfigJSON decodes vendorConfig with encoding/json. It is a type of
+// its own because the GraphQL client takes a type that implements
+// json.Unmarshaler for a scalar and would select no fields of it.
+type vendorConfigJSON struct {
+	wire *vendorConfigWire
+}
+
+// UnmarshalJSON decodes the union as encoding/json sees it: the members'
+// fields flattened into one object, told apart by __typename.
+func (j *vendorConfigJSON) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	v := &vendorConfigWire{}
+	j.wire = v
+	var head struct {
+		Typename string `json:"__typename"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return err
+	}
+	v.Typename = head.Typename
+	var member any
+	switch head.Typename {
+	case "StackConfigVendorAnsible":
+		member = &v.Ansible
+	case "StackConfigVendorCloudFormation":
+		member = &v.CloudFormation
+	case "StackConfigVendorKubernetes":
+		member = &v.Kubernetes
+	case "StackConfigVendorOpenTofu":
+		member = &v.OpenTofu
+	case "StackConfigVendorPulumi":
+		member = &v.Pulumi
+	case "StackConfigVendorTerraform":
+		member = &v.Terraform
+	case "StackConfigVendorTerragrunt":
+		member = &v.Terragrunt
+	default:
+		return nil
+	}
+	return json.Unmarshal(b, member)
 }
 
 func (v *vendorConfigWire) config() VendorConfigInput {
@@ -263,7 +319,7 @@ func (f *stackFields) stack() *Stack {
 		ProjectRoot:                  deref(f.ProjectRoot),
 		AdditionalProjectGlobs:       f.AdditionalProjectGlobs,
 		RunnerImage:                  deref(f.RunnerImage),
-		VendorConfig:                 f.VendorConfig.config(),
+		VendorConfig:                 f.vendor().config(),
 		Administrative:               f.Administrative,
 		Autodeploy:                   f.Autodeploy,
 		Autoretry:                    f.Autoretry,
@@ -318,7 +374,7 @@ func (f *stackFields) stack() *Stack {
 // is true.
 func (c *Client) GetStack(ctx context.Context, id string) (*Stack, error) {
 	var q struct {
-		Stack *stackFields `graphql:"stack(id: $id)"`
+		Stack *stackFields `graphql:"stack(id: $id)" json:"stack"`
 	}
 	cl := query("StackRead")
 	if err := c.do(ctx, cl, &q, map[string]any{"id": graphql.ID(id)}); err != nil {
@@ -382,7 +438,7 @@ var stackSelection = sync.OnceValues(func() (string, error) {
 // UpdateStack replaces the configuration of a stack with input.
 func (c *Client) UpdateStack(ctx context.Context, id string, input StackInput) (*Stack, error) {
 	var m struct {
-		Stack stackFields `graphql:"stackUpdate(id: $id, input: $input)"`
+		Stack stackFields `graphql:"stackUpdate(id: $id, input: $input)" json:"stackUpdate"`
 	}
 	vars := map[string]any{"id": graphql.ID(id), "input": input}
 	if err := c.do(ctx, mutation("StackUpdate", true), &m, vars); err != nil {
@@ -398,9 +454,9 @@ func (c *Client) UpdateStack(ctx context.Context, id string, input StackInput) (
 func (c *Client) DeleteStack(ctx context.Context, id string, destroyResources bool) (deleting bool, err error) {
 	var m struct {
 		Stack *struct {
-			ID       string `graphql:"id"`
-			Deleting bool   `graphql:"deleting"`
-		} `graphql:"stackDelete(id: $id, destroyResources: $destroyResources)"`
+			ID       string `graphql:"id" json:"id"`
+			Deleting bool   `graphql:"deleting" json:"deleting"`
+		} `graphql:"stackDelete(id: $id, destroyResources: $destroyResources)" json:"stackDelete"`
 	}
 	vars := map[string]any{"id": graphql.ID(id), "destroyResources": destroyResources}
 	cl := mutation("StackDelete", true)
@@ -416,7 +472,7 @@ func (c *Client) DeleteStack(ctx context.Context, id string, destroyResources bo
 // EnableStack enables a disabled stack.
 func (c *Client) EnableStack(ctx context.Context, id string) (*Stack, error) {
 	var m struct {
-		Stack stackFields `graphql:"stackEnable(id: $id)"`
+		Stack stackFields `graphql:"stackEnable(id: $id)" json:"stackEnable"`
 	}
 	if err := c.do(ctx, mutation("StackEnable", true), &m, map[string]any{"id": graphql.ID(id)}); err != nil {
 		return nil, err
@@ -427,7 +483,7 @@ func (c *Client) EnableStack(ctx context.Context, id string) (*Stack, error) {
 // DisableStack disables a stack: it accepts no new runs until enabled.
 func (c *Client) DisableStack(ctx context.Context, id string) (*Stack, error) {
 	var m struct {
-		Stack stackFields `graphql:"stackDisable(id: $id)"`
+		Stack stackFields `graphql:"stackDisable(id: $id)" json:"stackDisable"`
 	}
 	if err := c.do(ctx, mutation("StackDisable", true), &m, map[string]any{"id": graphql.ID(id)}); err != nil {
 		return nil, err
