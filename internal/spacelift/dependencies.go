@@ -9,8 +9,8 @@ import (
 // StackDependency makes StackID's runs wait for DependsOnStackID's and pass
 // outputs along its references.
 type StackDependency struct {
-	// ID identifies the dependency; DeleteStackDependency and
-	// AddStackDependencyReference take it.
+	// ID identifies the dependency; DeleteDependencyMutation and
+	// AddDependencyReferenceMutation take it.
 	ID               string
 	StackID          string
 	DependsOnStackID string
@@ -39,58 +39,6 @@ func (f *dependencyReferenceFields) reference() StackDependencyReference {
 	return StackDependencyReference{
 		ID: f.ID, OutputName: f.OutputName, InputName: f.InputName, Type: ConfigType(f.Type), TriggerAlways: f.TriggerAlways,
 	}
-}
-
-// CreateStackDependency makes stackID depend on dependsOnStackID. The
-// mutation is not repeated after a failure that may have reached the API.
-func (c *Client) CreateStackDependency(ctx context.Context, stackID, dependsOnStackID string) (*StackDependency, error) {
-	var m struct {
-		Dependency struct {
-			ID             string  `graphql:"id" json:"id"`
-			Stack          idField `graphql:"stack" json:"stack"`
-			DependsOnStack idField `graphql:"dependsOnStack" json:"dependsOnStack"`
-		} `graphql:"stackDependencyCreate(input: $input)" json:"stackDependencyCreate"`
-	}
-	input := StackDependencyInput{StackID: stackID, DependsOnStackID: dependsOnStackID}
-	if err := c.do(ctx, mutation("StackDependencyCreate", false), &m, map[string]any{"input": input}); err != nil {
-		return nil, err
-	}
-	d := m.Dependency
-	return &StackDependency{ID: d.ID, StackID: d.Stack.ID, DependsOnStackID: d.DependsOnStack.ID}, nil
-}
-
-// DeleteStackDependency removes a dependency and its references.
-func (c *Client) DeleteStackDependency(ctx context.Context, id string) error {
-	var m struct {
-		Dependency *struct {
-			ID string `graphql:"id" json:"id"`
-		} `graphql:"stackDependencyDelete(id: $id)" json:"stackDependencyDelete"`
-	}
-	return c.do(ctx, mutation("StackDependencyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
-}
-
-// AddStackDependencyReference adds an output reference to a dependency. The
-// mutation is not repeated after a failure that may have reached the API.
-func (c *Client) AddStackDependencyReference(ctx context.Context, dependencyID string, input StackDependencyReferenceInput) (*StackDependencyReference, error) {
-	var m struct {
-		Reference dependencyReferenceFields `graphql:"stackDependenciesAddReference(stackDependencyID: $stackDependencyID, reference: $reference)" json:"stackDependenciesAddReference"`
-	}
-	vars := map[string]any{"stackDependencyID": graphql.ID(dependencyID), "reference": input}
-	if err := c.do(ctx, mutation("StackDependenciesAddReference", false), &m, vars); err != nil {
-		return nil, err
-	}
-	r := m.Reference.reference()
-	return &r, nil
-}
-
-// DeleteStackDependencyReference removes an output reference, given its ID.
-func (c *Client) DeleteStackDependencyReference(ctx context.Context, id string) error {
-	var m struct {
-		Reference *struct {
-			ID string `graphql:"id" json:"id"`
-		} `graphql:"stackDependenciesDeleteReference(id: $id)" json:"stackDependenciesDeleteReference"`
-	}
-	return c.do(ctx, mutation("StackDependenciesDeleteReference", true), &m, map[string]any{"id": graphql.ID(id)})
 }
 
 // ListStackDependencies returns the dependencies of a stack on other

@@ -211,20 +211,15 @@ func TestEmulatorPolicies(t *testing.T) {
 		t.Fatalf("creating an invalid policy: %v", err)
 	}
 
-	att, err := c.AttachPolicy(ctx, p.ID, "app")
-	if err != nil || att.ID == "" || att.StackID != "app" {
-		t.Fatalf("attach: %+v, %v", att, err)
-	}
-	if _, err := c.AttachPolicy(ctx, p.ID, "app"); !IsInvalidInput(err) {
+	att := mustApply(t, c, AttachPolicyMutation(p.ID, "app"))
+	if _, err := apply1(ctx, c, AttachPolicyMutation(p.ID, "app")); !IsInvalidInput(err) {
 		t.Fatalf("attaching twice: %v", err)
 	}
 	list, err := c.ListStackPolicies(ctx, "app")
-	if err != nil || len(list) != 1 || list[0].ID != att.ID || list[0].PolicyID != p.ID || list[0].PolicyType != PolicyTypePlan || list[0].IsAutoattached {
+	if err != nil || len(list) != 1 || list[0].ID != att || list[0].PolicyID != p.ID || list[0].PolicyType != PolicyTypePlan || list[0].IsAutoattached {
 		t.Fatalf("attached policies %+v, %v", list, err)
 	}
-	if err := c.DetachPolicy(ctx, att.ID); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, DetachPolicyMutation(att))
 	if list, err := c.ListStackPolicies(ctx, "app"); err != nil || len(list) != 0 {
 		t.Fatalf("after detach: %+v, %v", list, err)
 	}
@@ -247,17 +242,11 @@ func TestEmulatorConfigAndContexts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := c.AddStackConfig(ctx, "app", EnvironmentVariable("REGION", "eu-west-1", false)); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, AddConfigMutation("app", EnvironmentVariable("REGION", "eu-west-1", false)))
 	secret := EnvironmentVariable("TOKEN", "hunter2", true)
 	secret.Description = ptr("API token")
-	el, err := c.AddStackConfig(ctx, "app", secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if el.Value != nil || !el.WriteOnly || el.Checksum == "" {
-		t.Fatalf("write-only element %+v", el)
+	if id := mustApply(t, c, AddConfigMutation("app", secret)); id != "TOKEN" {
+		t.Fatalf("the answer names %q, want TOKEN", id)
 	}
 	cfg, err := c.ListStackConfig(ctx, "app")
 	if err != nil || len(cfg) != 2 {
@@ -267,28 +256,27 @@ func TestEmulatorConfigAndContexts(t *testing.T) {
 	for _, e := range cfg {
 		byID[e.ID] = e
 	}
-	if deref(byID["REGION"].Value) != "eu-west-1" || byID["TOKEN"].Value != nil || byID["TOKEN"].Description != "API token" {
+	if deref(byID["REGION"].Value) != "eu-west-1" || byID["TOKEN"].Description != "API token" {
 		t.Fatalf("config %+v", byID)
 	}
-	if err := c.DeleteStackConfig(ctx, "app", "REGION"); err != nil {
-		t.Fatal(err)
+	if el := byID["TOKEN"]; el.Value != nil || !el.WriteOnly || el.Checksum == "" {
+		t.Fatalf("write-only element %+v", el)
 	}
+	mustApply(t, c, DeleteConfigMutation("app", "REGION"))
 	if cfg, _ := c.ListStackConfig(ctx, "app"); len(cfg) != 1 {
 		t.Fatalf("after delete %+v", cfg)
 	}
 
-	att, err := c.AttachContext(ctx, "shared", "app", 3)
-	if err != nil || att.ID == "" || att.Priority != 3 || att.ContextID != "shared" {
-		t.Fatalf("attach context: %+v, %v", att, err)
-	}
+	att := mustApply(t, c, AttachContextMutation("shared", "app", 3))
 	list, err := c.ListStackContexts(ctx, "app")
-	if err != nil || len(list) != 1 || list[0].ContextID != "shared" || list[0].ID != att.ID || list[0].Priority != 3 {
+	if err != nil || len(list) != 1 || list[0].ContextID != "shared" || list[0].ID != att || list[0].Priority != 3 {
 		t.Fatalf("contexts %+v, %v", list, err)
 	}
-	if err := c.DetachContext(ctx, att.ID); err != nil {
-		t.Fatal(err)
+	mustApply(t, c, DetachContextMutation(att))
+	if list, err := c.ListStackContexts(ctx, "app"); err != nil || len(list) != 0 {
+		t.Fatalf("after detach: %+v, %v", list, err)
 	}
-	if _, err := c.AttachContext(ctx, "missing", "app", 0); !IsNotFound(err) {
+	if _, err := apply1(ctx, c, AttachContextMutation("missing", "app", 0)); !IsNotFound(err) {
 		t.Fatalf("attaching a missing context: %v", err)
 	}
 }
@@ -303,67 +291,57 @@ func TestEmulatorIntegrations(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	aws, err := c.AttachAWSIntegration(ctx, "aws-prod", "app", true, false)
-	if err != nil || aws.ID == "" || !aws.Read || aws.Write {
-		t.Fatalf("attach aws: %+v, %v", aws, err)
-	}
-	if aws, err = c.UpdateAWSIntegrationAttachment(ctx, aws.ID, true, true); err != nil || !aws.Write {
-		t.Fatalf("update aws: %+v, %v", aws, err)
-	}
+	aws := mustApply(t, c, AttachAWSIntegrationMutation("aws-prod", "app", true, false))
 	awsList, err := c.ListStackAWSIntegrations(ctx, "app")
+	if err != nil || len(awsList) != 1 || awsList[0].ID != aws || !awsList[0].Read || awsList[0].Write {
+		t.Fatalf("attached aws: %+v, %v", awsList, err)
+	}
+	mustApply(t, c, UpdateAWSIntegrationAttachmentMutation(aws, true, true))
+	awsList, err = c.ListStackAWSIntegrations(ctx, "app")
 	if err != nil || len(awsList) != 1 || awsList[0].IntegrationID != "aws-prod" || !awsList[0].Write {
-		t.Fatalf("aws attachments %+v, %v", awsList, err)
+		t.Fatalf("aws attachments after update: %+v, %v", awsList, err)
 	}
-	if err := c.DetachAWSIntegration(ctx, aws.ID); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, DetachAWSIntegrationMutation(aws))
 
-	dd, err := c.CreateDriftDetection(ctx, "app", DriftDetectionIntegrationInput{
+	mustApply(t, c, CreateDriftDetectionMutation("app", DriftDetectionIntegrationInput{
 		Reconcile: true, Schedule: []string{"*/30 * * * *"}, Timezone: ptr("Europe/Warsaw"),
-	})
-	if err != nil || !dd.Reconcile || dd.Timezone != "Europe/Warsaw" || dd.NextSchedule.IsZero() {
-		t.Fatalf("create drift detection: %+v, %v", dd, err)
+	}))
+	dd, err := c.GetDriftDetection(ctx, "app")
+	if err != nil || dd == nil || !dd.Reconcile || dd.Timezone != "Europe/Warsaw" || dd.NextSchedule.IsZero() {
+		t.Fatalf("created drift detection: %+v, %v", dd, err)
 	}
-	if _, err := c.CreateDriftDetection(ctx, "app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}); !IsInvalidInput(err) {
+	if _, err := apply1(ctx, c, CreateDriftDetectionMutation("app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}})); !IsInvalidInput(err) {
 		t.Fatalf("creating drift detection twice: %v", err)
 	}
-	if dd, err = c.UpdateDriftDetection(ctx, "app", DriftDetectionIntegrationInput{IgnoreState: true, Schedule: []string{"0 4 * * *"}}); err != nil ||
-		dd.Reconcile || !dd.IgnoreState || !slices.Equal(dd.Schedule, []string{"0 4 * * *"}) {
-		t.Fatalf("update drift detection: %+v, %v", dd, err)
-	}
+	mustApply(t, c, UpdateDriftDetectionMutation("app", DriftDetectionIntegrationInput{IgnoreState: true, Schedule: []string{"0 4 * * *"}}))
 	read, err := c.GetDriftDetection(ctx, "app")
-	if err != nil || read == nil || !read.IgnoreState {
-		t.Fatalf("read drift detection: %+v, %v", read, err)
+	if err != nil || read == nil || read.Reconcile || !read.IgnoreState || !slices.Equal(read.Schedule, []string{"0 4 * * *"}) {
+		t.Fatalf("updated drift detection: %+v, %v", read, err)
 	}
 	stack, err := c.GetStack(ctx, "app")
 	if err != nil || stack.DriftDetection == nil || stack.DriftDetection.Schedule[0] != "0 4 * * *" {
 		t.Fatalf("stack drift detection: %+v, %v", stack, err)
 	}
-	if err := c.DeleteDriftDetection(ctx, "app"); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, DeleteDriftDetectionMutation("app"))
 	if read, err := c.GetDriftDetection(ctx, "app"); err != nil || read != nil {
 		t.Fatalf("after delete: %+v, %v", read, err)
 	}
 
-	hook, err := c.CreateWebhook(ctx, "app", WebhooksIntegrationInput{
+	hook := mustApply(t, c, CreateWebhookMutation("app", WebhooksIntegrationInput{
 		Enabled: true, Endpoint: "https://hooks.example.com/spacelift", Secret: "shh", RetryOnFailure: ptr(true),
-	})
-	if err != nil || hook.ID == "" || !hook.Enabled || !hook.RetryOnFailure {
-		t.Fatalf("create webhook: %+v, %v", hook, err)
-	}
-	if hook, err = c.UpdateWebhook(ctx, "app", hook.ID, WebhooksIntegrationInput{
-		Enabled: false, Endpoint: "https://hooks.example.com/v2", Secret: "shh",
-	}); err != nil || hook.Enabled || hook.Endpoint != "https://hooks.example.com/v2" {
-		t.Fatalf("update webhook: %+v, %v", hook, err)
-	}
+	}))
 	hooks, err := c.ListWebhooks(ctx, "app")
-	if err != nil || len(hooks) != 1 || hooks[0].ID != hook.ID {
-		t.Fatalf("webhooks %+v, %v", hooks, err)
+	if err != nil || len(hooks) != 1 || hooks[0].ID != hook || !hooks[0].Enabled || !hooks[0].RetryOnFailure {
+		t.Fatalf("created webhook: %+v, %v", hooks, err)
 	}
-	if err := c.DeleteWebhook(ctx, "app", hook.ID); err != nil {
-		t.Fatal(err)
+	mustApply(t, c, UpdateWebhookMutation("app", hook, WebhooksIntegrationInput{
+		Enabled: false, Endpoint: "https://hooks.example.com/v2", Secret: "shh",
+	}))
+	hooks, err = c.ListWebhooks(ctx, "app")
+	if err != nil || len(hooks) != 1 || hooks[0].ID != hook || hooks[0].Enabled || hooks[0].Endpoint != "https://hooks.example.com/v2" {
+		t.Fatalf("updated webhook: %+v, %v", hooks, err)
 	}
+	mustApply(t, c, DeleteWebhookMutation("app", hook, "https://hooks.example.com/v2"))
 	if hooks, err := c.ListWebhooks(ctx, "app"); err != nil || len(hooks) != 0 {
 		t.Fatalf("after delete: %+v, %v", hooks, err)
 	}
@@ -375,27 +353,23 @@ func TestEmulatorDependenciesAndRoleBindings(t *testing.T) {
 	mustStack(t, c, "vpc")
 	mustStack(t, c, "app")
 
-	dep, err := c.CreateStackDependency(ctx, "app", "vpc")
-	if err != nil || dep.ID == "" || dep.StackID != "app" || dep.DependsOnStackID != "vpc" {
-		t.Fatalf("create dependency: %+v, %v", dep, err)
-	}
-	if _, err := c.CreateStackDependency(ctx, "vpc", "app"); !IsInvalidInput(err) {
+	dep := mustApply(t, c, CreateDependencyMutation("app", "vpc"))
+	if _, err := apply1(ctx, c, CreateDependencyMutation("vpc", "app")); !IsInvalidInput(err) {
 		t.Fatalf("creating a cycle: %v", err)
 	}
-	ref, err := c.AddStackDependencyReference(ctx, dep.ID, StackDependencyReferenceInput{OutputName: "vpc_id", InputName: "TF_VAR_vpc_id"})
-	if err != nil || ref.ID == "" || ref.Type != ConfigTypeEnvironmentVariable {
-		t.Fatalf("add reference: %+v, %v", ref, err)
-	}
+	ref := mustApply(t, c, AddDependencyReferenceMutation(dep, StackDependencyReferenceInput{OutputName: "vpc_id", InputName: "TF_VAR_vpc_id"}))
 	deps, err := c.ListStackDependencies(ctx, "app")
-	if err != nil || len(deps) != 1 || deps[0].DependsOnStackID != "vpc" || len(deps[0].References) != 1 || deps[0].References[0].InputName != "TF_VAR_vpc_id" {
+	if err != nil || len(deps) != 1 || deps[0].ID != dep || deps[0].StackID != "app" || deps[0].DependsOnStackID != "vpc" {
 		t.Fatalf("dependencies %+v, %v", deps, err)
 	}
-	if err := c.DeleteStackDependencyReference(ctx, ref.ID); err != nil {
-		t.Fatal(err)
+	if refs := deps[0].References; len(refs) != 1 || refs[0].ID != ref || refs[0].InputName != "TF_VAR_vpc_id" || refs[0].Type != ConfigTypeEnvironmentVariable {
+		t.Fatalf("references %+v", refs)
 	}
-	if err := c.DeleteStackDependency(ctx, dep.ID); err != nil {
-		t.Fatal(err)
+	mustApply(t, c, DeleteDependencyReferenceMutation(ref, "TF_VAR_vpc_id"))
+	if deps, err := c.ListStackDependencies(ctx, "app"); err != nil || len(deps) != 1 || len(deps[0].References) != 0 {
+		t.Fatalf("after deleting the reference: %+v, %v", deps, err)
 	}
+	mustApply(t, c, DeleteDependencyMutation(dep, "vpc"))
 	if deps, err := c.ListStackDependencies(ctx, "app"); err != nil || len(deps) != 0 {
 		t.Fatalf("after delete: %+v, %v", deps, err)
 	}
@@ -508,9 +482,7 @@ func TestEmulatorDrift(t *testing.T) {
 	ctx := t.Context()
 	mustStack(t, c, "app", "team:web")
 	mustStack(t, c, "quiet", "team:web")
-	if _, err := c.CreateDriftDetection(ctx, "app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, CreateDriftDetectionMutation("app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}))
 	runID, err := h.SeedDrift(emulator.DriftSeed{
 		Stack: "app", Drifted: 2, RunDriftDetection: true,
 		Entities: []emulator.SeedEntity{
@@ -702,7 +674,7 @@ func TestEmulatorConcurrentUse(t *testing.T) {
 				if _, err := c.GetStack(ctx, name); err != nil {
 					errs <- err
 				}
-				if _, err := c.AddStackConfig(ctx, name, EnvironmentVariable("N", name, false)); err != nil {
+				if _, err := apply1(ctx, c, AddConfigMutation(name, EnvironmentVariable("N", name, false))); err != nil {
 					errs <- err
 				}
 				if _, err := c.SearchStacks(ctx, LabelPredicate("load")); err != nil {
@@ -728,12 +700,8 @@ func TestEmulatorStackSnapshots(t *testing.T) {
 	for i := range 3 {
 		mustStack(t, c, fmt.Sprintf("snap-%d", i), "team:web")
 	}
-	if _, err := c.AddStackConfig(ctx, "snap-1", EnvironmentVariable("TF_VAR_secret", "s3cr3t", true)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateStackDependency(ctx, "snap-2", "snap-0"); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, AddConfigMutation("snap-1", EnvironmentVariable("TF_VAR_secret", "s3cr3t", true)))
+	mustApply(t, c, CreateDependencyMutation("snap-2", "snap-0"))
 	got := map[string]StackSnapshot{}
 	for p, err := range c.StackSnapshotPages(ctx) {
 		if err != nil {
@@ -766,12 +734,11 @@ func TestEmulatorConfigBatch(t *testing.T) {
 	ctx := t.Context()
 	mustStack(t, c, "app")
 	before := len(h.Operations())
-	in := []ConfigInput{
-		EnvironmentVariable("REGION", "us-east-1", false),
-		EnvironmentVariable("TOKEN", "hunter2", true),
-		EnvironmentVariable("REGION", "eu-west-1", false),
-	}
-	if err := c.AddStackConfigs(ctx, "app", in); err != nil {
+	if _, err := c.Apply(ctx, "StackChanges", []Mutation{
+		AddConfigMutation("app", EnvironmentVariable("REGION", "us-east-1", false)),
+		AddConfigMutation("app", EnvironmentVariable("TOKEN", "hunter2", true)),
+		AddConfigMutation("app", EnvironmentVariable("REGION", "eu-west-1", false)),
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.Operations()) - before; n != 1 {
@@ -793,8 +760,10 @@ func TestEmulatorConfigBatch(t *testing.T) {
 		t.Errorf("config = %v; want REGION=eu-west-1 (the later element) and write-only TOKEN", got)
 	}
 	// A refused element fails the request; the ones before it landed.
-	bad := []ConfigInput{EnvironmentVariable("A", "1", false), EnvironmentVariable("", "2", false)}
-	if err := c.AddStackConfigs(ctx, "app", bad); err == nil {
+	if _, err := c.Apply(ctx, "StackChanges", []Mutation{
+		AddConfigMutation("app", EnvironmentVariable("A", "1", false)),
+		AddConfigMutation("app", EnvironmentVariable("", "2", false)),
+	}); err == nil {
 		t.Fatal("a refused element did not fail the batch")
 	}
 	cfg, _ = c.ListStackConfig(ctx, "app")

@@ -1,6 +1,7 @@
 package spacelift
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -141,4 +142,31 @@ func (o *recordingObserver) observed() []observedRequest {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]observedRequest(nil), o.requests...)
+}
+
+// apply1 applies m in a document of its own and returns its answer.
+func apply1(ctx context.Context, c *Client, m Mutation) (json.RawMessage, error) {
+	answers, err := c.Apply(ctx, "StackChanges", []Mutation{m})
+	if err != nil {
+		return nil, err
+	}
+	return answers[0], nil
+}
+
+// mustApply applies m in a document of its own and fails the test when it
+// fails. It returns the id of the answer when m selects one, else "".
+func mustApply(t *testing.T, c *Client, m Mutation) string {
+	t.Helper()
+	answer, err := apply1(t.Context(), c, m)
+	if err != nil {
+		t.Fatalf("%s: %v", m.Desc, err)
+	}
+	if m.Select != "id" {
+		return ""
+	}
+	id, err := AnswerID(answer)
+	if err != nil {
+		t.Fatalf("%s: %v", m.Desc, err)
+	}
+	return id
 }

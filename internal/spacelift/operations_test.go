@@ -2,10 +2,16 @@ package spacelift
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	goast "go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,62 +101,12 @@ func everyCall() []clientCall {
 			}))
 		}},
 		{"DeletePolicy", func(ctx context.Context, c *Client) error { return c.DeletePolicy(ctx, "p") }},
-		{"AttachPolicy", func(ctx context.Context, c *Client) error { return ignore(c.AttachPolicy(ctx, "p", "s")) }},
-		{"DetachPolicy", func(ctx context.Context, c *Client) error { return c.DetachPolicy(ctx, "a") }},
 		{"ListStackPolicies", func(ctx context.Context, c *Client) error { return ignore(c.ListStackPolicies(ctx, "s")) }},
-		{"AddStackConfig", func(ctx context.Context, c *Client) error {
-			in := EnvironmentVariable("TF_VAR_x", "1", true)
-			in.Description = ptr("d")
-			return ignore(c.AddStackConfig(ctx, "s", in))
-		}},
-		{"AddStackConfigs", func(ctx context.Context, c *Client) error {
-			return c.AddStackConfigs(ctx, "s", []ConfigInput{EnvironmentVariable("TF_VAR_x", "1", true), EnvironmentVariable("TF_VAR_y", "2", false)})
-		}},
-		{"DeleteStackConfig", func(ctx context.Context, c *Client) error { return c.DeleteStackConfig(ctx, "s", "TF_VAR_x") }},
 		{"ListStackConfig", func(ctx context.Context, c *Client) error { return ignore(c.ListStackConfig(ctx, "s")) }},
-		{"AttachContext", func(ctx context.Context, c *Client) error { return ignore(c.AttachContext(ctx, "ctx", "s", 1)) }},
-		{"DetachContext", func(ctx context.Context, c *Client) error { return c.DetachContext(ctx, "a") }},
 		{"ListStackContexts", func(ctx context.Context, c *Client) error { return ignore(c.ListStackContexts(ctx, "s")) }},
-		{"CreateDriftDetection", func(ctx context.Context, c *Client) error {
-			return ignore(c.CreateDriftDetection(ctx, "s", DriftDetectionIntegrationInput{
-				Reconcile: true, Schedule: []string{"*/15 * * * *"}, Timezone: ptr("UTC"),
-			}))
-		}},
-		{"UpdateDriftDetection", func(ctx context.Context, c *Client) error {
-			return ignore(c.UpdateDriftDetection(ctx, "s", DriftDetectionIntegrationInput{IgnoreState: true, Schedule: []string{"0 * * * *"}}))
-		}},
-		{"DeleteDriftDetection", func(ctx context.Context, c *Client) error { return c.DeleteDriftDetection(ctx, "s") }},
 		{"GetDriftDetection", func(ctx context.Context, c *Client) error { return ignore(c.GetDriftDetection(ctx, "s")) }},
-		{"AttachAWSIntegration", func(ctx context.Context, c *Client) error {
-			return ignore(c.AttachAWSIntegration(ctx, "aws", "s", true, false))
-		}},
-		{"UpdateAWSIntegrationAttachment", func(ctx context.Context, c *Client) error {
-			return ignore(c.UpdateAWSIntegrationAttachment(ctx, "a", true, true))
-		}},
-		{"DetachAWSIntegration", func(ctx context.Context, c *Client) error { return c.DetachAWSIntegration(ctx, "a") }},
 		{"ListStackAWSIntegrations", func(ctx context.Context, c *Client) error { return ignore(c.ListStackAWSIntegrations(ctx, "s")) }},
-		{"CreateWebhook", func(ctx context.Context, c *Client) error {
-			return ignore(c.CreateWebhook(ctx, "s", WebhooksIntegrationInput{
-				Enabled: true, Endpoint: "https://example.com/hook", Secret: "shh", RetryOnFailure: ptr(true),
-			}))
-		}},
-		{"UpdateWebhook", func(ctx context.Context, c *Client) error {
-			return ignore(c.UpdateWebhook(ctx, "s", "w", WebhooksIntegrationInput{Endpoint: "https://example.com/hook", Secret: "shh"}))
-		}},
-		{"DeleteWebhook", func(ctx context.Context, c *Client) error { return c.DeleteWebhook(ctx, "s", "w") }},
 		{"ListWebhooks", func(ctx context.Context, c *Client) error { return ignore(c.ListWebhooks(ctx, "s")) }},
-		{"CreateStackDependency", func(ctx context.Context, c *Client) error {
-			return ignore(c.CreateStackDependency(ctx, "s", "other"))
-		}},
-		{"DeleteStackDependency", func(ctx context.Context, c *Client) error { return c.DeleteStackDependency(ctx, "d") }},
-		{"AddStackDependencyReference", func(ctx context.Context, c *Client) error {
-			return ignore(c.AddStackDependencyReference(ctx, "d", StackDependencyReferenceInput{
-				OutputName: "vpc_id", InputName: "TF_VAR_vpc_id", Type: ptr(ConfigTypeEnvironmentVariable), TriggerAlways: ptr(true),
-			}))
-		}},
-		{"DeleteStackDependencyReference", func(ctx context.Context, c *Client) error {
-			return c.DeleteStackDependencyReference(ctx, "r")
-		}},
 		{"ListStackDependencies", func(ctx context.Context, c *Client) error { return ignore(c.ListStackDependencies(ctx, "s")) }},
 		{"CreateStackRoleBinding", func(ctx context.Context, c *Client) error {
 			return ignore(c.CreateStackRoleBinding(ctx, StackRoleBindingInput{RoleID: "space-admin", StackID: "s", SpaceID: "root"}))
@@ -177,24 +133,19 @@ func everyCall() []clientCall {
 		{"GetRunChanges", func(ctx context.Context, c *Client) error { return ignore(c.GetRunChanges(ctx, "s", "r")) }},
 	}
 	// Apply sends each mutation the parts build, one document each, so
-	// that every field is validated and executed on its own.
-	webhook := WebhooksIntegrationInput{Enabled: true, Endpoint: "https://example.com/hook", Secret: "shh", RetryOnFailure: ptr(true)}
-	drift := DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}, Timezone: ptr("UTC"), Reconcile: true}
-	for _, m := range []Mutation{
-		UpdateStackMutation("s", stackInput),
-		AddConfigMutation("s", EnvironmentVariable("TF_VAR_x", "1", true)), DeleteConfigMutation("s", "TF_VAR_x"),
-		AttachPolicyMutation("p", "s"), DetachPolicyMutation("a"),
-		AttachContextMutation("ctx", "s", 1), DetachContextMutation("a"),
-		CreateDriftDetectionMutation("s", drift), UpdateDriftDetectionMutation("s", drift), DeleteDriftDetectionMutation("s"),
-		CreateDependencyMutation("s", "other"), DeleteDependencyMutation("d", "other"),
-		AddDependencyReferenceMutation("d", StackDependencyReferenceInput{OutputName: "o", InputName: "TF_VAR_o"}), DeleteDependencyReferenceMutation("r", "TF_VAR_o"),
-		AttachAWSIntegrationMutation("aws", "s", true, false), UpdateAWSIntegrationAttachmentMutation("a", true, true), DetachAWSIntegrationMutation("a"),
-		CreateWebhookMutation("s", webhook), UpdateWebhookMutation("s", "w", webhook), DeleteWebhookMutation("s", "w", webhook.Endpoint),
-	} {
+	// that every field is validated and executed on its own, and a
+	// document of several aliased fields.
+	for _, m := range everyMutation(stackInput) {
 		calls = append(calls, clientCall{"Apply", func(ctx context.Context, c *Client) error {
-			return ignore(c.Apply(ctx, "StackChanges", []Mutation{m}))
+			return ignore(apply1(ctx, c, m))
 		}})
 	}
+	calls = append(calls, clientCall{"Apply", func(ctx context.Context, c *Client) error {
+		return ignore(c.Apply(ctx, "StackChanges", []Mutation{
+			AddConfigMutation("s", EnvironmentVariable("TF_VAR_x", "1", true)),
+			AddConfigMutation("s", EnvironmentVariable("TF_VAR_y", "2", false)),
+		}))
+	}})
 	for _, v := range allVendors {
 		in := stackInput
 		in.VendorConfig = v
@@ -203,6 +154,101 @@ func everyCall() []clientCall {
 		}})
 	}
 	return calls
+}
+
+// everyMutation builds a mutation with every constructor of batch.go, with
+// every optional input field set so that each appears in a request.
+func everyMutation(stackInput StackInput) []Mutation {
+	config := EnvironmentVariable("TF_VAR_x", "1", true)
+	config.Description = ptr("d")
+	drift := DriftDetectionIntegrationInput{Reconcile: true, IgnoreState: true, Schedule: []string{"*/15 * * * *"}, Timezone: ptr("UTC")}
+	reference := StackDependencyReferenceInput{
+		OutputName: "vpc_id", InputName: "TF_VAR_vpc_id", Type: ptr(ConfigTypeEnvironmentVariable), TriggerAlways: ptr(true),
+	}
+	webhook := WebhooksIntegrationInput{Enabled: true, Endpoint: "https://example.com/hook", Secret: "shh", RetryOnFailure: ptr(true)}
+	return []Mutation{
+		UpdateStackMutation("s", stackInput),
+		AddConfigMutation("s", config), DeleteConfigMutation("s", "TF_VAR_x"),
+		AttachPolicyMutation("p", "s"), DetachPolicyMutation("a"),
+		AttachContextMutation("ctx", "s", 1), DetachContextMutation("a"),
+		CreateDriftDetectionMutation("s", drift), UpdateDriftDetectionMutation("s", drift), DeleteDriftDetectionMutation("s"),
+		CreateDependencyMutation("s", "other"), DeleteDependencyMutation("d", "other"),
+		AddDependencyReferenceMutation("d", reference), DeleteDependencyReferenceMutation("r", reference.InputName),
+		AttachAWSIntegrationMutation("aws", "s", true, false), UpdateAWSIntegrationAttachmentMutation("a", true, true), DetachAWSIntegrationMutation("a"),
+		CreateWebhookMutation("s", webhook), UpdateWebhookMutation("s", "w", webhook), DeleteWebhookMutation("s", "w", webhook.Endpoint),
+	}
+}
+
+// constructorFields reads batch.go and maps the GraphQL field of each
+// exported function that returns a Mutation to the function's name.
+func constructorFields(t *testing.T) map[string]string {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), "batch.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, d := range file.Decls {
+		fn, ok := d.(*goast.FuncDecl)
+		if !ok || fn.Recv != nil || !fn.Name.IsExported() || fn.Type.Results == nil || len(fn.Type.Results.List) != 1 {
+			continue
+		}
+		if id, ok := fn.Type.Results.List[0].Type.(*goast.Ident); !ok || id.Name != "Mutation" {
+			continue
+		}
+		field := ""
+		goast.Inspect(fn.Body, func(n goast.Node) bool {
+			if kv, ok := n.(*goast.KeyValueExpr); ok {
+				key, isIdent := kv.Key.(*goast.Ident)
+				lit, isLit := kv.Value.(*goast.BasicLit)
+				if isIdent && isLit && key.Name == "Field" {
+					field, _ = strconv.Unquote(lit.Value)
+				}
+			}
+			return field == ""
+		})
+		if field == "" {
+			t.Fatalf("%s builds a Mutation without a literal Field", fn.Name.Name)
+		}
+		out[field] = fn.Name.Name
+	}
+	if len(out) == 0 {
+		t.Fatal("no mutation constructors found in batch.go")
+	}
+	return out
+}
+
+// TestEveryMutationConstructorIsExercised guards everyCall: every
+// constructor of batch.go goes through Apply there, so its document is
+// validated against the schema and run against the emulator.
+func TestEveryMutationConstructorIsExercised(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) {
+		writeJSON(w, map[string]any{"data": nil})
+	})
+	c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
+	for _, call := range everyCall() {
+		if call.method == "Apply" {
+			_ = call.call(t.Context(), c)
+		}
+	}
+	applied := map[string]bool{}
+	for _, req := range api.sent() {
+		if req.OperationName == "StackChanges" {
+			for _, f := range topLevelFields(t, req.Query) {
+				applied[f] = true
+			}
+		}
+	}
+	var missing []string
+	for field, constructor := range constructorFields(t) {
+		if !applied[field] {
+			missing = append(missing, constructor)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("constructors missing from everyMutation, so their fields are not validated against the schema: %v", missing)
+	}
 }
 
 // notAPIMethods are the exported methods of Client that send no request.
@@ -298,15 +344,15 @@ func TestMutationVariableTypes(t *testing.T) {
 	_, _ = c.CreateStack(t.Context(), StackInput{Name: "n"}, CreateStackOptions{})
 	_, _ = c.TriggerRun(t.Context(), "s", RunTypeTracked, "")
 	_, _ = c.CreatePolicy(t.Context(), PolicyCreateInput{Name: "p"})
-	_, _ = c.CreateDriftDetection(t.Context(), "s", DriftDetectionIntegrationInput{})
+	_, _ = apply1(t.Context(), c, CreateDriftDetectionMutation("s", DriftDetectionIntegrationInput{}))
 	_, _ = c.SearchStacksPage(t.Context(), SearchInput{})
 	want := map[string][]string{
-		"ApiKeyUser":                           {"$id:ID!", "$secret:String!"},
-		"StackCreate":                          {"$m0_input: StackInput!", "$m0_manageState: Boolean!", "$m0_slug: String)"},
-		"RunTrigger":                           {"$stack:ID!", "$commitSha:String", "$runType:RunType"},
-		"PolicyCreateV2":                       {"$input:PolicyCreateInput!"},
-		"StackIntegrationDriftDetectionCreate": {"$stack:ID!", "$input:DriftDetectionIntegrationInput!"},
-		"SearchStacks":                         {"$input:SearchInput!"},
+		"ApiKeyUser":     {"$id:ID!", "$secret:String!"},
+		"StackCreate":    {"$m0_input: StackInput!", "$m0_manageState: Boolean!", "$m0_slug: String)"},
+		"RunTrigger":     {"$stack:ID!", "$commitSha:String", "$runType:RunType"},
+		"PolicyCreateV2": {"$input:PolicyCreateInput!"},
+		"StackChanges":   {"$m0_stack: ID!", "$m0_input: DriftDetectionIntegrationInput!"},
+		"SearchStacks":   {"$input:SearchInput!"},
 	}
 	got := map[string]string{}
 	for _, req := range api.sent() {
@@ -321,6 +367,55 @@ func TestMutationVariableTypes(t *testing.T) {
 		for _, d := range decls {
 			if !strings.Contains(q, d) {
 				t.Errorf("operation %s: want declaration %s in %s", op, d, q)
+			}
+		}
+	}
+}
+
+// TestMutationConstructorsMatchSchema puts a mutation of every constructor
+// into one aliased document, validates it and its variables against the
+// API schema, and requires each variable to declare exactly the type of the
+// argument it feeds (validation alone accepts a non-null variable for a
+// nullable argument) and every required argument to be passed.
+func TestMutationConstructorsMatchSchema(t *testing.T) {
+	schema := loadSchema(t)
+	muts := everyMutation(StackInput{Name: "n", Repository: "r", Branch: "main"})
+	doc, vars, _ := batchDocument("StackChanges", muts)
+	parsed, errs := gqlparser.LoadQuery(schema, doc)
+	if len(errs) > 0 {
+		t.Fatalf("the document does not validate against the schema:\n%s\n%v", doc, errs)
+	}
+	op := parsed.Operations[0]
+	var sent map[string]any // the variables as they travel, in JSON
+	if err := json.Unmarshal([]byte(mustJSON(t, vars)), &sent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := validator.VariableValues(schema, op, sent); err != nil {
+		t.Errorf("variables %s do not match their types: %v", mustJSON(t, sent), err)
+	}
+	for i, m := range muts {
+		field := schema.Mutation.Fields.ForName(m.Field)
+		if field == nil {
+			t.Errorf("%s: the schema has no mutation field %s", m.Desc, m.Field)
+			continue
+		}
+		passed := map[string]bool{}
+		for _, a := range m.Args {
+			passed[a.Name] = true
+			arg := field.Arguments.ForName(a.Name)
+			decl := op.VariableDefinitions.ForName(fmt.Sprintf("m%d_%s", i, a.Name))
+			switch {
+			case arg == nil:
+				t.Errorf("%s: %s takes no argument %s", m.Desc, m.Field, a.Name)
+			case decl == nil:
+				t.Errorf("%s: the document declares no variable for %s", m.Desc, a.Name)
+			case decl.Type.String() != arg.Type.String() || a.Type != arg.Type.String():
+				t.Errorf("%s: %s(%s:) is declared %s (Arg %s), the schema says %s", m.Desc, m.Field, a.Name, decl.Type, a.Type, arg.Type)
+			}
+		}
+		for _, arg := range field.Arguments {
+			if arg.Type.NonNull && arg.DefaultValue == nil && !passed[arg.Name] {
+				t.Errorf("%s: the required argument %s of %s is not passed", m.Desc, arg.Name, m.Field)
 			}
 		}
 	}

@@ -95,9 +95,7 @@ func TestEmulatorSnapshotDriftedAddresses(t *testing.T) {
 	h, c := startEmulator(t)
 	ctx := t.Context()
 	mustStack(t, c, "app")
-	if _, err := c.CreateDriftDetection(ctx, "app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}); err != nil {
-		t.Fatal(err)
-	}
+	mustApply(t, c, CreateDriftDetectionMutation("app", DriftDetectionIntegrationInput{Schedule: []string{"0 * * * *"}}))
 	runID, err := h.SeedDrift(emulator.DriftSeed{Stack: "app", Drifted: 2, RunDriftDetection: true, Entities: []emulator.SeedEntity{
 		{Address: "aws_vpc.main"}, {Address: "aws_subnet.a"}, {Address: "aws_subnet.b"},
 	}})

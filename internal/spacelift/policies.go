@@ -93,50 +93,9 @@ func (c *Client) DeletePolicy(ctx context.Context, id string) error {
 	return c.do(ctx, mutation("PolicyDelete", true), &m, map[string]any{"id": graphql.ID(id)})
 }
 
-// PolicyAttachment is a policy attached to a stack.
-type PolicyAttachment struct {
-	// ID identifies the attachment; DetachPolicy takes it.
-	ID       string
-	PolicyID string
-	StackID  string
-	// IsAutoattached is set for attachments made by an autoattach:<label>
-	// label rather than by policyAttach; they cannot be detached.
-	IsAutoattached bool
-}
-
-// AttachPolicy attaches a policy to a stack. The mutation is not repeated
-// after a failure that may have reached the API.
-func (c *Client) AttachPolicy(ctx context.Context, policyID, stackID string) (*PolicyAttachment, error) {
-	var m struct {
-		Attachment struct {
-			ID             string `graphql:"id" json:"id"`
-			StackID        string `graphql:"stackId" json:"stackId"`
-			IsAutoattached bool   `graphql:"isAutoattached" json:"isAutoattached"`
-		} `graphql:"policyAttach(id: $id, stack: $stack)" json:"policyAttach"`
-	}
-	vars := map[string]any{"id": graphql.ID(policyID), "stack": graphql.ID(stackID)}
-	if err := c.do(ctx, mutation("PolicyAttach", false), &m, vars); err != nil {
-		return nil, err
-	}
-	return &PolicyAttachment{
-		ID: m.Attachment.ID, PolicyID: policyID, StackID: m.Attachment.StackID,
-		IsAutoattached: m.Attachment.IsAutoattached,
-	}, nil
-}
-
-// DetachPolicy removes a policy attachment, given its ID.
-func (c *Client) DetachPolicy(ctx context.Context, attachmentID string) error {
-	var m struct {
-		Attachment *struct {
-			ID string `graphql:"id" json:"id"`
-		} `graphql:"policyDetach(id: $id)" json:"policyDetach"`
-	}
-	return c.do(ctx, mutation("PolicyDetach", true), &m, map[string]any{"id": graphql.ID(attachmentID)})
-}
-
 // StackPolicyAttachment is a policy attachment seen from the stack.
 type StackPolicyAttachment struct {
-	// ID identifies the attachment; DetachPolicy takes it.
+	// ID identifies the attachment; DetachPolicyMutation takes it.
 	ID           string
 	PolicyID     string
 	PolicyName   string
