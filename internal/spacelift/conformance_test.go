@@ -2,7 +2,6 @@ package spacelift
 
 import (
 	"encoding/base64"
-	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -90,16 +89,9 @@ func topLevelFields(t *testing.T, query string) []string {
 // conformance world: it must validate, succeed without errors and come back
 // with every selected field.
 func TestOperatorDocumentsConformToTheEmulator(t *testing.T) {
-	api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) {
-		writeJSON(w, map[string]any{"data": nil})
-	})
-	c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
-	for _, call := range everyCall() {
-		_ = call.call(t.Context(), c)
-	}
 	seen := map[string]bool{}
 	var docs []conformance.Doc
-	for _, req := range api.sent() {
+	for _, req := range sentBy(t, everyCall()) {
 		if req.OperationName == "ApiKeyUser" {
 			continue
 		}

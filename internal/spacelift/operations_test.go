@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,17 +223,9 @@ func constructorFields(t *testing.T) map[string]string {
 // constructor of batch.go goes through Apply there, so its document is
 // validated against the schema and run against the emulator.
 func TestEveryMutationConstructorIsExercised(t *testing.T) {
-	api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) {
-		writeJSON(w, map[string]any{"data": nil})
-	})
-	c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
-	for _, call := range everyCall() {
-		if call.method == "Apply" {
-			_ = call.call(t.Context(), c)
-		}
-	}
+	calls := slices.DeleteFunc(everyCall(), func(c clientCall) bool { return c.method != "Apply" })
 	applied := map[string]bool{}
-	for _, req := range api.sent() {
+	for _, req := range sentBy(t, calls) {
 		if req.OperationName == "StackChanges" {
 			for _, f := range topLevelFields(t, req.Query) {
 				applied[f] = true
@@ -249,6 +242,20 @@ func TestEveryMutationConstructorIsExercised(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("constructors missing from everyMutation, so their fields are not validated against the schema: %v", missing)
 	}
+}
+
+// sentBy runs calls against an API that answers every request with null
+// data and returns the requests they sent.
+func sentBy(t *testing.T, calls []clientCall) []sentRequest {
+	t.Helper()
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) {
+		writeJSON(w, map[string]any{"data": nil})
+	})
+	c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
+	for _, call := range calls {
+		_ = call.call(t.Context(), c)
+	}
+	return api.sent()
 }
 
 // notAPIMethods are the exported methods of Client that send no request.
@@ -292,16 +299,8 @@ func loadSchema(t *testing.T) *ast.Schema {
 // all fail.
 func TestOperationsValidateAgainstSchema(t *testing.T) {
 	schema := loadSchema(t)
-	api := newFakeAPI(t, func(w http.ResponseWriter, _ sentRequest) {
-		writeJSON(w, map[string]any{"data": nil})
-	})
-	c := api.client(t, func(o *Options) { o.MaxAttempts = 1 })
-	for _, call := range everyCall() {
-		_ = call.call(t.Context(), c)
-	}
-
 	seen := map[string]bool{}
-	for _, req := range api.sent() {
+	for _, req := range sentBy(t, everyCall()) {
 		key := req.Query + "\x00" + mustJSON(t, req.Variables)
 		if seen[key] {
 			continue
