@@ -85,6 +85,9 @@ type stackScope struct {
 	transient  bool
 	deleting   *condition
 	driftState driftObservation
+
+	// quiet is set when the wait is not reported (see quietWait).
+	quiet bool
 }
 
 // condition is a reason and message for a condition a phase decided.
@@ -116,6 +119,12 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	defer func() {
 		if released(obj) {
 			r.statuses.forget(obj)
+			return
+		}
+		if s.quiet && retErr == nil {
+			// The dependency's watch wakes it; unless the wait
+			// outlasts quietWaitLimit, nothing is written for it.
+			result = ctrl.Result{RequeueAfter: quietWaitLimit - time.Since(obj.CreationTimestamp.Time)}
 			return
 		}
 		r.recordTransitions(before, s)
@@ -194,12 +203,29 @@ func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool,
 	if problem != nil {
 		if problem.reason == spaceliftv1alpha1.ReasonDependencyNotReady {
 			s.waiting = problem
+			s.quiet = quietWait(s.obj, res.settling, time.Now())
 		} else {
 			s.stalled = problem
 		}
 		return true, nil
 	}
 	return false, nil
+}
+
+// quietWaitLimit is how long a new Stack may wait for a dependency that is
+// settling before the wait is reported.
+const quietWaitLimit = 30 * time.Second
+
+// quietWait reports whether a wait for a dependency goes unreported: the
+// object is new (no status written yet, younger than quietWaitLimit) and
+// the dependency is settling (see resolvedStackRefs.settling). An AdminStack
+// creates children and their dependencies together, so most of its
+// dependent children see their dependency's create still under way; a
+// DependencyNotReady status for each would be a write, and an update event
+// for every watcher, about a wait that ends within moments.
+func quietWait(obj *spaceliftv1alpha1.Stack, settling bool, now time.Time) bool {
+	fresh := obj.Status.ObservedGeneration == 0 && len(obj.Status.Conditions) == 0
+	return settling && fresh && now.Sub(obj.CreationTimestamp.Time) < quietWaitLimit
 }
 
 // observe reads the stack with all its parts: from the shared snapshots

@@ -68,6 +68,10 @@ type resolvedStackRefs struct {
 	policyIDs    []string
 	dependencies []resolvedDependency
 	webhooks     []resolvedWebhook
+	// settling is set with a DependencyNotReady problem when the Policy or
+	// Stack waited for is on its way to its id: live and not stalled (nor
+	// suspended, for a Stack).
+	settling bool
 }
 
 // resolvedDependency is a dependency on a Spacelift stack id.
@@ -115,8 +119,9 @@ func resolveStackRefs(ctx context.Context, c client.Reader, s *spaceliftv1alpha1
 			res.policyIDs = append(res.policyIDs, p.ID)
 			continue
 		}
-		id, problem, err := policyID(ctx, c, ns, p.Name)
+		id, problem, settling, err := policyID(ctx, c, ns, p.Name)
 		if problem != nil || err != nil {
+			res.settling = settling
 			return res, problem, err
 		}
 		res.policyIDs = append(res.policyIDs, id)
@@ -126,9 +131,11 @@ func resolveStackRefs(ctx context.Context, c client.Reader, s *spaceliftv1alpha1
 		id := d.StackID
 		if d.StackRef != nil {
 			var problem *condition
+			var settling bool
 			var err error
-			id, problem, err = dependencyStackID(ctx, c, ns, d.StackRef.Name)
+			id, problem, settling, err = dependencyStackID(ctx, c, ns, d.StackRef.Name)
 			if problem != nil || err != nil {
+				res.settling = settling
 				return res, problem, err
 			}
 		}
@@ -181,34 +188,41 @@ func configMapValue(ctx context.Context, c client.Reader, ns string, ref spaceli
 	return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("ConfigMap %s has no key %q (for %s)", ref.Name, ref.Key, user)}, nil
 }
 
-func policyID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, error) {
+// policyID is the Spacelift id of the Policy name. A Policy without one is
+// a DependencyNotReady problem, settling when it is live and not stalled.
+func policyID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, bool, error) {
 	var p spaceliftv1alpha1.Policy
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &p); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Policy %s not found: create it or remove it from spec.policies", name)}, nil
+			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Policy %s not found: create it or remove it from spec.policies", name)}, false, nil
 		}
-		return "", nil, fmt.Errorf("reading Policy %s: %w", name, err)
+		return "", nil, false, fmt.Errorf("reading Policy %s: %w", name, err)
 	}
 	id := p.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if id == "" {
-		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Policy %s has no Spacelift id yet", name)}, nil
+		settling := p.DeletionTimestamp.IsZero() && !isStalledWith(p.Status.Conditions, "")
+		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Policy %s has no Spacelift id yet", name)}, settling, nil
 	}
-	return id, nil, nil
+	return id, nil, false, nil
 }
 
-func dependencyStackID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, error) {
+// dependencyStackID is the confirmed Spacelift id of the Stack name. A
+// Stack without one is a DependencyNotReady problem, settling when it is
+// live, not suspended and not stalled.
+func dependencyStackID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, bool, error) {
 	var s spaceliftv1alpha1.Stack
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Stack %s (a dependency) not found", name)}, nil
+			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Stack %s (a dependency) not found", name)}, false, nil
 		}
-		return "", nil, fmt.Errorf("reading Stack %s: %w", name, err)
+		return "", nil, false, fmt.Errorf("reading Stack %s: %w", name, err)
 	}
 	// The id is written before the create; status.spaceliftID confirms
 	// that the stack exists.
 	id := s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if id == "" || s.Status.SpaceliftID != id {
-		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift stack yet", name)}, nil
+		settling := s.DeletionTimestamp.IsZero() && !s.Spec.Suspend && !isStalledWith(s.Status.Conditions, "")
+		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift stack yet", name)}, settling, nil
 	}
-	return id, nil, nil
+	return id, nil, false, nil
 }
