@@ -1,7 +1,6 @@
 package spacelift
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -255,8 +254,4 @@ func isDialError(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
-}
-
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
