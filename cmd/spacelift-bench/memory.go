@@ -163,3 +163,101 @@ func processCPU(pid int) float64 {
 	}
 	return float64(utime+stime) / 100
 }
+
+// procStat is the fields of /proc/<pid>/stat after the command name (field
+// 3, the state, first), and the command name.
+func procStat(pid int) (name string, fields []string) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", nil
+	}
+	s := string(data)
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open {
+		return "", nil
+	}
+	return s[open+1 : end], strings.Fields(s[end+1:])
+}
+
+// childProcess finds the child process of this one named name (the
+// control plane's kube-apiserver and etcd, which envtest starts); 0 when
+// there is none.
+func childProcess(name string) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		// After the name: the state, then the parent's pid.
+		if n, f := procStat(pid); n == name && len(f) > 1 && f[1] == self {
+			return pid
+		}
+	}
+	return 0
+}
+
+// machineCPU is the busy and total CPU time of the whole machine, in
+// seconds, from the first line of /proc/stat; zeros when unavailable.
+func machineCPU() (busy, total float64) {
+	f, err := os.Open("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return 0, 0
+	}
+	fields := strings.Fields(sc.Text())
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range fields[1:] {
+		ticks, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0
+		}
+		total += float64(ticks) / 100
+		// user nice system idle iowait ...: idle and iowait are not busy.
+		if i != 3 && i != 4 {
+			busy += float64(ticks) / 100
+		}
+	}
+	return busy, total
+}
+
+// cpuMeter measures, over a window, the CPU of the control plane and the
+// share of the machine every process used.
+type cpuMeter struct {
+	apiserver, etcd          int
+	api0, etcd0, busy0, tot0 float64
+}
+
+// startCPUMeter starts a window.
+func startCPUMeter() *cpuMeter {
+	m := &cpuMeter{apiserver: childProcess("kube-apiserver"), etcd: childProcess("etcd")}
+	m.api0, m.etcd0 = processCPU(m.apiserver), processCPU(m.etcd)
+	m.busy0, m.tot0 = machineCPU()
+	return m
+}
+
+// stop ends the window: the API server's and etcd's CPU seconds, and the
+// busy share of the machine's cores (0 to 1).
+func (m *cpuMeter) stop() (apiserver, etcd, busyShare float64) {
+	if m.apiserver != 0 {
+		apiserver = processCPU(m.apiserver) - m.api0
+	}
+	if m.etcd != 0 {
+		etcd = processCPU(m.etcd) - m.etcd0
+	}
+	busy, tot := machineCPU()
+	if tot > m.tot0 {
+		busyShare = (busy - m.busy0) / (tot - m.tot0)
+	}
+	return apiserver, etcd, busyShare
+}

@@ -84,6 +84,14 @@ type sizeResult struct {
 	EmulatorCPUSeconds float64 `json:"emulatorCPUSeconds"`
 	// OperatorCPUMillisPerStack is OperatorCPUSeconds per new Stack, in ms.
 	OperatorCPUMillisPerStack float64 `json:"operatorCPUMillisPerStack"`
+	// The control plane's CPU seconds in the same window (the bench starts
+	// its API server and etcd), the API server's per new Stack in ms, and
+	// the share of the machine's cores that every process together kept
+	// busy: near 1, the time to Ready is bound by the machine's CPU.
+	APIServerCPUSeconds        float64 `json:"apiServerCPUSeconds"`
+	EtcdCPUSeconds             float64 `json:"etcdCPUSeconds"`
+	APIServerCPUMillisPerStack float64 `json:"apiServerCPUMillisPerStack"`
+	MachineBusyShare           float64 `json:"machineBusyShare"`
 
 	// Creation counts the Spacelift requests between the first create and
 	// every Stack Ready. RequestsPerStack is Creation.Requests / Stacks;
@@ -312,6 +320,7 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	}
 	defer stopProfile()
 	cpu0, emuCPU0 := s.op.cpu(), s.emu.cpu()
+	meter := startCPUMeter()
 	start := time.Now()
 	s.started = start
 	if s.c.mode == modeAdminStack {
@@ -348,6 +357,7 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 		return fmt.Errorf("waiting for %d Stacks to be Ready: %w", r.Stacks, err)
 	}
 	r.OperatorCPUSeconds, r.EmulatorCPUSeconds = s.op.cpu()-cpu0, s.emu.cpu()-emuCPU0
+	r.APIServerCPUSeconds, r.EtcdCPUSeconds, r.MachineBusyShare = meter.stop()
 	stopProfile()
 	st, err := s.op.stats()
 	if err != nil {
@@ -366,12 +376,13 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	}
 	r.KubeWritesPerStack = float64(r.KubeWrites) / stacks
 	r.OperatorCPUMillisPerStack = r.OperatorCPUSeconds * 1000 / stacks
+	r.APIServerCPUMillisPerStack = r.APIServerCPUSeconds * 1000 / stacks
 	r.FloorSeconds = stacks * floorRequestsPerStack * s.c.latency.Seconds() / float64(s.c.concurrency)
 	r.ReadyOverFloor = r.ReadySeconds / r.FloorSeconds
 	r.RateFloorSeconds = max(0, (stacks*floorRequestsPerStack-float64(s.c.burst))/s.c.qps)
-	logf("%s N=%d: %d Stacks Ready in %.1fs (all existed after %.1fs; CPU %.1fs operator, %.1fs emulator); %d Spacelift requests (%.2f per stack), %d Kubernetes writes (%.2f per stack); per stack: %s",
+	logf("%s N=%d: %d Stacks Ready in %.1fs (all existed after %.1fs; CPU %.1fs operator, %.1fs emulator, %.1fs API server, %.1fs etcd, machine %.0f%% busy); %d Spacelift requests (%.2f per stack), %d Kubernetes writes (%.2f per stack); per stack: %s",
 		r.Mode, n, r.Stacks, r.ReadySeconds, r.StacksExistSeconds, r.OperatorCPUSeconds, r.EmulatorCPUSeconds,
-		r.Creation.Requests, r.RequestsPerStack, r.KubeWrites, r.KubeWritesPerStack, perStackOperations(r.OperationsPerStack, 12))
+		r.APIServerCPUSeconds, r.EtcdCPUSeconds, 100*r.MachineBusyShare, r.Creation.Requests, r.RequestsPerStack, r.KubeWrites, r.KubeWritesPerStack, perStackOperations(r.OperationsPerStack, 12))
 	return nil
 }
 
