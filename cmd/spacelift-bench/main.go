@@ -406,7 +406,7 @@ func rowChecks(c *benchConfig, r *sizeResult) []check {
 		limitCheck("operator CPU per stack <= 6 ms", r.OperatorCPUMillisPerStack, maxCPUMillisPerStack,
 			fmt.Sprintf("%.1fs / %d stacks = %.1f ms", r.OperatorCPUSeconds, r.Stacks, r.OperatorCPUMillisPerStack)),
 		limitCheck("Kubernetes writes per stack <= 3", r.KubeWritesPerStack, maxKubeWritesPerStack,
-			fmt.Sprintf("%d writes / %d stacks = %.2f (+%d empty patches, +%d dry runs)", r.KubeWrites, r.Stacks, r.KubeWritesPerStack, r.KubeEmptyPatches, r.KubeDryRuns)),
+			fmt.Sprintf("%d writes / %d stacks = %.2f (+%d empty patches, +%d dry runs); per stack: %s", r.KubeWrites, r.Stacks, r.KubeWritesPerStack, r.KubeEmptyPatches, r.KubeDryRuns, writesPerStack(r.KubeWritesByKind, r.Stacks))),
 	)
 	if c.defaults && r.Mode == modeStacks && r.N == readyTargetN {
 		limit := spaceliftOperatorSeconds / minSpeedup
@@ -653,12 +653,23 @@ func perStackOperations(m map[string]float64, n int) string {
 	return strings.Join(parts, ", ")
 }
 
+// writesByKind lists the counts of m, largest first.
 func writesByKind(m map[string]int64) string {
+	return formatByKind(m, func(v int64) string { return fmt.Sprint(v) })
+}
+
+// writesPerStack is m divided by stacks, largest first.
+func writesPerStack(m map[string]int64, stacks int) string {
+	return formatByKind(m, func(v int64) string { return fmt.Sprintf("%.2f", float64(v)/float64(max(stacks, 1))) })
+}
+
+// formatByKind lists the counts of m, largest first, each as "kind value".
+func formatByKind(m map[string]int64, value func(int64) string) string {
 	keys := slices.Collect(maps.Keys(m))
 	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		parts = append(parts, k+" "+value(m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

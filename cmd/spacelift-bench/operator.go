@@ -65,7 +65,8 @@ type operatorStats struct {
 	KubeWrites       int64 `json:"kubeWrites"`
 	KubeEmptyPatches int64 `json:"kubeEmptyPatches"`
 	KubeDryRuns      int64 `json:"kubeDryRuns"`
-	// KubeWritesByKind counts KubeWrites by "VERB resource[/subresource]".
+	// KubeWritesByKind counts KubeWrites by "VERB resource[/subresource]",
+	// the verb APPLY for server-side applies.
 	KubeWritesByKind map[string]int64 `json:"kubeWritesByKind"`
 	// Peaks since the last reset, from runtime/metrics (heap in use is
 	// objects plus the unused part of in-use spans, as MemStats.HeapInuse)
@@ -157,7 +158,11 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			t.c.empty.Add(1)
 			break
 		}
-		t.c.add(req.Method, req.URL.Path)
+		verb := req.Method
+		if strings.HasPrefix(req.Header.Get("Content-Type"), string(types.ApplyPatchType)) {
+			verb = "APPLY" // server-side apply: the AdminStack's writes of its children
+		}
+		t.c.add(verb, req.URL.Path)
 	case http.MethodPost, http.MethodPut, http.MethodDelete:
 		t.c.add(req.Method, req.URL.Path)
 	}
