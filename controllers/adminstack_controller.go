@@ -99,6 +99,9 @@ type adminStackScope struct {
 	desired      *adminstack.Desired
 	// children are the observed objects this AdminStack controls, by kind/name.
 	children map[string]client.Object
+	// existing are every Stack and AdminStack of the namespace, by
+	// kind/name, as the plan saw them.
+	existing map[string]client.Object
 	// plan is the planned set; planned holds its objects that differ from
 	// what was last applied.
 	plan    *plannedSet
@@ -362,7 +365,7 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 		}
 		r.plans.put(name, key, p)
 	}
-	s.plan, s.desired = p, p.desired
+	s.plan, s.desired, s.existing = p, p.desired, existing
 	s.planned = changedChildren(p, existing)
 	return false, nil
 }
@@ -404,13 +407,19 @@ func (r *AdminStackReconciler) buildPlan(ctx context.Context, s *adminStackScope
 }
 
 // changedChildren are the desired objects whose applied hash the existing
-// ones do not carry: new, changed, or being deleted.
+// ones do not carry: new or changed. A child being deleted is left alone
+// until it is gone (its delete event brings the AdminStack back to create
+// it again): an apply would carry the finalizer that its deletion removes.
 func changedChildren(p *plannedSet, existing map[string]client.Object) []client.Object {
 	var out []client.Object
 	for _, obj := range p.objects {
 		k := childKey(obj)
 		cur := existing[k]
-		if cur == nil || !cur.GetDeletionTimestamp().IsZero() || cur.GetAnnotations()[adminstack.AnnotationAppliedHash] != p.hashes[k] {
+		switch {
+		case cur == nil:
+			out = append(out, obj)
+		case !cur.GetDeletionTimestamp().IsZero():
+		case cur.GetAnnotations()[adminstack.AnnotationAppliedHash] != p.hashes[k]:
 			out = append(out, obj)
 		}
 	}
@@ -536,7 +545,11 @@ func validateInto(ctx context.Context, verdicts map[string]string, objs []client
 // (stalled, every refused one listed).
 func (r *AdminStackReconciler) apply(ctx context.Context, s *adminStackScope) (bool, error) {
 	refused := make([]string, len(s.planned))
-	ok, err := r.applyAll(ctx, s.planned, func(i int, err error) error {
+	endpoint := r.childEndpoint(ctx, s)
+	apply := func(ctx context.Context, obj client.Object) error {
+		return r.applyObject(ctx, obj, s.existing[childKey(obj)], endpoint)
+	}
+	ok, err := r.applyAll(ctx, s.planned, apply, func(i int, err error) error {
 		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
 			refused[i] = apiErrorCauses(err)
 			return nil
@@ -567,17 +580,18 @@ func (r *AdminStackReconciler) apply(ctx context.Context, s *adminStackScope) (b
 // new children would wait minutes to exist.
 const adminStackApplyWorkers = 16
 
-// applyAll applies objs, adminStackApplyWorkers at a time, and reports which
-// succeeded. onError decides about each failure: nil lets the others go on
-// (the caller recorded it), an error stops the rest and is returned (the
-// first one, when several are).
-func (r *AdminStackReconciler) applyAll(ctx context.Context, objs []client.Object, onError func(i int, err error) error) ([]bool, error) {
+// applyAll applies objs with apply, adminStackApplyWorkers at a time, and
+// reports which succeeded. onError decides about each failure: nil lets the
+// others go on (the caller recorded it), an error stops the rest and is
+// returned (the first one, when several are).
+func (r *AdminStackReconciler) applyAll(ctx context.Context, objs []client.Object, apply func(context.Context, client.Object) error,
+	onError func(i int, err error) error) ([]bool, error) {
 	ok := make([]bool, len(objs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(adminStackApplyWorkers)
 	for i, obj := range objs {
 		g.Go(func() error {
-			if err := r.applyObject(gctx, obj); err != nil {
+			if err := apply(gctx, obj); err != nil {
 				return onError(i, err)
 			}
 			ok[i] = true
@@ -706,16 +720,20 @@ func controlledBy(objs map[string]client.Object, uid types.UID) map[string]clien
 }
 
 // applyObject server-side applies obj as the AdminStack field owner, taking
-// over fields that others changed.
+// over fields that others changed. A Stack child carries its identity (see
+// stackChildIdentity) from live, the child as it is, nil when new.
 //
 // Read-your-writes consistency is off: for an unstructured apply it would
 // start a second, unstructured cache of every Stack and AdminStack. Nothing
 // needs it: the roll-up counts a desired child it does not see yet as not
 // Ready, and the child watch reconciles again once the cache has it.
-func (r *AdminStackReconciler) applyObject(ctx context.Context, obj client.Object) error {
+func (r *AdminStackReconciler) applyObject(ctx context.Context, obj, live client.Object, endpoint string) error {
 	u, err := applyBodyOf(obj)
 	if err != nil {
 		return err
+	}
+	if st, ok := obj.(*spaceliftv1alpha1.Stack); ok {
+		stackChildIdentity(st, live, endpoint).addTo(u)
 	}
 	return r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership, client.DisableReadYourWritesConsistency)
 }

@@ -47,6 +47,7 @@ type StackReconciler struct {
 	NewAPI func(*spacelift.Client) StackAPI
 
 	statuses statusMemo
+	creates  createLedger
 }
 
 // runPollInterval is how often a stack whose last run is still going is
@@ -119,6 +120,7 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	defer func() {
 		if released(obj) {
 			r.statuses.forget(obj)
+			r.creates.forget(obj.UID)
 			return
 		}
 		if s.quiet && retErr == nil {
@@ -230,8 +232,9 @@ func quietWait(obj *spaceliftv1alpha1.Stack, settling bool, now time.Time) bool 
 
 // observe reads the stack with all its parts: from the shared snapshots
 // when they hold it, else with one request. A new object whose stack the
-// snapshots do not have goes straight to create. An object whose create may
-// have landed without being confirmed (its id annotation is not yet in
+// snapshots do not have goes straight to create, also when an AdminStack
+// wrote its id (see createLedger). An object whose create may have landed
+// without being confirmed (its id annotation is not yet in
 // status.spaceliftID, or an older operator's create-pending mark is set) is
 // read directly, and looked for by its ownership label when its id finds
 // nothing. It never writes to Spacelift.
@@ -241,7 +244,12 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 	if s.id == "" {
 		s.id = orDefault(s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending], slug(stackName(s.obj)))
 	}
-	pending := annotated != s.obj.Status.SpaceliftID || s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != ""
+	legacy := s.obj.Annotations[spaceliftv1alpha1.AnnotationCreatePending] != ""
+	pending := annotated != s.obj.Status.SpaceliftID || legacy
+	if !pending {
+		r.creates.forget(s.obj.UID)
+	}
+	neverSent := !legacy && s.obj.Status.SpaceliftID == "" && (annotated == "" || r.creates.noneSent(s.obj.UID))
 	if s.forced != "" {
 		r.Cache.MarkDirty(s.api, s.id)
 	}
@@ -253,7 +261,7 @@ func (r *StackReconciler) observe(ctx context.Context, s *stackScope) (bool, err
 	case state == snapshotFound:
 		s.snapshot, s.observed = &snap, snap.Stack
 		return false, nil
-	case state == snapshotAbsent && annotated == "" && !pending:
+	case state == snapshotAbsent && neverSent:
 		return false, nil
 	}
 	if err := r.observeDirectly(ctx, s); err != nil || s.observed != nil || !pending {
@@ -353,6 +361,7 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, confirmed b
 	}
 	manage := s.obj.Spec.ManageState == nil || *s.obj.Spec.ManageState
 	s.wrote = true
+	r.creates.sending(s.obj.UID)
 	st, err := s.api.CreateStack(ctx, desiredStackInput(s.obj), spacelift.CreateStackOptions{ManageState: manage, Slug: s.id})
 	if err != nil {
 		return true, fmt.Errorf("creating stack %q: %w", s.id, err)
@@ -370,9 +379,12 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, confirmed b
 }
 
 // forgetIntendedID removes the id this reconcile wrote for a create that
-// Spacelift refused, or whose id turned out to be another's stack.
+// Spacelift refused, or whose id turned out to be another's stack; and the
+// id an AdminStack wrote into a child it created, which is no more
+// confirmed (the AdminStack keeps an id only while the child has one).
 func (r *StackReconciler) forgetIntendedID(ctx context.Context, s *stackScope) error {
-	if !s.intendedID {
+	seeded := controlledByAdminStack(s.obj) && s.obj.Status.SpaceliftID == "" && s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
+	if !s.intendedID && !seeded {
 		return nil
 	}
 	s.intendedID = false
@@ -480,6 +492,9 @@ func (r *StackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 		return nil
 	}); err != nil {
+		return err
+	}
+	if err := mgr.Add(r.creates.runnable(mgr.GetCache())); err != nil {
 		return err
 	}
 	b := watchGrants(ctrl.NewControllerManagedBy(mgr), r.Options, r.Client, func() client.ObjectList { return &spaceliftv1alpha1.StackList{} })

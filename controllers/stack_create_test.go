@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -48,8 +50,14 @@ func TestStackCreateLandedBeforeConfirmation(t *testing.T) {
 			}
 			emu.ClearOperations()
 			obj.Annotations = tc.annotations(tc.id)
+			// The create was sent by an earlier leader: the object is
+			// noted (as it is when a process begins to lead) before its
+			// first reconcile.
+			obj.Spec.Suspend = true
 			create(t, obj)
 			defer deleteAndWaitGone(t, obj)
+			stackReconciler.creates.sending(obj.UID)
+			update(t, obj, func() { obj.Spec.Suspend = false })
 			waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
 			if n := stackCreates(); n != 0 {
 				t.Errorf("%d stackCreate requests; the landed stack must be found instead", n)
@@ -85,5 +93,39 @@ func TestStackRefusedCreateForgetsTheID(t *testing.T) {
 	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
 	if _, err := spaceliftStack(t, "refused-create-renamed"); err != nil {
 		t.Errorf("the stack was not created under the new name: %v", err)
+	}
+}
+
+// An object that arrives with its id and finalizer already written (as an
+// AdminStack creates its children) after this operator began to lead has no
+// create that may have landed: it is created without being read first.
+func TestStackSeededIDCreatedWithoutRead(t *testing.T) {
+	ctx := context.Background()
+	eventually(t, 10*time.Second, func() error {
+		if !stackReconciler.creates.noneSent("") {
+			return errors.New("the create ledger has not started")
+		}
+		return nil
+	})
+	obj := newStack("seeded-id", nil)
+	obj.Annotations = map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: "seeded-id"}
+	obj.Finalizers = []string{spaceliftv1alpha1.Finalizer}
+	emu.ClearOperations()
+	create(t, obj)
+	defer deleteAndWaitGone(t, obj)
+	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if n := stackCreates(); n != 1 {
+		t.Errorf("%d stackCreate requests, want 1", n)
+	}
+	for _, op := range emu.Operations() {
+		if op.Name == "StackObserve" && op.Variables["id"] == "seeded-id" {
+			t.Errorf("the stack was read before its create: %+v", op)
+		}
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	if obj.Status.SpaceliftID != "seeded-id" || obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != "seeded-id" {
+		t.Errorf("status.spaceliftID %q, annotations %v; want seeded-id confirmed", obj.Status.SpaceliftID, obj.Annotations)
 	}
 }

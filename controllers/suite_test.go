@@ -70,9 +70,10 @@ func setup(s *envtestkit.Suite) error {
 
 	o := Options{SyncInterval: syncInterval, MaxConcurrentReconciles: 2}
 	c := &Credentials{Reader: mgr.GetClient(), Cache: spacelift.NewClientCache(s.ClientOptions), Default: s.CredentialsSecret}
-	if err := (&StackReconciler{Client: mgr.GetClient(), Scheme: s.Scheme, Options: o, Credentials: c,
+	stackReconciler = &StackReconciler{Client: mgr.GetClient(), Scheme: s.Scheme, Options: o, Credentials: c,
 		Cache: &StackCache{MaxAge: 200 * time.Millisecond}, Signer: signer, Webhooks: webhookEvents,
-		Recorder: mgr.GetEventRecorderFor("stack-controller")}).SetupWithManager(mgr); err != nil { //nolint:staticcheck // core/v1 events
+		Recorder: mgr.GetEventRecorderFor("stack-controller")} //nolint:staticcheck // core/v1 events
+	if err := stackReconciler.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("stack reconciler: %w", err)
 	}
 	if err := (&PolicyReconciler{Client: mgr.GetClient(), Scheme: s.Scheme, Options: o, Credentials: c,
@@ -81,6 +82,9 @@ func setup(s *envtestkit.Suite) error {
 	}
 	return nil
 }
+
+// stackReconciler is the suite's Stack reconciler.
+var stackReconciler *StackReconciler
 
 // The suite's webhook receiver.
 var (

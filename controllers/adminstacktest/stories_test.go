@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
+	"github.com/stackwright/spacelift-operator/controllers"
 )
 
 const (
@@ -59,6 +60,14 @@ func TestSampleOverConfigMaps(t *testing.T) {
 		}
 		if ref := metav1.GetControllerOf(&s); ref == nil || ref.Kind != "AdminStack" || ref.Name != "plat-admin" || ref.UID != a.UID {
 			t.Errorf("%s: controller %+v", s.Name, ref)
+		}
+		// They are created with what the Stack controller would otherwise
+		// write before its create: the finalizer, the id (the slug of the
+		// Spacelift name) and the link to the stack's page.
+		id := s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
+		if !slices.Contains(s.Finalizers, spaceliftv1alpha1.Finalizer) || id != s.Spec.Name ||
+			!strings.HasSuffix(s.Annotations[controllers.AnnotationExternalLink], "/stack/"+id) {
+			t.Errorf("%s: finalizers %v, annotations %v", s.Name, s.Finalizers, s.Annotations)
 		}
 	}
 	eks := getStack(t, ns, "plat-ue2-prod-eks-cluster")

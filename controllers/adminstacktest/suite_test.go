@@ -1,8 +1,10 @@
 // Package adminstacktest walks the AdminStack controller's user stories
 // against a local control plane. Only the AdminStack reconciler runs: child
 // Stacks are not synced to Spacelift, and the tests play the Stack controller
-// by patching child status. An in-process emulator answers the lookups of
-// worker pool, space and context names.
+// by patching child status; a stand-in releases the finalizer of a child being
+// deleted, as the Stack controller does once its stack is handled. An
+// in-process emulator answers the lookups of worker pool, space and context
+// names.
 package adminstacktest
 
 import (
@@ -20,7 +22,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/yaml"
 
 	spaceliftv1alpha1 "github.com/stackwright/spacelift-operator/api/v1alpha1"
@@ -68,7 +72,27 @@ func setup(s *envtestkit.Suite) error {
 	if err := r.SetupWithManager(s.Manager); err != nil {
 		return fmt.Errorf("adminstack reconciler: %w", err)
 	}
+	release := finalizerReleaser{s.Manager.GetClient()}
+	if err := ctrl.NewControllerManagedBy(s.Manager).Named("finalizer-releaser").For(&spaceliftv1alpha1.Stack{}).Complete(release); err != nil {
+		return fmt.Errorf("finalizer releaser: %w", err)
+	}
 	return nil
+}
+
+// finalizerReleaser plays the Stack controller at deletion: a Stack being
+// deleted loses the operator's finalizer (the AdminStack writes it into the
+// children it creates).
+type finalizerReleaser struct{ client.Client }
+
+func (f finalizerReleaser) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var s spaceliftv1alpha1.Stack
+	if err := f.Get(ctx, req.NamespacedName, &s); err != nil || s.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if controllerutil.RemoveFinalizer(&s, spaceliftv1alpha1.Finalizer) {
+		return ctrl.Result{}, client.IgnoreNotFound(f.Update(ctx, &s))
+	}
+	return ctrl.Result{}, nil
 }
 
 // newNamespace creates a namespace of its own for one test.
