@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	graphql "github.com/hasura/go-graphql-client"
 )
 
 func TestBatchDocument(t *testing.T) {
@@ -196,10 +198,25 @@ func TestSnapshotDecodersAgree(t *testing.T) {
 		"k8s":   {Kubernetes: &KubernetesInput{Namespace: "ns", KubectlVersion: ptr("1.30")}},
 		"ansib": {Ansible: &AnsibleInput{Playbook: "site.yml"}},
 	}
+	created := map[string]*Stack{}
 	for name, v := range vendors {
-		if _, err := c.CreateStack(ctx, StackInput{Name: name, Repository: "infra", Branch: "main", Labels: []string{"team:x"}, VendorConfig: v},
-			CreateStackOptions{ManageState: true, Slug: name}); err != nil {
+		st, err := c.CreateStack(ctx, StackInput{Name: name, Repository: "infra", Branch: "main", Labels: []string{"team:x"}, VendorConfig: v},
+			CreateStackOptions{ManageState: true, Slug: name})
+		if err != nil {
 			t.Fatalf("creating %s: %v", name, err)
+		}
+		created[name] = st
+	}
+	// The create's answer is decoded with encoding/json too.
+	for name, st := range created {
+		var q struct {
+			Stack stackFields `graphql:"stack(id: $id)"`
+		}
+		if err := c.do(ctx, query("StackRead"), &q, map[string]any{"id": graphql.ID(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if want := q.Stack.stack(); !reflect.DeepEqual(st, want) {
+			t.Errorf("%s: the create's answer decoded as\n%+v\nthe GraphQL client reads it as\n%+v", name, st, want)
 		}
 	}
 	pol, err := c.CreatePolicy(ctx, PolicyCreateInput{Name: "plan", Type: PolicyTypePlan, Body: "package spacelift"})

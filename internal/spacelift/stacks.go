@@ -419,7 +419,7 @@ func (c *Client) CreateStack(ctx context.Context, input StackInput, opts CreateS
 		return nil, referencedObjectMissing(err)
 	}
 	var f stackFields
-	if err := graphql.UnmarshalGraphQL(answers[0], &f); err != nil {
+	if err := json.Unmarshal(answers[0], &f); err != nil {
 		return nil, &Error{Operation: "StackCreate", Kind: KindUnknown, Err: fmt.Errorf("decoding the created stack: %w", err)}
 	}
 	return f.stack(), nil
