@@ -154,7 +154,7 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.recordEvents(before, s)
 		applyAdminStackStatus(obj, s)
 		if !equality.Semantic.DeepEqual(before.Status, obj.Status) {
-			if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			if err := patchStatus(ctx, r.Client, obj, before); err != nil && !apierrors.IsNotFound(err) {
 				retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
 			}
 		}

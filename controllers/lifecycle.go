@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,7 +80,7 @@ func released(obj client.Object) bool {
 func endReconcile(ctx context.Context, c client.Client, memo *statusMemo, obj, before client.Object, status any, changed, stalled bool,
 	interval time.Duration, result *ctrl.Result, retErr *error) {
 	if changed && memo.changed(obj, status) {
-		if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+		if err := patchStatus(ctx, c, obj, before); err != nil && !apierrors.IsNotFound(err) {
 			memo.forget(obj)
 			*retErr = errors.Join(*retErr, fmt.Errorf("patching status: %w", err))
 		}
@@ -89,6 +90,15 @@ func endReconcile(ctx context.Context, c client.Client, memo *statusMemo, obj, b
 	} else if stalled && result.RequeueAfter == 0 {
 		*result = ctrl.Result{RequeueAfter: jitter(interval)}
 	}
+}
+
+// patchStatus writes obj's status as a merge patch against before.
+func patchStatus(ctx context.Context, c client.Client, obj, before client.Object) error {
+	data, err := client.MergeFrom(before).Data(obj)
+	if err != nil {
+		return fmt.Errorf("computing the status patch: %w", err)
+	}
+	return patchLean(ctx, c, obj, "status", client.RawPatch(types.MergePatchType, data))
 }
 
 // statusMemo remembers, per object, a digest of the status last written.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,11 +36,33 @@ func updateMeta(ctx context.Context, c client.Client, obj client.Object) error {
 	if err != nil {
 		return fmt.Errorf("encoding the metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
-	cp := obj.DeepCopyObject().(client.Object)
-	if err := c.Patch(ctx, cp, client.RawPatch(types.JSONPatchType, patch)); err != nil {
+	if err := patchLean(ctx, c, obj, "", client.RawPatch(types.JSONPatchType, patch)); err != nil {
 		return fmt.Errorf("updating metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
-	obj.SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+// patchLean sends patch for obj (or its subresource) and reads back only the
+// object's metadata: nothing uses the rest of the answer, and decoding a
+// whole Stack (an AdminStack child carries its full configuration) was a
+// large share of a reconcile's CPU. obj gets the new resourceVersion.
+func patchLean(ctx context.Context, c client.Client, obj client.Object, subresource string, patch client.Patch) error {
+	gvk, err := c.GroupVersionKindFor(obj)
+	if err != nil {
+		return err
+	}
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(gvk)
+	meta.Name, meta.Namespace = obj.GetName(), obj.GetNamespace()
+	if subresource == "" {
+		err = c.Patch(ctx, meta, patch)
+	} else {
+		err = c.SubResource(subresource).Patch(ctx, meta, patch)
+	}
+	if err != nil {
+		return err
+	}
+	obj.SetResourceVersion(meta.ResourceVersion)
 	return nil
 }
 
