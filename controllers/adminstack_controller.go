@@ -723,10 +723,10 @@ func controlledBy(objs map[string]client.Object, uid types.UID) map[string]clien
 // over fields that others changed. A Stack child carries its identity (see
 // stackChildIdentity) from live, the child as it is, nil when new.
 //
-// Read-your-writes consistency is off: for an unstructured apply it would
-// start a second, unstructured cache of every Stack and AdminStack. Nothing
-// needs it: the roll-up counts a desired child it does not see yet as not
-// Ready, and the child watch reconciles again once the cache has it.
+// Only the answer's metadata is read (patchLean), and into the apply body:
+// the planned objects are shared by reconciles. Nothing waits for the cache
+// to see the write: the roll-up counts a desired child it does not see yet
+// as not Ready, and the child watch reconciles again once the cache has it.
 func (r *AdminStackReconciler) applyObject(ctx context.Context, obj, live client.Object, endpoint string) error {
 	u, err := applyBodyOf(obj)
 	if err != nil {
@@ -735,7 +735,11 @@ func (r *AdminStackReconciler) applyObject(ctx context.Context, obj, live client
 	if st, ok := obj.(*spaceliftv1alpha1.Stack); ok {
 		stackChildIdentity(st, live, endpoint).addTo(u)
 	}
-	return r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership, client.DisableReadYourWritesConsistency)
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", childKey(obj), err)
+	}
+	return patchLean(ctx, r.Client, u, client.RawPatch(types.ApplyPatchType, data), client.FieldOwner(AdminStackFieldOwner), client.ForceOwnership)
 }
 
 // applyBodyOf is obj as an apply configuration: its JSON without status,

@@ -92,13 +92,22 @@ func endReconcile(ctx context.Context, c client.Client, memo *statusMemo, obj, b
 	}
 }
 
-// patchStatus writes obj's status as a merge patch against before.
+// patchStatus writes obj's status as a merge patch against before, and
+// reads back only the metadata (see patchLean).
 func patchStatus(ctx context.Context, c client.Client, obj, before client.Object) error {
 	data, err := client.MergeFrom(before).Data(obj)
 	if err != nil {
 		return fmt.Errorf("computing the status patch: %w", err)
 	}
-	return patchLean(ctx, c, obj, "status", client.RawPatch(types.MergePatchType, data))
+	meta, err := metadataOf(c, obj)
+	if err != nil {
+		return err
+	}
+	if err := c.Status().Patch(ctx, meta, client.RawPatch(types.MergePatchType, data)); err != nil {
+		return err
+	}
+	obj.SetResourceVersion(meta.ResourceVersion)
+	return nil
 }
 
 // statusMemo remembers, per object, a digest of the status last written.

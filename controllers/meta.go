@@ -36,34 +36,39 @@ func updateMeta(ctx context.Context, c client.Client, obj client.Object) error {
 	if err != nil {
 		return fmt.Errorf("encoding the metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
-	if err := patchLean(ctx, c, obj, "", client.RawPatch(types.JSONPatchType, patch)); err != nil {
+	if err := patchLean(ctx, c, obj, client.RawPatch(types.JSONPatchType, patch)); err != nil {
 		return fmt.Errorf("updating metadata of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
 }
 
-// patchLean sends patch for obj (or its subresource) and reads back only the
-// object's metadata: nothing uses the rest of the answer, and decoding a
-// whole Stack (an AdminStack child carries its full configuration) was a
-// large share of a reconcile's CPU. obj gets the new resourceVersion.
-func patchLean(ctx context.Context, c client.Client, obj client.Object, subresource string, patch client.Patch) error {
-	gvk, err := c.GroupVersionKindFor(obj)
+// patchLean sends patch for obj and reads back only the object's metadata:
+// nothing uses the rest of the answer, and decoding a whole Stack (an
+// AdminStack child carries its full configuration) was a large share of a
+// reconcile's CPU. obj gets the new resourceVersion.
+func patchLean(ctx context.Context, c client.Client, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	meta, err := metadataOf(c, obj)
 	if err != nil {
 		return err
 	}
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(gvk)
-	meta.Name, meta.Namespace = obj.GetName(), obj.GetNamespace()
-	if subresource == "" {
-		err = c.Patch(ctx, meta, patch)
-	} else {
-		err = c.SubResource(subresource).Patch(ctx, meta, patch)
-	}
-	if err != nil {
+	if err := c.Patch(ctx, meta, patch, opts...); err != nil {
 		return err
 	}
 	obj.SetResourceVersion(meta.ResourceVersion)
 	return nil
+}
+
+// metadataOf is obj's kind, namespace and name as PartialObjectMetadata,
+// which the client answers with the metadata alone.
+func metadataOf(c client.Client, obj client.Object) (*metav1.PartialObjectMetadata, error) {
+	gvk, err := c.GroupVersionKindFor(obj)
+	if err != nil {
+		return nil, err
+	}
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(gvk)
+	meta.Name, meta.Namespace = obj.GetName(), obj.GetNamespace()
+	return meta, nil
 }
 
 // setAnnotation sets one annotation and writes the metadata.
