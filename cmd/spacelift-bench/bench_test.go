@@ -102,6 +102,12 @@ func TestRowChecksUseTheFloorsOfTheWork(t *testing.T) {
 			t.Errorf("%s: %s, want %s", name, got[name], status)
 		}
 	}
+	// The named target is not run at the defaults, not failed.
+	for _, tr := range targets(c, report{Runs: []sizeRow{{sizeResult: *r, Checks: rowChecks(c, r)}}}) {
+		if strings.Contains(tr.Target, "Ready within 1.5x the floor") && strings.Contains(tr.Target, "plain") && tr.Status != "NOT RUN" {
+			t.Errorf("at the defaults: %s %s: %s", tr.Status, tr.Target, tr.Detail)
+		}
+	}
 	c.defaults = false
 	for _, ck := range rowChecks(c, r) {
 		if ck.Name == "ready within 1.5x floor" && ck.Status != "FAIL" {
