@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -85,10 +84,4 @@ func (r *AdminStackReconciler) childEndpoint(ctx context.Context, s *adminStackS
 		return ""
 	}
 	return cl.Endpoint()
-}
-
-// controlledByAdminStack reports whether an AdminStack controls obj.
-func controlledByAdminStack(obj metav1.Object) bool {
-	ref := metav1.GetControllerOf(obj)
-	return ref != nil && ref.Kind == "AdminStack" && ref.APIVersion == spaceliftv1alpha1.GroupVersion.String()
 }

@@ -383,7 +383,8 @@ func (r *StackReconciler) create(ctx context.Context, s *stackScope, confirmed b
 // id an AdminStack wrote into a child it created, which is no more
 // confirmed (the AdminStack keeps an id only while the child has one).
 func (r *StackReconciler) forgetIntendedID(ctx context.Context, s *stackScope) error {
-	seeded := controlledByAdminStack(s.obj) && s.obj.Status.SpaceliftID == "" && s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
+	_, child := controllingAdminStack(s.obj)
+	seeded := child && s.obj.Status.SpaceliftID == "" && s.obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID] != ""
 	if !s.intendedID && !seeded {
 		return nil
 	}
