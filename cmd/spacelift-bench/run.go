@@ -92,6 +92,9 @@ type sizeResult struct {
 	EtcdCPUSeconds             float64 `json:"etcdCPUSeconds"`
 	APIServerCPUMillisPerStack float64 `json:"apiServerCPUMillisPerStack"`
 	MachineBusyShare           float64 `json:"machineBusyShare"`
+	// CPUBreakdown splits the operator's CPU in the same window by the
+	// part of its work, from a CPU profile (see cpuParts).
+	CPUBreakdown []cpuShare `json:"cpuBreakdown,omitempty"`
 
 	// Creation counts the Spacelift requests between the first create and
 	// every Stack Ready. RequestsPerStack is Creation.Requests / Stacks;
@@ -314,7 +317,18 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	if err := s.op.resetWrites(); err != nil {
 		return err
 	}
-	stopProfile, err := s.op.startCPUProfile(s.c.profileDir, s.tag())
+	// The creation is always profiled: its breakdown says where the
+	// operator's CPU went. Without -profile-dir the profile is dropped.
+	profileDir := s.c.profileDir
+	if profileDir == "" {
+		tmp, err := os.MkdirTemp("", "spacelift-bench-profile-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		profileDir = tmp
+	}
+	stopProfile, err := s.op.startCPUProfile(profileDir, s.tag())
 	if err != nil {
 		return err
 	}
@@ -359,6 +373,9 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	r.OperatorCPUSeconds, r.EmulatorCPUSeconds = s.op.cpu()-cpu0, s.emu.cpu()-emuCPU0
 	r.APIServerCPUSeconds, r.EtcdCPUSeconds, r.MachineBusyShare = meter.stop()
 	stopProfile()
+	if r.CPUBreakdown, err = cpuBreakdown(filepath.Join(profileDir, "cpu-"+s.tag()+".pprof")); err != nil {
+		logf("%s N=%d: no CPU breakdown: %v", r.Mode, n, err)
+	}
 	st, err := s.op.stats()
 	if err != nil {
 		return err
