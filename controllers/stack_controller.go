@@ -124,9 +124,9 @@ func (r *StackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 			return
 		}
 		if s.quiet && retErr == nil {
-			// The dependency's watch wakes it; unless the wait
-			// outlasts quietWaitLimit, nothing is written for it.
-			result = ctrl.Result{RequeueAfter: quietWaitLimit - time.Since(obj.CreationTimestamp.Time)}
+			// The dependency's watch wakes it when the id comes;
+			// the wait is looked at again in case it does not.
+			result = ctrl.Result{RequeueAfter: max(quietWaitLimit-time.Since(obj.CreationTimestamp.Time), quietRecheck)}
 			return
 		}
 		r.recordTransitions(before, s)
@@ -205,7 +205,7 @@ func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool,
 	if problem != nil {
 		if problem.reason == spaceliftv1alpha1.ReasonDependencyNotReady {
 			s.waiting = problem
-			s.quiet = quietWait(s.obj, res.settling, time.Now())
+			s.quiet = quietWait(s.obj, res.wait, time.Now())
 		} else {
 			s.stalled = problem
 		}
@@ -215,19 +215,26 @@ func (r *StackReconciler) resolveRefs(ctx context.Context, s *stackScope) (bool,
 }
 
 // quietWaitLimit is how long a new Stack may wait for a dependency that is
-// settling before the wait is reported.
-const quietWaitLimit = 30 * time.Second
+// settling before the wait is reported; quietRecheck how often an
+// unreported wait is looked at again.
+const (
+	quietWaitLimit = 30 * time.Second
+	quietRecheck   = 10 * time.Second
+)
 
 // quietWait reports whether a wait for a dependency goes unreported: the
-// object is new (no status written yet, younger than quietWaitLimit) and
-// the dependency is settling (see resolvedStackRefs.settling). An AdminStack
-// creates children and their dependencies together, so most of its
-// dependent children see their dependency's create still under way; a
+// object is new (no status written yet) and the dependency is on its way,
+// for at most quietWaitLimit unless the dependency was not reconciled yet
+// either (a new object is reported once reconciled, and the dependent's
+// status would only repeat the dependency's). An AdminStack creates
+// children and their dependencies together, so most of its dependent
+// children see their dependency's create still under way; a
 // DependencyNotReady status for each would be a write, and an update event
 // for every watcher, about a wait that ends within moments.
-func quietWait(obj *spaceliftv1alpha1.Stack, settling bool, now time.Time) bool {
+func quietWait(obj *spaceliftv1alpha1.Stack, wait refWait, now time.Time) bool {
 	fresh := obj.Status.ObservedGeneration == 0 && len(obj.Status.Conditions) == 0
-	return settling && fresh && now.Sub(obj.CreationTimestamp.Time) < quietWaitLimit
+	young := now.Sub(obj.CreationTimestamp.Time) < quietWaitLimit
+	return fresh && (wait == waitUnseen || wait == waitSettling && young)
 }
 
 // observe reads the stack with all its parts: from the shared snapshots

@@ -129,3 +129,24 @@ func TestStackSeededIDCreatedWithoutRead(t *testing.T) {
 		t.Errorf("status.spaceliftID %q, annotations %v; want seeded-id confirmed", obj.Status.SpaceliftID, obj.Annotations)
 	}
 }
+
+// A new Stack whose dependency cannot get its id (here suspended) reports
+// the wait at once; once the dependency has its stack, the dependent is
+// synced with it.
+func TestStackWaitForStuckDependencyIsReported(t *testing.T) {
+	dep := newStack("stuck-dependency", func(spec *spaceliftv1alpha1.StackSpec) { spec.Suspend = true })
+	create(t, dep)
+	defer deleteAndWaitGone(t, dep)
+	app := newStack("waits-for-stuck", func(spec *spaceliftv1alpha1.StackSpec) {
+		spec.Dependencies = []spaceliftv1alpha1.StackDependency{{StackRef: &spaceliftv1alpha1.LocalObjectReference{Name: dep.Name}}}
+	})
+	create(t, app)
+	defer deleteAndWaitGone(t, app)
+	start := time.Now()
+	waitStackCondition(t, app, spaceliftv1alpha1.ConditionReady, metav1.ConditionFalse, spaceliftv1alpha1.ReasonDependencyNotReady)
+	if waited := time.Since(start); waited >= quietWaitLimit {
+		t.Errorf("the wait for a suspended dependency was reported after %s", waited)
+	}
+	update(t, dep, func() { dep.Spec.Suspend = false })
+	waitStackCondition(t, app, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+}

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -68,10 +69,34 @@ type resolvedStackRefs struct {
 	policyIDs    []string
 	dependencies []resolvedDependency
 	webhooks     []resolvedWebhook
-	// settling is set with a DependencyNotReady problem when the Policy or
-	// Stack waited for is on its way to its id: live and not stalled (nor
-	// suspended, for a Stack).
-	settling bool
+	// wait says, with a DependencyNotReady problem, how the Policy or Stack
+	// waited for is doing.
+	wait refWait
+}
+
+// refWait is how a referenced Policy or Stack without its Spacelift id yet
+// is doing.
+type refWait int
+
+const (
+	// waitStuck: it is stalled, suspended or being deleted.
+	waitStuck refWait = iota
+	// waitSettling: it is on its way to its id.
+	waitSettling
+	// waitUnseen: it is on its way and was not reconciled yet.
+	waitUnseen
+)
+
+// waitOf is how a live object with conditions and an observed generation is
+// doing; held says it cannot get its id.
+func waitOf(deleting, held bool, observedGeneration int64, conditions []metav1.Condition) refWait {
+	switch {
+	case deleting || held || isStalledWith(conditions, ""):
+		return waitStuck
+	case observedGeneration == 0 && len(conditions) == 0:
+		return waitUnseen
+	}
+	return waitSettling
 }
 
 // resolvedDependency is a dependency on a Spacelift stack id.
@@ -119,9 +144,9 @@ func resolveStackRefs(ctx context.Context, c client.Reader, s *spaceliftv1alpha1
 			res.policyIDs = append(res.policyIDs, p.ID)
 			continue
 		}
-		id, problem, settling, err := policyID(ctx, c, ns, p.Name)
+		id, problem, wait, err := policyID(ctx, c, ns, p.Name)
 		if problem != nil || err != nil {
-			res.settling = settling
+			res.wait = wait
 			return res, problem, err
 		}
 		res.policyIDs = append(res.policyIDs, id)
@@ -131,11 +156,11 @@ func resolveStackRefs(ctx context.Context, c client.Reader, s *spaceliftv1alpha1
 		id := d.StackID
 		if d.StackRef != nil {
 			var problem *condition
-			var settling bool
+			var wait refWait
 			var err error
-			id, problem, settling, err = dependencyStackID(ctx, c, ns, d.StackRef.Name)
+			id, problem, wait, err = dependencyStackID(ctx, c, ns, d.StackRef.Name)
 			if problem != nil || err != nil {
-				res.settling = settling
+				res.wait = wait
 				return res, problem, err
 			}
 		}
@@ -189,40 +214,40 @@ func configMapValue(ctx context.Context, c client.Reader, ns string, ref spaceli
 }
 
 // policyID is the Spacelift id of the Policy name. A Policy without one is
-// a DependencyNotReady problem, settling when it is live and not stalled.
-func policyID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, bool, error) {
+// a DependencyNotReady problem; the refWait says how the Policy is doing.
+func policyID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, refWait, error) {
 	var p spaceliftv1alpha1.Policy
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &p); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Policy %s not found: create it or remove it from spec.policies", name)}, false, nil
+			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Policy %s not found: create it or remove it from spec.policies", name)}, waitStuck, nil
 		}
-		return "", nil, false, fmt.Errorf("reading Policy %s: %w", name, err)
+		return "", nil, waitStuck, fmt.Errorf("reading Policy %s: %w", name, err)
 	}
 	id := p.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if id == "" {
-		settling := p.DeletionTimestamp.IsZero() && !isStalledWith(p.Status.Conditions, "")
-		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Policy %s has no Spacelift id yet", name)}, settling, nil
+		wait := waitOf(!p.DeletionTimestamp.IsZero(), false, p.Status.ObservedGeneration, p.Status.Conditions)
+		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Policy %s has no Spacelift id yet", name)}, wait, nil
 	}
-	return id, nil, false, nil
+	return id, nil, waitStuck, nil
 }
 
 // dependencyStackID is the confirmed Spacelift id of the Stack name. A
-// Stack without one is a DependencyNotReady problem, settling when it is
-// live, not suspended and not stalled.
-func dependencyStackID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, bool, error) {
+// Stack without one is a DependencyNotReady problem; the refWait says how the
+// Stack is doing.
+func dependencyStackID(ctx context.Context, c client.Reader, ns, name string) (string, *condition, refWait, error) {
 	var s spaceliftv1alpha1.Stack
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Stack %s (a dependency) not found", name)}, false, nil
+			return "", &condition{spaceliftv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Stack %s (a dependency) not found", name)}, waitStuck, nil
 		}
-		return "", nil, false, fmt.Errorf("reading Stack %s: %w", name, err)
+		return "", nil, waitStuck, fmt.Errorf("reading Stack %s: %w", name, err)
 	}
 	// The id is written before the create; status.spaceliftID confirms
 	// that the stack exists.
 	id := s.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]
 	if id == "" || s.Status.SpaceliftID != id {
-		settling := s.DeletionTimestamp.IsZero() && !s.Spec.Suspend && !isStalledWith(s.Status.Conditions, "")
-		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift stack yet", name)}, settling, nil
+		wait := waitOf(!s.DeletionTimestamp.IsZero(), s.Spec.Suspend, s.Status.ObservedGeneration, s.Status.Conditions)
+		return "", &condition{spaceliftv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("Stack %s (a dependency) has no Spacelift stack yet", name)}, wait, nil
 	}
-	return id, nil, false, nil
+	return id, nil, waitStuck, nil
 }

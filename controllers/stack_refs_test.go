@@ -21,24 +21,25 @@ func TestQuietWait(t *testing.T) {
 	}
 	waiting := metav1.Condition{Type: spaceliftv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: spaceliftv1alpha1.ReasonDependencyNotReady}
 	for _, tc := range []struct {
-		name     string
-		obj      *spaceliftv1alpha1.Stack
-		settling bool
-		want     bool
+		name string
+		obj  *spaceliftv1alpha1.Stack
+		wait refWait
+		want bool
 	}{
-		{"new object, dependency on its way", stack(time.Second, 0), true, true},
-		{"new object, dependency stalled or suspended", stack(time.Second, 0), false, false},
-		{"wait outlasted the limit", stack(quietWaitLimit, 0), true, false},
-		{"status already written", stack(time.Second, 1, waiting), true, false},
-		{"conditions without an observed generation", stack(time.Second, 0, waiting), true, false},
+		{"new object, dependency on its way", stack(time.Second, 0), waitSettling, true},
+		{"new object, dependency stalled or suspended", stack(time.Second, 0), waitStuck, false},
+		{"wait outlasted the limit", stack(quietWaitLimit, 0), waitSettling, false},
+		{"wait outlasted the limit, dependency not reconciled yet", stack(quietWaitLimit, 0), waitUnseen, true},
+		{"status already written", stack(time.Second, 1, waiting), waitUnseen, false},
+		{"conditions without an observed generation", stack(time.Second, 0, waiting), waitSettling, false},
 	} {
-		if got := quietWait(tc.obj, tc.settling, now); got != tc.want {
+		if got := quietWait(tc.obj, tc.wait, now); got != tc.want {
 			t.Errorf("%s: quietWait = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
-func TestResolveRefsSettling(t *testing.T) {
+func TestResolveRefsWait(t *testing.T) {
 	scheme := runtime.NewScheme()
 	if err := spaceliftv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -55,8 +56,10 @@ func TestResolveRefsSettling(t *testing.T) {
 		return p
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
-		dep("creating", func(s *spaceliftv1alpha1.Stack) {
+		dep("creating", func(s *spaceliftv1alpha1.Stack) { // reconciled; its create not confirmed yet
 			s.Annotations = map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: "creating"}
+			s.Status.ObservedGeneration = 1
+			s.Status.Conditions = []metav1.Condition{{Type: spaceliftv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "Reconciling"}}
 		}),
 		dep("unreconciled", func(*spaceliftv1alpha1.Stack) {}),
 		dep("stalled", func(s *spaceliftv1alpha1.Stack) { s.Status.Conditions = stalled }),
@@ -70,20 +73,20 @@ func TestResolveRefsSettling(t *testing.T) {
 	).Build()
 
 	for _, tc := range []struct {
-		name         string
-		dependsOn    string
-		policy       string
-		wantReason   string
-		wantSettling bool
+		name       string
+		dependsOn  string
+		policy     string
+		wantReason string
+		wantWait   refWait
 	}{
-		{"dependency create under way", "creating", "", spaceliftv1alpha1.ReasonDependencyNotReady, true},
-		{"dependency not reconciled yet", "unreconciled", "", spaceliftv1alpha1.ReasonDependencyNotReady, true},
-		{"dependency stalled", "stalled", "", spaceliftv1alpha1.ReasonDependencyNotReady, false},
-		{"dependency suspended", "suspended", "", spaceliftv1alpha1.ReasonDependencyNotReady, false},
-		{"dependency missing", "absent", "", spaceliftv1alpha1.ReasonReferenceNotFound, false},
-		{"policy on its way", "ready", "new-policy", spaceliftv1alpha1.ReasonDependencyNotReady, true},
-		{"policy stalled", "ready", "stalled-policy", spaceliftv1alpha1.ReasonDependencyNotReady, false},
-		{"everything ready", "ready", "", "", false},
+		{"dependency create under way", "creating", "", spaceliftv1alpha1.ReasonDependencyNotReady, waitSettling},
+		{"dependency not reconciled yet", "unreconciled", "", spaceliftv1alpha1.ReasonDependencyNotReady, waitUnseen},
+		{"dependency stalled", "stalled", "", spaceliftv1alpha1.ReasonDependencyNotReady, waitStuck},
+		{"dependency suspended", "suspended", "", spaceliftv1alpha1.ReasonDependencyNotReady, waitStuck},
+		{"dependency missing", "absent", "", spaceliftv1alpha1.ReasonReferenceNotFound, waitStuck},
+		{"policy on its way", "ready", "new-policy", spaceliftv1alpha1.ReasonDependencyNotReady, waitUnseen},
+		{"policy stalled", "ready", "stalled-policy", spaceliftv1alpha1.ReasonDependencyNotReady, waitStuck},
+		{"everything ready", "ready", "", "", waitStuck},
 	} {
 		obj := &spaceliftv1alpha1.Stack{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "team"}}
 		obj.Spec.Dependencies = []spaceliftv1alpha1.StackDependency{{StackRef: &spaceliftv1alpha1.LocalObjectReference{Name: tc.dependsOn}}}
@@ -98,8 +101,8 @@ func TestResolveRefsSettling(t *testing.T) {
 		if problem != nil {
 			reason = problem.reason
 		}
-		if reason != tc.wantReason || res.settling != tc.wantSettling {
-			t.Errorf("%s: reason %q settling %v, want %q %v", tc.name, reason, res.settling, tc.wantReason, tc.wantSettling)
+		if reason != tc.wantReason || res.wait != tc.wantWait {
+			t.Errorf("%s: reason %q wait %v, want %q %v", tc.name, reason, res.wait, tc.wantReason, tc.wantWait)
 		}
 	}
 }
