@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -149,4 +150,42 @@ func TestStackWaitForStuckDependencyIsReported(t *testing.T) {
 	}
 	update(t, dep, func() { dep.Spec.Suspend = false })
 	waitStackCondition(t, app, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+}
+
+// An id an AdminStack wrote into a child it created is forgotten when the
+// stack under it belongs to another object, as the controller's own would
+// be: renaming the child then creates its stack under the new name.
+func TestStackSeededForeignIDIsForgotten(t *testing.T) {
+	ctx := context.Background()
+	in := desiredStackInput(newStack("other-teams-stack", nil))
+	in.Labels = append(in.Labels, ownerLabel("other-team", "their-stack"))
+	if _, err := sl.CreateStack(ctx, in, spacelift.CreateStackOptions{ManageState: true, Slug: "other-teams-stack"}); err != nil {
+		t.Fatal(err)
+	}
+	obj := newStack("seeded-foreign", func(spec *spaceliftv1alpha1.StackSpec) { spec.Name = "other-teams-stack" })
+	obj.Annotations = map[string]string{spaceliftv1alpha1.AnnotationSpaceliftID: "other-teams-stack"}
+	obj.Finalizers = []string{spaceliftv1alpha1.Finalizer}
+	obj.OwnerReferences = []metav1.OwnerReference{{APIVersion: spaceliftv1alpha1.GroupVersion.String(), Kind: "AdminStack",
+		Name: "plat-admin", UID: "7d1c5f0e-seeded", Controller: new(true)}}
+	create(t, obj)
+	defer deleteAndWaitGone(t, obj)
+	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionStalled, metav1.ConditionTrue, spaceliftv1alpha1.ReasonOwnedByAnother)
+	eventually(t, 10*time.Second, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		if id, ok := obj.Annotations[spaceliftv1alpha1.AnnotationSpaceliftID]; ok {
+			return fmt.Errorf("the other team's id %q is still on the child", id)
+		}
+		return nil
+	})
+	update(t, obj, func() { obj.Spec.Name = "seeded-foreign-renamed" })
+	waitStackCondition(t, obj, spaceliftv1alpha1.ConditionReady, metav1.ConditionTrue, spaceliftv1alpha1.ReasonSucceeded)
+	if _, err := spaceliftStack(t, "seeded-foreign-renamed"); err != nil {
+		t.Errorf("the stack was not created under the new name: %v", err)
+	}
+	theirs, err := spaceliftStack(t, "other-teams-stack")
+	if err != nil || !slices.Contains(theirs.Labels, ownerLabel("other-team", "their-stack")) || slices.Contains(theirs.Labels, ownerLabel(obj.Namespace, obj.Name)) {
+		t.Errorf("the other team's stack changed: %+v, %v", theirs, err)
+	}
 }
