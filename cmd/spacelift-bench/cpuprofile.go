@@ -33,6 +33,9 @@ var cpuParts = []struct {
 	{"Spacelift requests (client)", prefix("github.com/stackwright/spacelift-operator/internal/spacelift.")},
 	{"watch events and the informer cache", prefix("k8s.io/client-go/tools/cache.", "k8s.io/apimachinery/pkg/watch.", "k8s.io/client-go/rest/watch.")},
 	{"Policy reconciles", prefix("github.com/stackwright/spacelift-operator/controllers.(*PolicyReconciler).")},
+	{"recording Events", prefix("k8s.io/client-go/tools/record.")},
+	{"HTTP/2 and TLS", prefix("golang.org/x/net/http2.", "crypto/tls.", "net/http.")},
+	{"goroutine scheduling", prefix("runtime.schedule", "runtime.findRunnable", "runtime.park_m", "runtime.mcall")},
 }
 
 func prefix(ps ...string) func(string) bool {

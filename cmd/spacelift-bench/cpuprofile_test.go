@@ -20,6 +20,7 @@ func TestCPUBreakdown(t *testing.T) {
 	decode := fn("encoding/json.Unmarshal")
 	gc := fn("runtime.gcBgMarkWorker")
 	other := fn("main.main")
+	event := fn("k8s.io/client-go/tools/record.recordEvent")
 	p := &profile.Profile{
 		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
 		Sample: []*profile.Sample{
@@ -28,8 +29,9 @@ func TestCPUBreakdown(t *testing.T) {
 			{Location: []*profile.Location{gc}, Value: []int64{1, 1e9}},
 			{Location: []*profile.Location{other}, Value: []int64{1, 5e8}},
 			{Location: []*profile.Location{decode, reconcile}, Value: []int64{1, 1e9}},
+			{Location: []*profile.Location{decode, event}, Value: []int64{1, 5e8}},
 		},
-		Location: []*profile.Location{validate, reconcile, decode, gc, other},
+		Location: []*profile.Location{validate, reconcile, decode, gc, other, event},
 		Function: fns,
 	}
 	path := filepath.Join(t.TempDir(), "cpu.pprof")
@@ -46,7 +48,7 @@ func TestCPUBreakdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := formatBreakdown(shares, 1000)
-	want := "Stack reconciles 4.0 ms (53%), checking AdminStack children against the CRD schemas 2.0 ms (27%), garbage collection 1.0 ms (13%), other 0.5 ms (7%)"
+	want := "Stack reconciles 4.0 ms (50%), checking AdminStack children against the CRD schemas 2.0 ms (25%), garbage collection 1.0 ms (12%), recording Events 0.5 ms (6%), other 0.5 ms (6%)"
 	if got != want {
 		t.Errorf("breakdown\n%s\nwant\n%s", got, want)
 	}
