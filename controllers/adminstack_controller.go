@@ -77,8 +77,7 @@ type AdminStackReconciler struct {
 	// tests swap it. Nil means the client itself.
 	NewDirectoryAPI func(*spacelift.Client) DirectoryAPI
 
-	expansions lastCache[[]atmos.Record]
-	plans      lastCache[*plannedSet]
+	plans lastCache[*plannedSet]
 	// childDelays is how long each AdminStack's child events wait.
 	childDelays childEventDelays
 }
@@ -93,7 +92,8 @@ type adminStackScope struct {
 	forced string
 
 	artifact source.Artifact
-	records  []atmos.Record
+	// expandOpts are the options the tree is expanded with.
+	expandOpts atmos.Options
 	// expansionKey identifies the tree and atmos settings expanded.
 	expansionKey string
 	desired      *adminstack.Desired
@@ -135,7 +135,6 @@ func (r *AdminStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	obj := &spaceliftv1alpha1.AdminStack{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.expansions.forget(req.NamespacedName)
 			r.plans.forget(req.NamespacedName)
 			r.childDelays.forget(req.NamespacedName)
 		}
@@ -282,38 +281,40 @@ func (r *AdminStackReconciler) fetchConfigMaps(ctx context.Context, s *adminStac
 	return false, nil
 }
 
-// expand turns the tree into component instances, reusing the last result
-// when neither the revision nor spec.atmos changed. It stops the reconcile
-// when the configuration does not expand (stalled).
+// expand works out what the expansion of the tree depends on (the source
+// revision and spec.atmos): the plan is reused while it and the namespace
+// do not change, and the tree is expanded only to build a new one
+// (expandTree). The records are not kept: a planned set needs them no more,
+// and at thousands of children they were a large part of the live heap.
 func (r *AdminStackReconciler) expand(_ context.Context, s *adminStackScope) (bool, error) {
 	at := s.obj.Spec.Atmos
 	settings, err := json.Marshal(at)
 	if err != nil {
 		return true, fmt.Errorf("encoding spec.atmos: %w", err)
 	}
-	opts := atmos.Options{Overrides: atmos.Settings{
+	s.expandOpts = atmos.Options{Overrides: atmos.Settings{
 		BasePath: at.BasePath, IncludedPaths: at.IncludedPaths, ExcludedPaths: at.ExcludedPaths, NamePattern: at.NamePattern,
 	}}
 	if g := s.obj.Spec.Source.Git; g != nil {
-		opts.RepoPath = string(g.Path) // the tree is that directory of the repository
+		s.expandOpts.RepoPath = string(g.Path) // the tree is that directory of the repository
 	}
-	key := s.artifact.Revision + "\x00" + opts.RepoPath + "\x00" + string(settings)
-	s.expansionKey = key
-	records, ok := r.expansions.get(client.ObjectKeyFromObject(s.obj), key)
-	if !ok {
-		records, err = atmos.Expand(s.artifact.FS, opts)
-		if err != nil {
-			msg := "expanding the atmos configuration: " + err.Error()
-			if hint := namePatternHint(s.artifact.FS, at.NamePattern); hint != "" {
-				msg = hint + "; it is the likely cause of: " + msg
-			}
-			s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
-			return true, nil
-		}
-		r.expansions.put(client.ObjectKeyFromObject(s.obj), key, records)
-	}
-	s.records = records
+	s.expansionKey = s.artifact.Revision + "\x00" + s.expandOpts.RepoPath + "\x00" + string(settings)
 	return false, nil
+}
+
+// expandTree turns the tree into component instances. It stops the
+// reconcile when the configuration does not expand (stalled).
+func (r *AdminStackReconciler) expandTree(s *adminStackScope) ([]atmos.Record, bool) {
+	records, err := atmos.Expand(s.artifact.FS, s.expandOpts)
+	if err != nil {
+		msg := "expanding the atmos configuration: " + err.Error()
+		if hint := namePatternHint(s.artifact.FS, s.obj.Spec.Atmos.NamePattern); hint != "" {
+			msg = hint + "; it is the likely cause of: " + msg
+		}
+		s.stalled = &condition{spaceliftv1alpha1.ReasonInvalidSpec, msg}
+		return nil, true
+	}
+	return records, false
 }
 
 // namePatternHint explains a stacks.name_pattern part that atmos ignores (a
@@ -374,7 +375,11 @@ func (r *AdminStackReconciler) plan(ctx context.Context, s *adminStackScope) (bo
 // object with its applied hash. It stops the reconcile when there are
 // problems (stalled).
 func (r *AdminStackReconciler) buildPlan(ctx context.Context, s *adminStackScope, cluster *adminstack.Cluster, existing map[string]client.Object) (*plannedSet, bool, error) {
-	d, problems := adminstack.Build(s.obj, s.records, cluster)
+	records, done := r.expandTree(s)
+	if done {
+		return nil, true, nil
+	}
+	d, problems := adminstack.Build(s.obj, records, cluster)
 	if len(problems) > 0 {
 		msg := adminstack.Summarize(problems, adminStackMaxProblems)
 		// Read atmos.yaml again only now: a reconcile without problems
@@ -933,9 +938,8 @@ func (r *AdminStackReconciler) adminStacksIndexed(field string) handler.MapFunc 
 
 // lastCache keeps, per AdminStack, the last value computed for a key, so
 // that reconciles triggered by child status changes reuse it while the key
-// (what the value depends on) is unchanged. It keeps the last atmos
-// expansion (key: source revision and atmos settings) and the last planned
-// set (key: planKey).
+// (what the value depends on) is unchanged. It keeps the last planned set
+// (key: planKey).
 type lastCache[T any] struct {
 	mu      sync.Mutex
 	entries map[types.NamespacedName]lastEntry[T]
