@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -146,5 +147,19 @@ func TestCountingTransportClassifiesWrites(t *testing.T) {
 	}
 	if byKind["PUT stacks"] != 1 || byKind["PATCH stacks/status"] != 1 {
 		t.Errorf("by kind %v", byKind)
+	}
+}
+
+func TestLargestFirst(t *testing.T) {
+	m := map[string]int{"b": 2, "a": 2, "c": 5, "d": 1}
+	item := func(k string, v int) string { return fmt.Sprintf("%s=%d", k, v) }
+	if got := largestFirst(m, 0, " ", item); got != "c=5 a=2 b=2 d=1" {
+		t.Errorf("all: %q", got)
+	}
+	if got := largestFirst(m, 2, ", ", item); got != "c=5, a=2, …" {
+		t.Errorf("two largest: %q", got)
+	}
+	if got := writesPerStack(map[string]int64{"POST events": 1000, "APPLY stacks": 1001}, 1000); got != "APPLY stacks 1.00, POST events 1.00" {
+		t.Errorf("per stack: %q", got)
 	}
 }

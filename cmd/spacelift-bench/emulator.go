@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -230,22 +229,5 @@ func (p *emulatorProcess) stop() { stopChild(p.cmd) }
 
 // topOperations formats the most frequent operations, for the log.
 func topOperations(m map[string]int, n int) string {
-	type kv struct {
-		k string
-		v int
-	}
-	var all []kv
-	for k, v := range m {
-		all = append(all, kv{k, v})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
-	var parts []string
-	for i, e := range all {
-		if i == n {
-			parts = append(parts, "…")
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%s=%d", e.k, e.v))
-	}
-	return strings.Join(parts, " ")
+	return largestFirst(m, n, " ", func(k string, v int) string { return fmt.Sprintf("%s=%d", k, v) })
 }

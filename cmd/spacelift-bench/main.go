@@ -26,6 +26,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,7 +38,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -651,38 +651,39 @@ func printRun(c *benchConfig, r sizeRow) {
 // perStackOperations formats the requests per stack by operation, largest
 // first; n > 0 keeps the n largest.
 func perStackOperations(m map[string]float64, n int) string {
+	return largestFirst(m, n, ", ", func(k string, v float64) string { return fmt.Sprintf("%s %.2f", k, v) })
+}
+
+// writesByKind lists the counts of m, largest first.
+func writesByKind(m map[string]int64) string {
+	return largestFirst(m, 0, ", ", func(k string, v int64) string { return fmt.Sprintf("%s %d", k, v) })
+}
+
+// writesPerStack is m divided by stacks, largest first.
+func writesPerStack(m map[string]int64, stacks int) string {
+	return largestFirst(m, 0, ", ", func(k string, v int64) string { return fmt.Sprintf("%s %.2f", k, float64(v)/float64(max(stacks, 1))) })
+}
+
+// largestFirst lists the entries of m, the largest value first (equal ones
+// by key), each as item(key, value), joined by sep; n > 0 keeps the n
+// largest and marks the rest with "…".
+func largestFirst[V int | int64 | float64](m map[string]V, n int, sep string, item func(string, V) string) string {
 	keys := slices.Collect(maps.Keys(m))
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
-	var parts []string
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, 0, len(keys))
 	for i, k := range keys {
 		if n > 0 && i == n {
 			parts = append(parts, "…")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %.2f", k, m[k]))
+		parts = append(parts, item(k, m[k]))
 	}
-	return strings.Join(parts, ", ")
-}
-
-// writesByKind lists the counts of m, largest first.
-func writesByKind(m map[string]int64) string {
-	return formatByKind(m, func(v int64) string { return fmt.Sprint(v) })
-}
-
-// writesPerStack is m divided by stacks, largest first.
-func writesPerStack(m map[string]int64, stacks int) string {
-	return formatByKind(m, func(v int64) string { return fmt.Sprintf("%.2f", float64(v)/float64(max(stacks, 1))) })
-}
-
-// formatByKind lists the counts of m, largest first, each as "kind value".
-func formatByKind(m map[string]int64, value func(int64) string) string {
-	keys := slices.Collect(maps.Keys(m))
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+" "+value(m[k]))
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, sep)
 }
 
 func newTable() *tabwriter.Writer { return tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0) }

@@ -142,16 +142,7 @@ func peakRSS() uint64 {
 // from /proc/<pid>/stat (clock ticks of 1/100 s, as on every Linux the
 // bench runs on); 0 when unavailable.
 func processCPU(pid int) float64 {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name, field 2, is in parentheses and may hold spaces.
-	rest := string(data)
-	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	f := strings.Fields(rest)
+	_, f := procStat(pid)
 	// After the name: state is f[0], so utime (field 14) is f[11], stime f[12].
 	if len(f) < 13 {
 		return 0
