@@ -18,6 +18,16 @@ type Page[T any] struct {
 	HasNextPage bool
 }
 
+// searchStacksQuery is a page of searchStacks whose nodes select T.
+type searchStacksQuery[T any] struct {
+	Search struct {
+		Edges []struct {
+			Node T `graphql:"node" json:"node"`
+		} `graphql:"edges" json:"edges"`
+		PageInfo pageInfoFields `graphql:"pageInfo" json:"pageInfo"`
+	} `graphql:"searchStacks(input: $input)" json:"searchStacks"`
+}
+
 type pageInfoFields struct {
 	EndCursor   *string `graphql:"endCursor" json:"endCursor"`
 	HasNextPage bool    `graphql:"hasNextPage" json:"hasNextPage"`
@@ -26,14 +36,7 @@ type pageInfoFields struct {
 // SearchStacksPage reads one page of the stacks matching input. A nil
 // input.First means DefaultPageSize.
 func (c *Client) SearchStacksPage(ctx context.Context, input SearchInput) (*Page[Stack], error) {
-	var q struct {
-		Search struct {
-			Edges []struct {
-				Node stackFields `graphql:"node" json:"node"`
-			} `graphql:"edges" json:"edges"`
-			PageInfo pageInfoFields `graphql:"pageInfo" json:"pageInfo"`
-		} `graphql:"searchStacks(input: $input)" json:"searchStacks"`
-	}
+	var q searchStacksQuery[stackFields]
 	if err := c.do(ctx, query("SearchStacks"), &q, map[string]any{"input": withPageSize(input)}); err != nil {
 		return nil, err
 	}

@@ -70,14 +70,7 @@ func (f *stackSnapshotFields) snapshot() StackSnapshot {
 }
 
 // snapshotPageQuery is what SearchStackSnapshotPage decodes.
-type snapshotPageQuery struct {
-	Search struct {
-		Edges []struct {
-			Node stackSnapshotFields `graphql:"node" json:"node"`
-		} `graphql:"edges" json:"edges"`
-		PageInfo pageInfoFields `graphql:"pageInfo" json:"pageInfo"`
-	} `graphql:"searchStacks(input: $input)" json:"searchStacks"`
-}
+type snapshotPageQuery = searchStacksQuery[stackSnapshotFields]
 
 // snapshotQuery is what ObserveStack decodes.
 type snapshotQuery struct {
