@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -99,15 +100,9 @@ func patchStatus(ctx context.Context, c client.Client, obj, before client.Object
 	if err != nil {
 		return fmt.Errorf("computing the status patch: %w", err)
 	}
-	meta, err := metadataOf(c, obj)
-	if err != nil {
-		return err
-	}
-	if err := c.Status().Patch(ctx, meta, client.RawPatch(types.MergePatchType, data)); err != nil {
-		return err
-	}
-	obj.SetResourceVersion(meta.ResourceVersion)
-	return nil
+	return writeLean(c, obj, func(meta *metav1.PartialObjectMetadata) error {
+		return c.Status().Patch(ctx, meta, client.RawPatch(types.MergePatchType, data))
+	})
 }
 
 // statusMemo remembers, per object, a digest of the status last written.

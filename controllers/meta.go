@@ -47,28 +47,25 @@ func updateMeta(ctx context.Context, c client.Client, obj client.Object) error {
 // AdminStack child carries its full configuration) was a large share of a
 // reconcile's CPU. obj gets the new resourceVersion.
 func patchLean(ctx context.Context, c client.Client, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-	meta, err := metadataOf(c, obj)
-	if err != nil {
-		return err
-	}
-	if err := c.Patch(ctx, meta, patch, opts...); err != nil {
-		return err
-	}
-	obj.SetResourceVersion(meta.ResourceVersion)
-	return nil
+	return writeLean(c, obj, func(meta *metav1.PartialObjectMetadata) error { return c.Patch(ctx, meta, patch, opts...) })
 }
 
-// metadataOf is obj's kind, namespace and name as PartialObjectMetadata,
-// which the client answers with the metadata alone.
-func metadataOf(c client.Client, obj client.Object) (*metav1.PartialObjectMetadata, error) {
+// writeLean makes a write of obj through write, which gets obj's kind,
+// namespace and name as PartialObjectMetadata (the client answers it with
+// the metadata alone), and gives obj the new resourceVersion.
+func writeLean(c client.Client, obj client.Object, write func(*metav1.PartialObjectMetadata) error) error {
 	gvk, err := c.GroupVersionKindFor(obj)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(gvk)
 	meta.Name, meta.Namespace = obj.GetName(), obj.GetNamespace()
-	return meta, nil
+	if err := write(meta); err != nil {
+		return err
+	}
+	obj.SetResourceVersion(meta.ResourceVersion)
+	return nil
 }
 
 // setAnnotation sets one annotation and writes the metadata.
