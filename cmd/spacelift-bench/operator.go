@@ -537,18 +537,15 @@ func (p *operatorProcess) liveHeap(dir, tag string) (uint64, error) {
 	return out.LiveHeapBytes, err
 }
 
-// startCPUProfile profiles the child into dir/cpu-<tag>.pprof until the
-// returned function is called (again calls do nothing); no dir, no profile.
-func (p *operatorProcess) startCPUProfile(dir, tag string) (func(), error) {
-	if dir == "" {
-		return func() {}, nil
-	}
+// startCPUProfile profiles the child into dir/cpu-<tag>.pprof, the path it
+// returns, until the returned function is called (again calls do nothing).
+func (p *operatorProcess) startCPUProfile(dir, tag string) (func(), string, error) {
 	abs, err := filepath.Abs(filepath.Join(dir, "cpu-"+tag+".pprof"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := p.post("/cpu-profile/start?path="+url.QueryEscape(abs), nil); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var once sync.Once
 	return func() {
@@ -557,5 +554,5 @@ func (p *operatorProcess) startCPUProfile(dir, tag string) (func(), error) {
 				logf("stopping the CPU profile: %v", err)
 			}
 		})
-	}, nil
+	}, abs, nil
 }

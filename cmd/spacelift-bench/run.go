@@ -328,7 +328,7 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 		defer os.RemoveAll(tmp)
 		profileDir = tmp
 	}
-	stopProfile, err := s.op.startCPUProfile(profileDir, s.tag())
+	stopProfile, profile, err := s.op.startCPUProfile(profileDir, s.tag())
 	if err != nil {
 		return err
 	}
@@ -373,7 +373,7 @@ func (s *sizeRun) measureCreation(ctx context.Context) error {
 	r.OperatorCPUSeconds, r.EmulatorCPUSeconds = s.op.cpu()-cpu0, s.emu.cpu()-emuCPU0
 	r.APIServerCPUSeconds, r.EtcdCPUSeconds, r.MachineBusyShare = meter.stop()
 	stopProfile()
-	if r.CPUBreakdown, err = cpuBreakdown(filepath.Join(profileDir, "cpu-"+s.tag()+".pprof")); err != nil {
+	if r.CPUBreakdown, err = cpuBreakdown(profile); err != nil {
 		logf("%s N=%d: no CPU breakdown: %v", r.Mode, n, err)
 	}
 	st, err := s.op.stats()
